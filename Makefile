@@ -1,0 +1,106 @@
+# db-partitioning: plain Makefile building the four spec programs (and the
+# show-config helper) from src/, with the shared modules in src/utils/.
+#
+#   make              build bin/*
+#   make test         unit + integration tests, under AddressSanitizer/UBSan,
+#                     against a throwaway PostgreSQL cluster the tests start
+#   make demo         the whole lifecycle on the embedded server
+#   make db-up | db-down | db-status   the embedded server in ./data/embedded
+#   make SANITIZE=1   a sanitizer build in build/san/ (bin in build/san/bin)
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+
+PQ_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null || echo -I$$(pg_config --includedir))
+PQ_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null || echo -L$$(pg_config --libdir) -lpq)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARNINGS = -Wall -Wextra -Werror -Wmissing-prototypes -Wformat-security -Wshadow -Wvla
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(PQ_CFLAGS) -Isrc -MMD -MP
+LDLIBS  = $(PQ_LIBS) -lm
+
+ifeq ($(SANITIZE),1)
+BUILD_DIR ?= build/san
+BIN_DIR   ?= build/san/bin
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD_DIR ?= build/release
+BIN_DIR   ?= bin
+SAN_FLAGS =
+endif
+
+PROGRAMS = setup-database load-data demonstrate-queries repartition show-config
+UTILS    = $(patsubst src/utils/%.c,%,$(wildcard src/utils/*.c))
+UTIL_OBJS = $(UTILS:%=$(BUILD_DIR)/utils/%.o)
+UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all programs unit-tests test test-unit test-integration demo bench \
+        db-up db-down db-status clean
+
+all: programs
+
+programs: $(PROGRAMS:%=$(BIN_DIR)/%)
+
+$(BUILD_DIR)/utils/%.o: src/utils/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD_DIR)/programs/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BIN_DIR)/%: $(BUILD_DIR)/programs/%.o $(UTIL_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+# source files use snake_case, programs use the spec's dashed names
+$(BUILD_DIR)/programs/setup-database.o: src/setup_database.c
+$(BUILD_DIR)/programs/load-data.o: src/load_data.c
+$(BUILD_DIR)/programs/demonstrate-queries.o: src/demonstrate_queries.c
+$(BUILD_DIR)/programs/show-config.o: src/show_config.c
+$(BUILD_DIR)/programs/%.o:
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD_DIR)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD_DIR)/tests/%: $(BUILD_DIR)/tests/%.o $(UTIL_OBJS)
+	$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) $(CMOCKA_LIBS)
+
+unit-tests: $(UNIT_TESTS:%=$(BUILD_DIR)/tests/%)
+
+# The README's test command: everything under the sanitizers, a throwaway
+# server started and stopped by the tests themselves.
+test:
+	$(MAKE) SANITIZE=1 programs unit-tests
+	bash tests/run.sh build/san
+
+test-unit:
+	$(MAKE) SANITIZE=1 unit-tests
+	bash tests/run.sh build/san unit
+
+test-integration:
+	$(MAKE) SANITIZE=1 programs
+	bash tests/run.sh build/san integration
+
+demo: programs
+	bash tools/demo.sh
+
+db-up: programs
+	bash tools/embedded-db.sh up
+
+db-down:
+	bash tools/embedded-db.sh down
+
+db-status: programs
+	bash tools/embedded-db.sh status
+
+clean:
+	rm -rf build bin
+
+.SECONDARY:
+
+-include $(wildcard $(BUILD_DIR)/*/*.d)

@@ -1,0 +1,158 @@
+-- =============================================================================
+-- scripts/01_range_partitions.sql -- migrate event_logs (plain) to a table
+-- RANGE-partitioned by month on created_at.
+-- =============================================================================
+-- Steps (one transaction: all or nothing):
+--   0. guard + lock     refuse if event_logs is missing or already partitioned
+--   1. create           event_logs_partitioned, PRIMARY KEY (id, created_at)
+--   2. partitions       event_logs_2024_01, _02, _03 and event_logs_default
+--   3. indexes          on the partitioned parent (cascade to every partition)
+--   4. migrate          INSERT ... SELECT with explicit columns; ids preserved
+--   5. verify           same row count and content checksum, or roll back
+--   6. sequence         the new table's own sequence continues after max(id)
+--   7. renames          event_logs -> event_logs_old (with its pkey, indexes and
+--                       sequence), then event_logs_partitioned -> event_logs
+--                       (with canonical pkey, index and sequence names)
+--
+-- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/01_range_partitions.sql
+-- It must run in ONE transaction: run statement by statement, a failure would
+-- leave the renames half done (SPEC-NOTES 3).
+-- =============================================================================
+
+-- -----------------------------------------------------------------------------
+-- 0. Guard: only a plain event_logs can be migrated, and no leftover of an
+--    earlier attempt may be in the way.
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    kind "char";
+BEGIN
+    SELECT c.relkind INTO kind
+      FROM pg_catalog.pg_class AS c
+     WHERE c.oid = to_regclass('event_logs');
+
+    IF kind IS NULL THEN
+        RAISE EXCEPTION 'event_logs does not exist; nothing to partition'
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'run 00_setup_base_tables.sql and 00_initial_seed_data.sql first';
+    ELSIF kind = 'p' THEN
+        RAISE EXCEPTION 'event_logs is already partitioned; nothing to do'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'to start over, run bin/setup-database --reset';
+    ELSIF kind <> 'r' THEN
+        RAISE EXCEPTION 'event_logs is not a plain table (relkind %)', kind
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+
+    IF to_regclass('event_logs_partitioned') IS NOT NULL
+       OR to_regclass('event_logs_old') IS NOT NULL THEN
+        RAISE EXCEPTION 'event_logs_partitioned or event_logs_old already exists'
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'leftover of an earlier migration; to start over, run bin/setup-database --reset';
+    END IF;
+END
+$$;
+
+-- EXCLUSIVE: readers go on reading event_logs during the copy, writers wait.
+-- A row written after the copy would otherwise stay behind in event_logs_old
+-- at the rename and be lost to the live table. (Tested: an INSERT that waited
+-- on this lock resolves the name again after COMMIT and lands in the new
+-- partitioned event_logs, with an id from its sequence.)
+LOCK TABLE event_logs IN EXCLUSIVE MODE;
+
+-- -----------------------------------------------------------------------------
+-- 1. The partitioned table. The primary key must contain the partition key
+--    (created_at); id alone stays unique in practice through the sequence.
+-- -----------------------------------------------------------------------------
+CREATE TABLE event_logs_partitioned (
+    id          BIGSERIAL,
+    event_type  VARCHAR(50) NOT NULL,
+    user_id     INTEGER     NOT NULL,
+    event_data  JSONB,
+    ip_address  INET,
+    created_at  TIMESTAMP   NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (id, created_at)
+) PARTITION BY RANGE (created_at);
+
+-- -----------------------------------------------------------------------------
+-- 2. Monthly partitions (upper bounds are exclusive) and a DEFAULT for rows
+--    outside them. The seed deliberately puts ~5% (April-June) in DEFAULT;
+--    before a partition for such a month can be added, its rows must be moved
+--    out of DEFAULT (scripts/repartition/10_add_new_partition.sql).
+-- -----------------------------------------------------------------------------
+CREATE TABLE event_logs_2024_01 PARTITION OF event_logs_partitioned
+    FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+
+CREATE TABLE event_logs_2024_02 PARTITION OF event_logs_partitioned
+    FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+
+CREATE TABLE event_logs_2024_03 PARTITION OF event_logs_partitioned
+    FOR VALUES FROM ('2024-03-01') TO ('2024-04-01');
+
+CREATE TABLE event_logs_default PARTITION OF event_logs_partitioned DEFAULT;
+
+-- -----------------------------------------------------------------------------
+-- 3. Indexes on the parent: PostgreSQL (11+) creates the matching index on
+--    every partition, and on every partition created or attached later
+--    (SPEC-NOTES 7). Same set as on the plain table; the temporary names
+--    become the canonical ones in step 7.
+-- -----------------------------------------------------------------------------
+CREATE INDEX idx_event_logs_partitioned_created_at ON event_logs_partitioned (created_at);
+CREATE INDEX idx_event_logs_partitioned_event_type ON event_logs_partitioned (event_type);
+CREATE INDEX idx_event_logs_partitioned_user_id    ON event_logs_partitioned (user_id);
+
+-- -----------------------------------------------------------------------------
+-- 4. Copy every row, ids included; explicit column lists so that column order
+--    can never silently mismatch (SPEC-NOTES 6). Rows route to partitions.
+-- -----------------------------------------------------------------------------
+INSERT INTO event_logs_partitioned (id, event_type, user_id, event_data, ip_address, created_at)
+SELECT id, event_type, user_id, event_data, ip_address, created_at
+FROM event_logs;
+
+-- -----------------------------------------------------------------------------
+-- 5. Verify: same row count and checksum over all columns, or the whole
+--    transaction is rolled back and event_logs stays as it was.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.assert_same_rows('event_logs', 'event_logs_partitioned');
+
+-- -----------------------------------------------------------------------------
+-- 6. The new BIGSERIAL's sequence starts at 1 while the copied ids go up to
+--    max(id): move it past them, or the next insert reuses id 1 (SPEC-NOTES 4).
+--    The old table keeps its own sequence, which no longer feeds the live table.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.sync_sequence(
+           pg_get_serial_sequence('event_logs_partitioned', 'id')::regclass,
+           'event_logs_partitioned', 'id') AS event_logs_id_seq_last_value;
+
+-- -----------------------------------------------------------------------------
+-- 7. Renames. RENAME TABLE does not rename indexes, constraints or sequences
+--    (SPEC-NOTES 5), so each is renamed explicitly: first the old table's
+--    objects to *_old names (freeing the canonical names), then the new
+--    table's objects to the canonical names. Renaming a constraint renames
+--    its index too. Defaults reference sequences by OID: renames are safe.
+-- -----------------------------------------------------------------------------
+ALTER TABLE event_logs RENAME TO event_logs_old;
+ALTER TABLE event_logs_old RENAME CONSTRAINT event_logs_pkey TO event_logs_old_pkey;
+ALTER INDEX idx_event_logs_created_at RENAME TO idx_event_logs_old_created_at;
+ALTER INDEX idx_event_logs_event_type RENAME TO idx_event_logs_old_event_type;
+ALTER INDEX idx_event_logs_user_id    RENAME TO idx_event_logs_old_user_id;
+ALTER SEQUENCE event_logs_id_seq RENAME TO event_logs_old_id_seq;
+
+ALTER TABLE event_logs_partitioned RENAME TO event_logs;
+ALTER TABLE event_logs RENAME CONSTRAINT event_logs_partitioned_pkey TO event_logs_pkey;
+ALTER INDEX idx_event_logs_partitioned_created_at RENAME TO idx_event_logs_created_at;
+ALTER INDEX idx_event_logs_partitioned_event_type RENAME TO idx_event_logs_event_type;
+ALTER INDEX idx_event_logs_partitioned_user_id    RENAME TO idx_event_logs_user_id;
+ALTER SEQUENCE event_logs_partitioned_id_seq RENAME TO event_logs_id_seq;
+
+-- Autovacuum never analyzes a partitioned parent itself, only its leaves;
+-- without parent statistics, plans over the whole table are guesses.
+ANALYZE event_logs;
+
+DO $$
+BEGIN
+    RAISE NOTICE 'event_logs is now range-partitioned by month (% partitions); the plain table is kept as event_logs_old',
+        (SELECT count(*) FROM pg_catalog.pg_partition_tree('event_logs') WHERE isleaf);
+END
+$$;

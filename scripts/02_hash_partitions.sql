@@ -1,0 +1,190 @@
+-- =============================================================================
+-- scripts/02_hash_partitions.sql -- migrate users_distributed (plain) to a
+-- table HASH-partitioned on id into 4 partitions, keeping usernames globally
+-- unique.
+-- =============================================================================
+-- Steps (one transaction: all or nothing):
+--   0. guard + lock     refuse if users_distributed is missing or already
+--                       partitioned
+--   1. create           users_distributed_partitioned, PRIMARY KEY (id)
+--   2. partitions       users_distributed_p0 .. _p3 (MODULUS 4)
+--   3. indexes          on the partitioned parent (cascade to every partition)
+--   4. migrate          INSERT ... SELECT with explicit columns; ids preserved
+--   5. verify           same row count and content checksum, or roll back
+--   6. sequence         the new table's own sequence continues after max(id)
+--   6b. usernames       side table users_distributed_usernames + trigger
+--   7. renames          users_distributed -> users_distributed_old (with its
+--                       pkey, unique constraint, indexes, sequence), then
+--                       users_distributed_partitioned -> users_distributed
+--
+-- Why no UNIQUE (username): PostgreSQL rejects it on this table ("unique
+-- constraint on partitioned table must include all partitioning columns"),
+-- and a unique index per partition is not global: the same name could exist
+-- once in each partition. Step 6b keeps the rule with a side table whose
+-- primary key is the global unique index (SPEC-NOTES 1).
+--
+-- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/02_hash_partitions.sql
+-- Needs scripts/lib/partition_demo.sql (helpers and the trigger function).
+-- =============================================================================
+
+-- -----------------------------------------------------------------------------
+-- 0. Guard: only a plain users_distributed can be migrated, and no leftover of
+--    an earlier attempt may be in the way.
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    kind "char";
+BEGIN
+    SELECT c.relkind INTO kind
+      FROM pg_catalog.pg_class AS c
+     WHERE c.oid = to_regclass('users_distributed');
+
+    IF kind IS NULL THEN
+        RAISE EXCEPTION 'users_distributed does not exist; nothing to partition'
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'run 00_setup_base_tables.sql and 00_initial_seed_data.sql first';
+    ELSIF kind = 'p' THEN
+        RAISE EXCEPTION 'users_distributed is already partitioned; nothing to do'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'to start over, run bin/setup-database --reset';
+    ELSIF kind <> 'r' THEN
+        RAISE EXCEPTION 'users_distributed is not a plain table (relkind %)', kind
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+
+    IF to_regclass('users_distributed_partitioned') IS NOT NULL
+       OR to_regclass('users_distributed_old') IS NOT NULL
+       OR to_regclass('public.users_distributed_usernames') IS NOT NULL THEN
+        RAISE EXCEPTION 'users_distributed_partitioned, users_distributed_old or users_distributed_usernames already exists'
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'leftover of an earlier migration; to start over, run bin/setup-database --reset';
+    END IF;
+END
+$$;
+
+-- EXCLUSIVE: readers go on reading users_distributed during the copy, writers
+-- wait. A row written after the copy would otherwise stay behind in
+-- users_distributed_old at the rename. A waiting INSERT resolves the name
+-- again after COMMIT and lands in the new partitioned table.
+LOCK TABLE users_distributed IN EXCLUSIVE MODE;
+
+-- -----------------------------------------------------------------------------
+-- 1. The partitioned table. The partition key id is the whole primary key;
+--    username is NOT NULL but its uniqueness is enforced in step 6b.
+-- -----------------------------------------------------------------------------
+CREATE TABLE users_distributed_partitioned (
+    id                 SERIAL,
+    username           VARCHAR(50)  NOT NULL,
+    email              VARCHAR(100) NOT NULL,
+    country_code       VARCHAR(2),
+    registration_date  DATE        DEFAULT CURRENT_DATE,
+    status             VARCHAR(20) DEFAULT 'active',
+    PRIMARY KEY (id)
+) PARTITION BY HASH (id);
+
+-- -----------------------------------------------------------------------------
+-- 2. Four hash partitions: sequential ids spread roughly (not exactly) evenly.
+--    Hash partitioning has no DEFAULT: every id maps to exactly one remainder.
+-- -----------------------------------------------------------------------------
+CREATE TABLE users_distributed_p0 PARTITION OF users_distributed_partitioned
+    FOR VALUES WITH (MODULUS 4, REMAINDER 0);
+
+CREATE TABLE users_distributed_p1 PARTITION OF users_distributed_partitioned
+    FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+
+CREATE TABLE users_distributed_p2 PARTITION OF users_distributed_partitioned
+    FOR VALUES WITH (MODULUS 4, REMAINDER 2);
+
+CREATE TABLE users_distributed_p3 PARTITION OF users_distributed_partitioned
+    FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+
+-- -----------------------------------------------------------------------------
+-- 3. Indexes on the parent (cascade to all partitions, SPEC-NOTES 7). The
+--    username index serves lookups by name (hash on id cannot prune them, so
+--    each partition's index is probed); it is not, and cannot be, unique.
+-- -----------------------------------------------------------------------------
+CREATE INDEX idx_users_distributed_partitioned_username ON users_distributed_partitioned (username);
+CREATE INDEX idx_users_distributed_partitioned_email    ON users_distributed_partitioned (email);
+
+-- -----------------------------------------------------------------------------
+-- 4. Copy every row, ids included, with explicit column lists (SPEC-NOTES 6).
+-- -----------------------------------------------------------------------------
+INSERT INTO users_distributed_partitioned (id, username, email, country_code, registration_date, status)
+SELECT id, username, email, country_code, registration_date, status
+FROM users_distributed;
+
+-- -----------------------------------------------------------------------------
+-- 5. Verify: same row count and checksum over all columns, or roll back.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.assert_same_rows('users_distributed', 'users_distributed_partitioned');
+
+-- -----------------------------------------------------------------------------
+-- 6. Move the new SERIAL's sequence past the copied ids (SPEC-NOTES 4): here a
+--    collision would even be an error, since id alone is the primary key.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.sync_sequence(
+           pg_get_serial_sequence('users_distributed_partitioned', 'id')::regclass,
+           'users_distributed_partitioned', 'id') AS users_distributed_id_seq_last_value;
+
+-- -----------------------------------------------------------------------------
+-- 6b. Global username uniqueness.
+--    users_distributed_usernames holds one row per user; its PRIMARY KEY
+--    (username) is the global unique index PostgreSQL cannot build on a table
+--    hash-partitioned by id. The AFTER ROW trigger (function in
+--    scripts/lib/partition_demo.sql) registers the name on INSERT, moves it on
+--    UPDATE and unregisters it on DELETE. A duplicate fails with SQLSTATE
+--    23505; two sessions inserting the same new name serialize on the primary
+--    key entry: the second waits until the first commits, then fails (or
+--    succeeds if the first rolled back).
+--    The side table is filled with one set-based INSERT before the trigger
+--    exists, so the migration pays no per-row trigger cost; the copied names
+--    are unique already (they came from a UNIQUE column).
+-- -----------------------------------------------------------------------------
+CREATE TABLE public.users_distributed_usernames (
+    username  VARCHAR(50) PRIMARY KEY,
+    user_id   INTEGER     NOT NULL
+);
+
+COMMENT ON TABLE public.users_distributed_usernames IS
+    'global unique index on users_distributed.username (maintained by trigger users_distributed_username_unique)';
+
+INSERT INTO public.users_distributed_usernames (username, user_id)
+SELECT username, id
+FROM users_distributed_partitioned;
+
+-- A row trigger on the partitioned parent is cloned to every partition,
+-- present and future. UPDATE OF also lists id: a changed id must re-register
+-- the name under the new id, or a later DELETE could not unregister it.
+CREATE TRIGGER users_distributed_username_unique
+    AFTER INSERT OR UPDATE OF username, id OR DELETE ON users_distributed_partitioned
+    FOR EACH ROW EXECUTE FUNCTION public.users_distributed_register_username();
+
+-- -----------------------------------------------------------------------------
+-- 7. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
+--    table's objects to the canonical names. Renaming a constraint renames
+--    its index too; defaults reference sequences by OID.
+-- -----------------------------------------------------------------------------
+ALTER TABLE users_distributed RENAME TO users_distributed_old;
+ALTER TABLE users_distributed_old RENAME CONSTRAINT users_distributed_pkey TO users_distributed_old_pkey;
+ALTER TABLE users_distributed_old RENAME CONSTRAINT users_distributed_username_key TO users_distributed_old_username_key;
+ALTER INDEX idx_users_distributed_username RENAME TO idx_users_distributed_old_username;
+ALTER INDEX idx_users_distributed_email    RENAME TO idx_users_distributed_old_email;
+ALTER SEQUENCE users_distributed_id_seq RENAME TO users_distributed_old_id_seq;
+
+ALTER TABLE users_distributed_partitioned RENAME TO users_distributed;
+ALTER TABLE users_distributed RENAME CONSTRAINT users_distributed_partitioned_pkey TO users_distributed_pkey;
+ALTER INDEX idx_users_distributed_partitioned_username RENAME TO idx_users_distributed_username;
+ALTER INDEX idx_users_distributed_partitioned_email    RENAME TO idx_users_distributed_email;
+ALTER SEQUENCE users_distributed_partitioned_id_seq RENAME TO users_distributed_id_seq;
+
+-- Autovacuum never analyzes a partitioned parent itself, only its leaves.
+ANALYZE users_distributed;
+ANALYZE public.users_distributed_usernames;
+
+DO $$
+BEGIN
+    RAISE NOTICE 'users_distributed is now hash-partitioned on id (% partitions), usernames unique via users_distributed_usernames; the plain table is kept as users_distributed_old',
+        (SELECT count(*) FROM pg_catalog.pg_partition_tree('users_distributed') WHERE isleaf);
+END
+$$;

@@ -1,0 +1,150 @@
+-- =============================================================================
+-- scripts/03_list_partitions.sql -- migrate orders_by_region (plain) to a
+-- table LIST-partitioned on region.
+-- =============================================================================
+-- Steps (one transaction: all or nothing):
+--   0. guard + lock     refuse if orders_by_region is missing or already
+--                       partitioned
+--   1. create           orders_by_region_partitioned, PRIMARY KEY (id, region)
+--   2. partitions       orders_north_america, orders_europe,
+--                       orders_asia_pacific, orders_other (DEFAULT)
+--   3. indexes          on the partitioned parent (cascade to every partition)
+--   4. migrate          INSERT ... SELECT with explicit columns; ids preserved
+--   5. verify           same row count and content checksum, or roll back
+--   6. sequence         the new table's own sequence continues after max(id)
+--   7. renames          orders_by_region -> orders_by_region_old (with its
+--                       pkey, indexes, sequence), then
+--                       orders_by_region_partitioned -> orders_by_region
+--
+-- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/03_list_partitions.sql
+-- =============================================================================
+
+-- -----------------------------------------------------------------------------
+-- 0. Guard: only a plain orders_by_region can be migrated, and no leftover of
+--    an earlier attempt may be in the way.
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    kind "char";
+BEGIN
+    SELECT c.relkind INTO kind
+      FROM pg_catalog.pg_class AS c
+     WHERE c.oid = to_regclass('orders_by_region');
+
+    IF kind IS NULL THEN
+        RAISE EXCEPTION 'orders_by_region does not exist; nothing to partition'
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'run 00_setup_base_tables.sql and 00_initial_seed_data.sql first';
+    ELSIF kind = 'p' THEN
+        RAISE EXCEPTION 'orders_by_region is already partitioned; nothing to do'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'to start over, run bin/setup-database --reset';
+    ELSIF kind <> 'r' THEN
+        RAISE EXCEPTION 'orders_by_region is not a plain table (relkind %)', kind
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+
+    IF to_regclass('orders_by_region_partitioned') IS NOT NULL
+       OR to_regclass('orders_by_region_old') IS NOT NULL THEN
+        RAISE EXCEPTION 'orders_by_region_partitioned or orders_by_region_old already exists'
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'leftover of an earlier migration; to start over, run bin/setup-database --reset';
+    END IF;
+END
+$$;
+
+-- EXCLUSIVE: readers go on reading orders_by_region during the copy, writers
+-- wait. A row written after the copy would otherwise stay behind in
+-- orders_by_region_old at the rename. A waiting INSERT resolves the name
+-- again after COMMIT and lands in the new partitioned table.
+LOCK TABLE orders_by_region IN EXCLUSIVE MODE;
+
+-- -----------------------------------------------------------------------------
+-- 1. The partitioned table; the primary key must contain the partition key.
+-- -----------------------------------------------------------------------------
+CREATE TABLE orders_by_region_partitioned (
+    id            BIGSERIAL,
+    order_number  VARCHAR(50)   NOT NULL,
+    user_id       INTEGER       NOT NULL,
+    product_id    INTEGER       NOT NULL,
+    region        VARCHAR(20)   NOT NULL,
+    order_total   DECIMAL(10,2) NOT NULL,
+    order_status  VARCHAR(20)   DEFAULT 'pending',
+    created_at    TIMESTAMP     DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (id, region)
+) PARTITION BY LIST (region);
+
+-- -----------------------------------------------------------------------------
+-- 2. One partition per geographic region. Regions that no list names (the
+--    seed's BR, ZA, AE, ~4%) go to DEFAULT orders_other instead of failing.
+-- -----------------------------------------------------------------------------
+CREATE TABLE orders_north_america PARTITION OF orders_by_region_partitioned
+    FOR VALUES IN ('US', 'CA', 'MX');
+
+CREATE TABLE orders_europe PARTITION OF orders_by_region_partitioned
+    FOR VALUES IN ('UK', 'DE', 'FR', 'IT', 'ES');
+
+CREATE TABLE orders_asia_pacific PARTITION OF orders_by_region_partitioned
+    FOR VALUES IN ('JP', 'CN', 'AU', 'IN', 'SG');
+
+CREATE TABLE orders_other PARTITION OF orders_by_region_partitioned DEFAULT;
+
+-- -----------------------------------------------------------------------------
+-- 3. Indexes on the parent (cascade to all partitions, SPEC-NOTES 7). The
+--    region index is kept for parity with the plain table: it still helps
+--    within orders_other and within multi-region partitions.
+-- -----------------------------------------------------------------------------
+CREATE INDEX idx_orders_by_region_partitioned_user_id ON orders_by_region_partitioned (user_id);
+CREATE INDEX idx_orders_by_region_partitioned_status  ON orders_by_region_partitioned (order_status);
+CREATE INDEX idx_orders_by_region_partitioned_region  ON orders_by_region_partitioned (region);
+
+-- -----------------------------------------------------------------------------
+-- 4. Copy every row, ids included, with explicit column lists (SPEC-NOTES 6).
+-- -----------------------------------------------------------------------------
+INSERT INTO orders_by_region_partitioned (id, order_number, user_id, product_id, region,
+                                          order_total, order_status, created_at)
+SELECT id, order_number, user_id, product_id, region,
+       order_total, order_status, created_at
+FROM orders_by_region;
+
+-- -----------------------------------------------------------------------------
+-- 5. Verify: same row count and checksum over all columns, or roll back.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.assert_same_rows('orders_by_region', 'orders_by_region_partitioned');
+
+-- -----------------------------------------------------------------------------
+-- 6. Move the new BIGSERIAL's sequence past the copied ids (SPEC-NOTES 4):
+--    PRIMARY KEY (id, region) would NOT catch a reused id in another region.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.sync_sequence(
+           pg_get_serial_sequence('orders_by_region_partitioned', 'id')::regclass,
+           'orders_by_region_partitioned', 'id') AS orders_by_region_id_seq_last_value;
+
+-- -----------------------------------------------------------------------------
+-- 7. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
+--    table's objects to the canonical names.
+-- -----------------------------------------------------------------------------
+ALTER TABLE orders_by_region RENAME TO orders_by_region_old;
+ALTER TABLE orders_by_region_old RENAME CONSTRAINT orders_by_region_pkey TO orders_by_region_old_pkey;
+ALTER INDEX idx_orders_by_region_user_id RENAME TO idx_orders_by_region_old_user_id;
+ALTER INDEX idx_orders_by_region_status  RENAME TO idx_orders_by_region_old_status;
+ALTER INDEX idx_orders_by_region_region  RENAME TO idx_orders_by_region_old_region;
+ALTER SEQUENCE orders_by_region_id_seq RENAME TO orders_by_region_old_id_seq;
+
+ALTER TABLE orders_by_region_partitioned RENAME TO orders_by_region;
+ALTER TABLE orders_by_region RENAME CONSTRAINT orders_by_region_partitioned_pkey TO orders_by_region_pkey;
+ALTER INDEX idx_orders_by_region_partitioned_user_id RENAME TO idx_orders_by_region_user_id;
+ALTER INDEX idx_orders_by_region_partitioned_status  RENAME TO idx_orders_by_region_status;
+ALTER INDEX idx_orders_by_region_partitioned_region  RENAME TO idx_orders_by_region_region;
+ALTER SEQUENCE orders_by_region_partitioned_id_seq RENAME TO orders_by_region_id_seq;
+
+-- Autovacuum never analyzes a partitioned parent itself, only its leaves.
+ANALYZE orders_by_region;
+
+DO $$
+BEGIN
+    RAISE NOTICE 'orders_by_region is now list-partitioned by region (% partitions); the plain table is kept as orders_by_region_old',
+        (SELECT count(*) FROM pg_catalog.pg_partition_tree('orders_by_region') WHERE isleaf);
+END
+$$;

@@ -1,0 +1,181 @@
+-- =============================================================================
+-- scripts/04_composite_partitions.sql -- migrate sales_data (plain) to a
+-- two-level partitioned table: RANGE by quarter on sale_date, each quarter
+-- LIST-partitioned on product_category.
+-- =============================================================================
+-- Steps (one transaction: all or nothing):
+--   0. guard + lock     refuse if sales_data is missing or already partitioned
+--   1. create           sales_data_partitioned,
+--                       PRIMARY KEY (id, sale_date, product_category)
+--   2. partitions       sales_2024_q1, sales_2024_q2 (each BY LIST) and the
+--                       top-level DEFAULT sales_default
+--   2b. sub-partitions  sales_2024_q{1,2}_electronics, _clothing, _other
+--   3. indexes          on the partitioned parent (cascade to every level)
+--   4. migrate          INSERT ... SELECT with explicit columns; ids preserved
+--   5. verify           same row count and content checksum, or roll back
+--   6. sequence         the new table's own sequence continues after max(id)
+--   7. renames          sales_data -> sales_data_old (with its pkey, indexes,
+--                       sequence), then sales_data_partitioned -> sales_data
+--
+-- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/04_composite_partitions.sql
+-- =============================================================================
+
+-- -----------------------------------------------------------------------------
+-- 0. Guard: only a plain sales_data can be migrated, and no leftover of an
+--    earlier attempt may be in the way.
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    kind "char";
+BEGIN
+    SELECT c.relkind INTO kind
+      FROM pg_catalog.pg_class AS c
+     WHERE c.oid = to_regclass('sales_data');
+
+    IF kind IS NULL THEN
+        RAISE EXCEPTION 'sales_data does not exist; nothing to partition'
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'run 00_setup_base_tables.sql and 00_initial_seed_data.sql first';
+    ELSIF kind = 'p' THEN
+        RAISE EXCEPTION 'sales_data is already partitioned; nothing to do'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'to start over, run bin/setup-database --reset';
+    ELSIF kind <> 'r' THEN
+        RAISE EXCEPTION 'sales_data is not a plain table (relkind %)', kind
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+
+    IF to_regclass('sales_data_partitioned') IS NOT NULL
+       OR to_regclass('sales_data_old') IS NOT NULL THEN
+        RAISE EXCEPTION 'sales_data_partitioned or sales_data_old already exists'
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'leftover of an earlier migration; to start over, run bin/setup-database --reset';
+    END IF;
+END
+$$;
+
+-- EXCLUSIVE: readers go on reading sales_data during the copy, writers wait.
+-- A row written after the copy would otherwise stay behind in sales_data_old
+-- at the rename. A waiting INSERT resolves the name again after COMMIT and
+-- lands in the new partitioned table.
+LOCK TABLE sales_data IN EXCLUSIVE MODE;
+
+-- -----------------------------------------------------------------------------
+-- 1. The partitioned table. The primary key must contain the partition keys
+--    of BOTH levels: sale_date (range) and product_category (list).
+-- -----------------------------------------------------------------------------
+CREATE TABLE sales_data_partitioned (
+    id                BIGSERIAL,
+    sale_date         DATE          NOT NULL,
+    product_category  VARCHAR(50)   NOT NULL,
+    product_id        INTEGER       NOT NULL,
+    quantity          INTEGER       NOT NULL,
+    unit_price        DECIMAL(10,2) NOT NULL,
+    total_amount      DECIMAL(10,2) NOT NULL,
+    store_id          INTEGER,
+    PRIMARY KEY (id, sale_date, product_category)
+) PARTITION BY RANGE (sale_date);
+
+-- -----------------------------------------------------------------------------
+-- 2. First level: one partition per quarter, itself partitioned by category.
+--
+--    Decision (SPEC-NOTES 2): the spec defines only Q1 and Q2 2024, so any
+--    sale dated outside them would be rejected ("no partition of relation ...
+--    found for row") and abort the whole migration. The top level therefore
+--    gets a DEFAULT, sales_default: a plain leaf (not sub-partitioned) that
+--    holds the seed's deliberate ~3% of Q4 2023 / Q3 2024 sales and any
+--    future date until its quarter gets a partition. As with event_logs, rows
+--    of a quarter must be moved out of sales_default before that quarter's
+--    partition can be created.
+-- -----------------------------------------------------------------------------
+CREATE TABLE sales_2024_q1 PARTITION OF sales_data_partitioned
+    FOR VALUES FROM ('2024-01-01') TO ('2024-04-01')
+    PARTITION BY LIST (product_category);
+
+CREATE TABLE sales_2024_q2 PARTITION OF sales_data_partitioned
+    FOR VALUES FROM ('2024-04-01') TO ('2024-07-01')
+    PARTITION BY LIST (product_category);
+
+CREATE TABLE sales_default PARTITION OF sales_data_partitioned DEFAULT;
+
+-- -----------------------------------------------------------------------------
+-- 2b. Second level: categories within each quarter. Categories not listed
+--    (books, home, toys, sports, ...) go to the quarter's *_other DEFAULT.
+-- -----------------------------------------------------------------------------
+CREATE TABLE sales_2024_q1_electronics PARTITION OF sales_2024_q1
+    FOR VALUES IN ('electronics', 'computers');
+
+CREATE TABLE sales_2024_q1_clothing PARTITION OF sales_2024_q1
+    FOR VALUES IN ('clothing', 'shoes', 'accessories');
+
+CREATE TABLE sales_2024_q1_other PARTITION OF sales_2024_q1 DEFAULT;
+
+CREATE TABLE sales_2024_q2_electronics PARTITION OF sales_2024_q2
+    FOR VALUES IN ('electronics', 'computers');
+
+CREATE TABLE sales_2024_q2_clothing PARTITION OF sales_2024_q2
+    FOR VALUES IN ('clothing', 'shoes', 'accessories');
+
+CREATE TABLE sales_2024_q2_other PARTITION OF sales_2024_q2 DEFAULT;
+
+-- -----------------------------------------------------------------------------
+-- 3. Indexes on the top-level parent: PostgreSQL creates them on both
+--    quarters (as partitioned indexes), on every leaf below, and on sales_default
+--    (SPEC-NOTES 7). Same set as on the plain table.
+-- -----------------------------------------------------------------------------
+CREATE INDEX idx_sales_data_partitioned_sale_date  ON sales_data_partitioned (sale_date);
+CREATE INDEX idx_sales_data_partitioned_category   ON sales_data_partitioned (product_category);
+CREATE INDEX idx_sales_data_partitioned_product_id ON sales_data_partitioned (product_id);
+
+-- -----------------------------------------------------------------------------
+-- 4. Copy every row, ids included, with explicit column lists (SPEC-NOTES 6).
+--    Each row is routed through both levels to its leaf.
+-- -----------------------------------------------------------------------------
+INSERT INTO sales_data_partitioned (id, sale_date, product_category, product_id, quantity,
+                                    unit_price, total_amount, store_id)
+SELECT id, sale_date, product_category, product_id, quantity,
+       unit_price, total_amount, store_id
+FROM sales_data;
+
+-- -----------------------------------------------------------------------------
+-- 5. Verify: same row count and checksum over all columns, or roll back.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.assert_same_rows('sales_data', 'sales_data_partitioned');
+
+-- -----------------------------------------------------------------------------
+-- 6. Move the new BIGSERIAL's sequence past the copied ids (SPEC-NOTES 4):
+--    the composite primary key would NOT catch a reused id.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.sync_sequence(
+           pg_get_serial_sequence('sales_data_partitioned', 'id')::regclass,
+           'sales_data_partitioned', 'id') AS sales_data_id_seq_last_value;
+
+-- -----------------------------------------------------------------------------
+-- 7. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
+--    table's objects to the canonical names.
+-- -----------------------------------------------------------------------------
+ALTER TABLE sales_data RENAME TO sales_data_old;
+ALTER TABLE sales_data_old RENAME CONSTRAINT sales_data_pkey TO sales_data_old_pkey;
+ALTER INDEX idx_sales_data_sale_date  RENAME TO idx_sales_data_old_sale_date;
+ALTER INDEX idx_sales_data_category   RENAME TO idx_sales_data_old_category;
+ALTER INDEX idx_sales_data_product_id RENAME TO idx_sales_data_old_product_id;
+ALTER SEQUENCE sales_data_id_seq RENAME TO sales_data_old_id_seq;
+
+ALTER TABLE sales_data_partitioned RENAME TO sales_data;
+ALTER TABLE sales_data RENAME CONSTRAINT sales_data_partitioned_pkey TO sales_data_pkey;
+ALTER INDEX idx_sales_data_partitioned_sale_date  RENAME TO idx_sales_data_sale_date;
+ALTER INDEX idx_sales_data_partitioned_category   RENAME TO idx_sales_data_category;
+ALTER INDEX idx_sales_data_partitioned_product_id RENAME TO idx_sales_data_product_id;
+ALTER SEQUENCE sales_data_partitioned_id_seq RENAME TO sales_data_id_seq;
+
+-- Autovacuum never analyzes a partitioned parent itself, only its leaves
+-- (here: neither sales_data nor the two quarter parents).
+ANALYZE sales_data;
+
+DO $$
+BEGIN
+    RAISE NOTICE 'sales_data is now partitioned by quarter, then by category (% leaves); the plain table is kept as sales_data_old',
+        (SELECT count(*) FROM pg_catalog.pg_partition_tree('sales_data') WHERE isleaf);
+END
+$$;

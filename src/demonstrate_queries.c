@@ -1,0 +1,15 @@
+/*
+ * demonstrate-queries: not built yet.  It is specified in ../shared/spec.md and tracked as
+ * issue #4; until it lands, this program only says so and exits 2.
+ */
+#include <stdio.h>
+#include <string.h>
+
+int
+main(int argc, char **argv)
+{
+	(void) argv;
+	fprintf(argc > 1 && strcmp(argv[1], "--help") == 0 ? stdout : stderr,
+			"Usage: demonstrate-queries (not implemented yet: tracked as issue #4)\n");
+	return 2;
+}

@@ -1,0 +1,356 @@
+/*
+ * setup-database: from plain tables with data to four partitioned tables.
+ *
+ * Runs, in the spec's order and each in its own transaction, the six files
+ * 00_setup_base_tables.sql ... 04_composite_partitions.sql, recording each
+ * applied file in partition_demo.applied_scripts in the same transaction.  A
+ * run that fails at file N leaves the files before N applied and N's table
+ * untouched; the next run continues at N.  The SQL does the work; this
+ * program sequences, times and reports it, and prints the resulting trees.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utils/config.h"
+#include "utils/db.h"
+#include "utils/log.h"
+#include "utils/parse.h"
+#include "utils/partition_stats.h"
+#include "utils/paths.h"
+#include "utils/sql_runner.h"
+
+#define DEFAULT_SEED_ROWS 5000
+#define MAX_SEED_ROWS 50000000
+
+static const char *const migration_files[] = {
+	"00_setup_base_tables.sql",
+	"00_initial_seed_data.sql",
+	"01_range_partitions.sql",
+	"02_hash_partitions.sql",
+	"03_list_partitions.sql",
+	"04_composite_partitions.sql",
+};
+#define MIGRATION_COUNT ((int) (sizeof(migration_files) / sizeof(migration_files[0])))
+
+static const char *const demo_tables[] = {
+	"event_logs", "users_distributed", "orders_by_region", "sales_data",
+};
+
+/* Project helper objects (schema partition_demo), safe to run every time. */
+#define HELPERS_FILE "lib/partition_demo.sql"
+/* Drops this project's objects and only those. */
+#define RESET_FILE "lib/reset.sql"
+
+typedef struct SetupOptions
+{
+	bool		reset;
+	char	   *scripts_dir;
+	long long	seed_rows;
+} SetupOptions;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+			"Usage: %s [OPTIONS]\n"
+			"\n"
+			"Creates the four demo tables as plain tables, seeds them, and migrates each\n"
+			"to its partitioned form (RANGE, HASH, LIST, RANGE+LIST), keeping the plain\n"
+			"tables as <table>_old.  Each SQL file runs in its own transaction; a failed\n"
+			"run continues where it stopped on the next run.\n"
+			"\n"
+			"Options:\n"
+			"  --reset          drop this project's objects first, then set up again\n"
+			"  --seed-rows N    seed rows per table (default %d)\n"
+			"  --scripts DIR    read the SQL files from DIR (default: <project>/scripts)\n"
+			"  -h, --help       show this help and exit\n"
+			"\n"
+			"Connection settings come from .env and the environment (see bin/show-config).\n",
+			log_progname(), DEFAULT_SEED_ROWS);
+}
+
+/* Returns 0 to go on, or the exit status (2 for usage errors). */
+static int
+parse_options(int argc, char **argv, SetupOptions *options)
+{
+	static const struct option long_options[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"reset", no_argument, NULL, 'r'},
+		{"scripts", required_argument, NULL, 's'},
+		{"seed-rows", required_argument, NULL, 'n'},
+		{NULL, 0, NULL, 0}
+	};
+	int			c;
+
+	options->seed_rows = DEFAULT_SEED_ROWS;
+	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1)
+	{
+		ParseResult result;
+
+		switch (c)
+		{
+			case 'h':
+				usage(stdout);
+				exit(0);
+			case 'r':
+				options->reset = true;
+				break;
+			case 's':
+				free(options->scripts_dir);
+				options->scripts_dir = strdup(optarg);
+				break;
+			case 'n':
+				result = parse_long(optarg, 1, MAX_SEED_ROWS, &options->seed_rows);
+				if (result != PARSE_OK)
+				{
+					log_error("invalid --seed-rows \"%s\": %s (1 to %d)", optarg,
+							  parse_result_reason(result), MAX_SEED_ROWS);
+					return 2;
+				}
+				break;
+			default:
+				log_hint("try \"%s --help\" for more information", log_progname());
+				return 2;
+		}
+	}
+	if (optind < argc)
+	{
+		log_error("unexpected argument \"%s\"", argv[optind]);
+		log_hint("try \"%s --help\" for more information", log_progname());
+		return 2;
+	}
+	if (!options->scripts_dir)
+	{
+		const char *root = paths_project_root();
+
+		if (!root)
+		{
+			log_error("could not find the project's scripts directory");
+			log_hint("run the program from the project directory, or pass --scripts DIR");
+			return 2;
+		}
+		options->scripts_dir = paths_join(root, "scripts");
+	}
+	return 0;
+}
+
+/* Runs one file in its own transaction, with a progress line. */
+static bool
+run_file(PGconn *conn, const char *scripts_dir, const char *file, const char *label,
+		 SqlRunnerHook hook)
+{
+	char	   *path = paths_join(scripts_dir, file);
+	SqlRunResult result;
+	bool		ok;
+
+	fprintf(stderr, "%s %s\n", label, file);
+	ok = path && sql_runner_execute_file_hooked(conn, path, hook, (void *) file, &result);
+	if (ok)
+		fprintf(stderr, "    done: %d statements in %.0f ms\n", result.statements, result.elapsed_ms);
+	free(path);
+	return ok;
+}
+
+/* Records a migration file as applied, inside the file's own transaction. */
+static bool
+record_applied(PGconn *conn, const char *path, double elapsed_ms, void *arg)
+{
+	const char *file = arg;
+	char		duration[32];
+	const char *params[2] = {file, duration};
+	PGresult   *res;
+
+	(void) path;
+	snprintf(duration, sizeof(duration), "%.1f", elapsed_ms);
+	res = db_query(conn,
+				   "INSERT INTO partition_demo.applied_scripts (script, duration_ms) "
+				   "VALUES ($1, $2)", 2, params);
+	PQclear(res);
+	return res != NULL;
+}
+
+/* Which migration files are applied already (bookkeeping table). */
+static bool
+load_applied(PGconn *conn, bool applied[MIGRATION_COUNT])
+{
+	PGresult   *res = db_query(conn, "SELECT script FROM partition_demo.applied_scripts", 0, NULL);
+
+	if (!res)
+		return false;
+	for (int i = 0; i < MIGRATION_COUNT; i++)
+	{
+		applied[i] = false;
+		for (int row = 0; row < PQntuples(res); row++)
+			if (strcmp(PQgetvalue(res, row, 0), migration_files[i]) == 0)
+				applied[i] = true;
+	}
+	PQclear(res);
+	return true;
+}
+
+/* Only one setup at a time: a second one would race on the same tables. */
+static bool
+lock_setup(PGconn *conn)
+{
+	PGresult   *res = db_query(conn,
+							   "SELECT pg_catalog.pg_try_advisory_lock("
+							   "pg_catalog.hashtext('partition_demo.setup-database'))", 0, NULL);
+	bool		locked = res && PQgetvalue(res, 0, 0)[0] == 't';
+
+	if (res && !locked)
+	{
+		log_error("another setup-database is running against this database");
+		log_hint("wait for it to finish, then run this again");
+	}
+	PQclear(res);
+	return locked;
+}
+
+static bool
+set_seed_rows(PGconn *conn, long long seed_rows)
+{
+	char		value[32];
+	const char *params[1] = {value};
+	PGresult   *res;
+
+	/* read by 00_initial_seed_data.sql through current_setting() */
+	snprintf(value, sizeof(value), "%lld", seed_rows);
+	res = db_query(conn, "SELECT pg_catalog.set_config('partition_demo.seed_rows', $1, false)",
+				   1, params);
+	PQclear(res);
+	return res != NULL;
+}
+
+/* Exact row count of a plain table, or -1 when it does not exist. */
+static long long
+plain_table_rows(PGconn *conn, const char *table)
+{
+	PartitionStats *stats;
+	const char *params[1] = {table};
+	PGresult   *res = db_query(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params);
+	long long	rows = -1;
+
+	if (res && PQgetvalue(res, 0, 0)[0] == 't' && (stats = partition_stats_collect(conn, table)))
+	{
+		rows = stats->nodes[0].rows;
+		partition_stats_free(stats);
+	}
+	PQclear(res);
+	return rows;
+}
+
+static bool
+print_summary(PGconn *conn)
+{
+	bool		color = log_color_enabled(stdout);
+	bool		ok = true;
+
+	printf("\nPartitioned tables (rows counted exactly; share of the table's rows)\n\n");
+	for (size_t i = 0; i < sizeof(demo_tables) / sizeof(demo_tables[0]); i++)
+	{
+		PartitionStats *stats = partition_stats_collect(conn, demo_tables[i]);
+		char		old_name[64],
+					rows[32],
+					old_rows[32];
+		long long	old_count;
+
+		if (!stats)
+			return false;
+		partition_stats_print_tree(stdout, stats, color);
+		snprintf(old_name, sizeof(old_name), "%s_old", demo_tables[i]);
+		old_count = plain_table_rows(conn, old_name);
+		partition_stats_format_count(stats->nodes[0].rows, rows, sizeof(rows));
+		if (old_count >= 0)
+		{
+			partition_stats_format_count(old_count, old_rows, sizeof(old_rows));
+			printf("%s: %s rows in %zu partitions; %s (plain table): %s rows%s\n\n",
+				   demo_tables[i], rows, partition_stats_leaf_count(stats), old_name, old_rows,
+				   old_count == stats->nodes[0].rows ? "" : " (differs: rows were added since)");
+		}
+		else
+			printf("%s: %s rows in %zu partitions; %s: none\n\n", demo_tables[i], rows,
+				   partition_stats_leaf_count(stats), old_name);
+		partition_stats_free(stats);
+	}
+	return ok;
+}
+
+static int
+run_setup(PGconn *conn, const SetupOptions *options)
+{
+	bool		applied[MIGRATION_COUNT];
+	int			pending = 0,
+				step = 0;
+	char		label[32];
+
+	if (!lock_setup(conn))
+		return 1;
+	if (options->reset && !run_file(conn, options->scripts_dir, RESET_FILE, "[reset]", NULL))
+		return 1;
+	if (!run_file(conn, options->scripts_dir, HELPERS_FILE, "[helpers]", NULL) ||
+		!load_applied(conn, applied))
+		return 1;
+	for (int i = 0; i < MIGRATION_COUNT; i++)
+		pending += !applied[i];
+	if (pending == 0)
+	{
+		log_error("the database is already set up: all %d scripts are applied", MIGRATION_COUNT);
+		log_detail("partition_demo.applied_scripts lists them");
+		log_hint("run \"%s --reset\" to drop this project's tables and set up again",
+				 log_progname());
+		return 1;
+	}
+	if (pending < MIGRATION_COUNT)
+		fprintf(stderr, "continuing an earlier setup: %d of %d scripts already applied\n",
+				MIGRATION_COUNT - pending, MIGRATION_COUNT);
+	if (!set_seed_rows(conn, options->seed_rows))
+		return 1;
+	for (int i = 0; i < MIGRATION_COUNT; i++)
+	{
+		if (applied[i])
+			continue;
+		snprintf(label, sizeof(label), "[%d/%d]", ++step, pending);
+		if (!run_file(conn, options->scripts_dir, migration_files[i], label, record_applied))
+		{
+			log_hint("files before %s stay applied and its changes were rolled back; "
+					 "fix the cause and run %s again to continue there",
+					 migration_files[i], log_progname());
+			return 1;
+		}
+	}
+	return print_summary(conn) ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	SetupOptions options = {0};
+	Config	   *config = NULL;
+	PGconn	   *conn = NULL;
+	int			status;
+
+	log_set_progname(argv[0]);
+	if ((status = parse_options(argc, argv, &options)) != 0)
+		goto cleanup;
+	if (!(config = config_load()))
+	{
+		status = 2;
+		goto cleanup;
+	}
+	if (!(conn = db_connect(config, "setup-database")))
+	{
+		status = 1;
+		goto cleanup;
+	}
+	db_show_notices(conn, true);
+	fprintf(stderr, "setting up database \"%s\" at %s\n", config->dbname,
+			config_server_label(config));
+	status = run_setup(conn, &options);
+cleanup:
+	PQfinish(conn);
+	config_free(config);
+	free(options.scripts_dir);
+	return status;
+}

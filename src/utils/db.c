@@ -1,0 +1,138 @@
+/* db.c: connection and error-reporting helpers (see db.h). */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+PGconn *
+db_connect(const Config *config, const char *application_name)
+{
+	char		port[16];
+	const char *keywords[] = {"host", "port", "dbname", "user", "password",
+	"fallback_application_name", "connect_timeout", NULL};
+	const char *values[8];
+	PGconn	   *conn;
+
+	snprintf(port, sizeof(port), "%d", config->port);
+	values[0] = config->host;
+	values[1] = port;
+	values[2] = config->dbname;
+	values[3] = config->user;
+	values[4] = config->password[0] ? config->password : NULL;
+	values[5] = application_name;
+	values[6] = "10";
+	values[7] = NULL;
+
+	conn = PQconnectdbParams(keywords, values, 0);
+	if (conn && PQstatus(conn) == CONNECTION_OK)
+		return conn;
+
+	log_error("could not connect to the database \"%s\" as user \"%s\" at %s",
+			  config->dbname, config->user, config_server_label(config));
+	if (conn)
+	{
+		/* libpq's message has several lines; none of them contains the password */
+		char	   *message = strdup(PQerrorMessage(conn));
+		char	   *line,
+				   *save = NULL;
+
+		for (line = message ? strtok_r(message, "\n", &save) : NULL; line;
+			 line = strtok_r(NULL, "\n", &save))
+			log_detail("%s", line);
+		free(message);
+	}
+	log_hint("start the embedded server with \"make db-up\" (or the container with "
+			 "\"docker compose up -d\"), or set POSTGRES_HOST/POSTGRES_PORT in .env");
+	PQfinish(conn);
+	return NULL;
+}
+
+void
+db_report_error(const PGresult *result, const PGconn *conn, const char *where)
+{
+	const char *message = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
+	const char *detail = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *context = result ? PQresultErrorField(result, PG_DIAG_CONTEXT) : NULL;
+	char		fallback[512];
+
+	if (!message)
+	{
+		/* a client-side failure (lost connection, out of memory) */
+		snprintf(fallback, sizeof(fallback), "%s",
+				 result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
+		fallback[strcspn(fallback, "\n")] = '\0';
+		message = fallback[0] ? fallback : "unknown error";
+	}
+	if (where)
+		log_error("%s: %s%s%s%s", where, message, sqlstate ? " (SQLSTATE " : "",
+				  sqlstate ? sqlstate : "", sqlstate ? ")" : "");
+	else
+		log_error("%s%s%s%s", message, sqlstate ? " (SQLSTATE " : "",
+				  sqlstate ? sqlstate : "", sqlstate ? ")" : "");
+	if (detail)
+		log_detail("%s", detail);
+	if (hint)
+		log_hint("%s", hint);
+	if (context)
+		log_detail("context: %s", context);
+}
+
+bool
+db_command(PGconn *conn, const char *sql)
+{
+	PGresult   *result = PQexec(conn, sql);
+	bool		ok = PQresultStatus(result) == PGRES_COMMAND_OK ||
+		PQresultStatus(result) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		db_report_error(result, conn, NULL);
+	PQclear(result);
+	return ok;
+}
+
+PGresult *
+db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
+{
+	PGresult   *result = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType status = PQresultStatus(result);
+
+	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+		return result;
+	db_report_error(result, conn, NULL);
+	PQclear(result);
+	return NULL;
+}
+
+static void
+print_notice(void *arg, const PGresult *result)
+{
+	const char *severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+
+	(void) arg;
+	if (!message)
+		return;
+	fflush(stdout);
+	if (severity && strcmp(severity, "NOTICE") != 0 && strcmp(severity, "INFO") != 0)
+		fprintf(stderr, "    %s: %s\n", severity, message);
+	else
+		fprintf(stderr, "    %s\n", message);
+}
+
+static void
+ignore_notice(void *arg, const PGresult *result)
+{
+	(void) arg;
+	(void) result;
+}
+
+void
+db_show_notices(PGconn *conn, bool show)
+{
+	PQsetNoticeReceiver(conn, show ? print_notice : ignore_notice, NULL);
+}

@@ -1,0 +1,38 @@
+/*
+ * db.h: libpq plumbing shared by the programs: connecting from a Config,
+ * running a command and reporting a server error in full.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "config.h"
+
+/*
+ * Connects with keyword/value arrays, so libpq's own PG* environment fills
+ * nothing we set explicitly.  On failure reports one clear error naming
+ * host:port and how to start a server, and returns NULL.
+ */
+PGconn	   *db_connect(const Config *config, const char *application_name);
+
+/*
+ * Reports a failed result: message, SQLSTATE, detail, hint, context.  When
+ * where is not NULL it prefixes the message (for example "file.sql:12").
+ */
+void		db_report_error(const PGresult *result, const PGconn *conn, const char *where);
+
+/* Runs a command without parameters; on failure reports it and returns false. */
+bool		db_command(PGconn *conn, const char *sql);
+
+/*
+ * Runs a query with text parameters; returns the result when its status is
+ * PGRES_TUPLES_OK or PGRES_COMMAND_OK, else reports it and returns NULL.
+ */
+PGresult   *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params);
+
+/* Shows server NOTICE/WARNING messages on stderr, indented under the current step. */
+void		db_show_notices(PGconn *conn, bool show);
+
+#endif

@@ -1,0 +1,67 @@
+/* paths.c: locate the project root from the executable (see paths.h). */
+#include "paths.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MARKER "scripts/00_setup_base_tables.sql"
+
+char *
+paths_join(const char *dir, const char *relative)
+{
+	size_t		len = strlen(dir) + 1 + strlen(relative) + 1;
+	char	   *joined = malloc(len);
+
+	if (joined)
+		snprintf(joined, len, "%s/%s", dir, relative);
+	return joined;
+}
+
+static int
+has_marker(const char *dir)
+{
+	char	   *candidate = paths_join(dir, MARKER);
+	int			found = candidate && access(candidate, R_OK) == 0;
+
+	free(candidate);
+	return found;
+}
+
+const char *
+paths_project_root(void)
+{
+	static char root[PATH_MAX];
+	char		dir[PATH_MAX];
+	ssize_t		len;
+
+	if (root[0])
+		return root;
+	len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (len > 0)
+	{
+		dir[len] = '\0';
+		for (int depth = 0; depth < 5; depth++)
+		{
+			char	   *slash = strrchr(dir, '/');
+
+			if (!slash || slash == dir)
+				break;
+			*slash = '\0';
+			if (has_marker(dir))
+			{
+				snprintf(root, sizeof(root), "%s", dir);
+				return root;
+			}
+		}
+	}
+	/* an executable copied elsewhere: fall back to the current directory */
+	if (getcwd(dir, sizeof(dir)) && has_marker(dir))
+	{
+		snprintf(root, sizeof(root), "%s", dir);
+		return root;
+	}
+	return NULL;
+}

@@ -1,0 +1,17 @@
+/*
+ * paths.h: where the project's files are, wherever the programs are run from.
+ *
+ * The project root is found by walking up from the running executable to the
+ * first directory that holds scripts/00_setup_base_tables.sql, so bin/ and the
+ * sanitizer build under build/ both find the same scripts and .env.
+ */
+#ifndef PATHS_H
+#define PATHS_H
+
+/* The project root (static storage), or NULL when it cannot be found. */
+const char *paths_project_root(void);
+
+/* Joins a directory and a relative path into a new string (caller frees). */
+char	   *paths_join(const char *dir, const char *relative);
+
+#endif

@@ -1,0 +1,132 @@
+/* Unit tests of the SQL statement splitter: what may hide a semicolon. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "utils/sql_splitter.h"
+
+static char errbuf[256];
+
+static SqlScript *
+split_ok(const char *text)
+{
+	SqlScript  *script = sql_split(text, errbuf, sizeof(errbuf));
+
+	if (!script)
+		fail_msg("unexpected split error: %s", errbuf);
+	return script;
+}
+
+static void
+test_statements_and_lines(void **state)
+{
+	SqlScript  *script = split_ok("-- header\n\nSELECT 1;\nSELECT\n  2;  SELECT 3\n");
+
+	(void) state;
+	assert_int_equal(script->count, 3);
+	assert_string_equal(script->statements[0].text, "SELECT 1");
+	assert_int_equal(script->statements[0].line, 3);
+	assert_string_equal(script->statements[1].text, "SELECT\n  2");
+	assert_int_equal(script->statements[1].line, 4);
+	/* the last statement needs no semicolon */
+	assert_string_equal(script->statements[2].text, "SELECT 3");
+	assert_int_equal(script->statements[2].line, 5);
+	sql_script_free(script);
+}
+
+static void
+test_semicolons_inside_quotes_and_comments(void **state)
+{
+	SqlScript  *script = split_ok(
+		"SELECT 'a;b', \"we;ird\", E'it\\'s;' /* c; /* nested; */ still; */ -- x;\n, 'it''s;';\n"
+		"SELECT 2;");
+
+	(void) state;
+	assert_int_equal(script->count, 2);
+	assert_non_null(strstr(script->statements[0].text, "'it''s;'"));
+	assert_string_equal(script->statements[1].text, "SELECT 2");
+	sql_script_free(script);
+}
+
+static void
+test_dollar_quotes(void **state)
+{
+	SqlScript  *script = split_ok(
+		"DO $$ BEGIN RAISE NOTICE 'a;'; END $$;\n"
+		"CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $body$\n"
+		"BEGIN\n  PERFORM $$ inner; $$;\n  RETURN 1;\nEND\n$body$;\n"
+		"SELECT $1::int, a$b FROM t;\n");
+
+	(void) state;
+	assert_int_equal(script->count, 3);
+	assert_int_equal(script->statements[1].line, 2);
+	assert_non_null(strstr(script->statements[1].text, "RETURN 1;"));
+	assert_string_equal(script->statements[2].text, "SELECT $1::int, a$b FROM t");
+	assert_int_equal(script->statements[2].line, 8);
+	sql_script_free(script);
+}
+
+static void
+test_empty_statements_are_dropped(void **state)
+{
+	SqlScript  *script = split_ok(";;\n-- only a comment\n/* and another */ ;\n");
+
+	(void) state;
+	assert_int_equal(script->count, 0);
+	sql_script_free(script);
+}
+
+static void
+expect_error(const char *text, const char *expected)
+{
+	SqlScript  *script = sql_split(text, errbuf, sizeof(errbuf));
+
+	assert_null(script);
+	if (!strstr(errbuf, expected))
+		fail_msg("error \"%s\" does not contain \"%s\"", errbuf, expected);
+}
+
+static void
+test_unterminated(void **state)
+{
+	(void) state;
+	expect_error("SELECT 1;\nSELECT 'open;\n", "line 2: unterminated quoted string");
+	expect_error("\n\nDO $x$ BEGIN END $y$;", "line 3: unterminated dollar-quoted string");
+	expect_error("/* /* */", "line 1: unterminated block comment");
+	expect_error("SELECT \"x", "unterminated quoted identifier");
+}
+
+static void
+test_line_of_position_counts_characters(void **state)
+{
+	/* "é" is two bytes in UTF-8 but one character for the server */
+	SqlScript  *script = split_ok("\n\nSELECT 'é',\n  bogus;");
+	const SqlStatement *statement = &script->statements[0];
+	long		position = 1 + (long) strlen("SELECT 'é',\n  ") - 1;	/* bytes - 1 = characters */
+
+	(void) state;
+	assert_int_equal(statement->line, 3);
+	assert_int_equal(sql_statement_line_of_position(statement, 1), 3);
+	assert_int_equal(sql_statement_line_of_position(statement, position), 4);
+	assert_int_equal(sql_statement_line_of_position(statement, 8), 3);
+	sql_script_free(script);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_statements_and_lines),
+		cmocka_unit_test(test_semicolons_inside_quotes_and_comments),
+		cmocka_unit_test(test_dollar_quotes),
+		cmocka_unit_test(test_empty_statements_are_dropped),
+		cmocka_unit_test(test_unterminated),
+		cmocka_unit_test(test_line_of_position_counts_characters),
+	};
+
+	return cmocka_run_group_tests_name("sql_splitter", tests, NULL, NULL);
+}
