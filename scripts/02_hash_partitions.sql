@@ -160,6 +160,12 @@ CREATE TRIGGER users_distributed_username_unique
     AFTER INSERT OR UPDATE OF username, id OR DELETE ON users_distributed_partitioned
     FOR EACH ROW EXECUTE FUNCTION public.users_distributed_register_username();
 
+-- TRUNCATE fires no row trigger: a statement trigger drops the names of the
+-- truncated users, or none of them could ever be inserted again.
+CREATE TRIGGER users_distributed_username_truncate
+    AFTER TRUNCATE ON users_distributed_partitioned
+    FOR EACH STATEMENT EXECUTE FUNCTION public.users_distributed_unregister_truncated();
+
 -- -----------------------------------------------------------------------------
 -- 7. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
 --    table's objects to the canonical names. Renaming a constraint renames

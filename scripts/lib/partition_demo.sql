@@ -18,6 +18,10 @@
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/lib/partition_demo.sql
 -- =============================================================================
 
+-- From the second run on, every IF NOT EXISTS prints "already exists,
+-- skipping"; keep this file quiet (SET LOCAL ends with the transaction).
+SET LOCAL client_min_messages = warning;
+
 CREATE SCHEMA IF NOT EXISTS partition_demo;
 
 COMMENT ON SCHEMA partition_demo IS
@@ -171,9 +175,11 @@ COMMENT ON FUNCTION partition_demo.sync_sequence(regclass, regclass, text) IS
 -- for the first to commit or roll back, then fails or proceeds).
 --
 -- Used as AFTER INSERT OR UPDATE OF username, id OR DELETE ... FOR EACH ROW.
--- Unregistering always matches user_id = OLD.id too, so a delete or rename in
--- another table that shares this trigger (a backup or migration copy holding
--- the same users) can never unregister the name of a live user.
+-- Unregistering matches user_id = OLD.id and requires that the live table
+-- public.users_distributed no longer holds (OLD.id, OLD.username), so a
+-- delete or rename in another table that shares this trigger (a backup or
+-- migration copy holding the same users, same ids) can never unregister the
+-- name of a live user.
 -- Names are schema-qualified: the function does not depend on search_path.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.users_distributed_register_username()
@@ -186,19 +192,34 @@ BEGIN
     IF TG_OP = 'DELETE'
        OR (TG_OP = 'UPDATE' AND (NEW.username IS DISTINCT FROM OLD.username
                                  OR NEW.id IS DISTINCT FROM OLD.id)) THEN
-        DELETE FROM public.users_distributed_usernames
-         WHERE username = OLD.username
-           AND user_id  = OLD.id;
+        DELETE FROM public.users_distributed_usernames AS n
+         WHERE n.username = OLD.username
+           AND n.user_id  = OLD.id
+           -- A copy of the same user in another table (a backup sharing this
+           -- trigger has the same id AND name) must not unregister the live
+           -- user: only unregister when the live table no longer holds the
+           -- pair. In an AFTER trigger on the live table itself, the deleted
+           -- or updated row is already invisible here.
+           AND NOT EXISTS (SELECT 1
+                             FROM public.users_distributed AS u
+                            WHERE u.id = OLD.id
+                              AND u.username = OLD.username);
     END IF;
 
-    -- Register the new name.
+    -- Register the new name. ON CONFLICT DO NOTHING instead of catching
+    -- unique_violation in an EXCEPTION block: same result, but no
+    -- subtransaction (and subtransaction XID) per row, which matters for
+    -- bulk inserts. If another session has inserted the same name and not
+    -- committed yet, this waits for it; then either the name is taken
+    -- (nothing inserted, error below) or it was rolled back and is ours.
     IF TG_OP = 'INSERT'
        OR (TG_OP = 'UPDATE' AND (NEW.username IS DISTINCT FROM OLD.username
                                  OR NEW.id IS DISTINCT FROM OLD.id)) THEN
-        BEGIN
-            INSERT INTO public.users_distributed_usernames (username, user_id)
-            VALUES (NEW.username, NEW.id);
-        EXCEPTION WHEN unique_violation THEN
+        INSERT INTO public.users_distributed_usernames (username, user_id)
+        VALUES (NEW.username, NEW.id)
+        ON CONFLICT (username) DO NOTHING;
+
+        IF NOT FOUND THEN
             RAISE unique_violation USING
                 MESSAGE    = format('duplicate username %L', NEW.username),
                 DETAIL     = 'usernames are unique across all partitions of users_distributed (kept in users_distributed_usernames)',
@@ -206,7 +227,7 @@ BEGIN
                 TABLE      = TG_TABLE_NAME,
                 SCHEMA     = TG_TABLE_SCHEMA,
                 COLUMN     = 'username';
-        END;
+        END IF;
     END IF;
 
     RETURN NULL;  -- AFTER trigger: the return value is ignored
@@ -215,3 +236,30 @@ $$;
 
 COMMENT ON FUNCTION public.users_distributed_register_username() IS
     'keeps users_distributed.username globally unique via users_distributed_usernames (see 02_hash_partitions.sql)';
+
+-- -----------------------------------------------------------------------------
+-- users_distributed_unregister_truncated(): TRUNCATE fires no row triggers, so
+-- after a TRUNCATE of users_distributed every registration whose user is gone
+-- is removed here (statement-level AFTER TRUNCATE trigger, created in 02).
+-- Checking the live table, rather than emptying the side table, keeps this
+-- correct for any table that shares the trigger.  Note: PostgreSQL fires a
+-- parent's TRUNCATE trigger only for TRUNCATE of the parent, not of a single
+-- partition; truncate a partition and its names stay registered until the
+-- next TRUNCATE of the parent.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION public.users_distributed_unregister_truncated()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    DELETE FROM public.users_distributed_usernames AS r
+     WHERE NOT EXISTS (SELECT 1
+                         FROM public.users_distributed AS u
+                        WHERE u.id = r.user_id
+                          AND u.username = r.username);
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION public.users_distributed_unregister_truncated() IS
+    'after TRUNCATE users_distributed: unregisters the usernames of users that are gone';

@@ -45,6 +45,7 @@ DROP TABLE IF EXISTS event_logs_2024_01, event_logs_2024_02, event_logs_2024_03,
 DROP TABLE IF EXISTS public.users_distributed_usernames;
 -- CASCADE: also drops the trigger on any table not dropped above that uses it.
 DROP FUNCTION IF EXISTS public.users_distributed_register_username() CASCADE;
+DROP FUNCTION IF EXISTS public.users_distributed_unregister_truncated() CASCADE;
 
 -- Helpers and bookkeeping (scripts/lib/partition_demo.sql).
 DROP SCHEMA IF EXISTS partition_demo CASCADE;

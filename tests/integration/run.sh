@@ -10,7 +10,10 @@
 #   BIN_DIR          the programs under test (default: <root>/bin), exported
 #   TEST_FILTER      regex: run only the tests whose name matches
 #   TEST_CMD_TIMEOUT seconds before assert_exit kills a program (default 300)
-# Logs of each test and of the server go to tests/out/integration/.
+#   TESTLIB_LOG_DIR  logs of each test and of the server (postgres.log),
+#                    default tests/out/integration/
+# The tests run with TMPDIR set to a directory of their own, removed at the
+# end, so whatever they mktemp goes away with it.
 
 set -uo pipefail
 
@@ -25,9 +28,9 @@ case $BIN_DIR in
 } ;;
 esac
 
-TESTLIB_LOG_DIR=$ROOT/tests/out/integration
-rm -rf -- "$TESTLIB_LOG_DIR"
+TESTLIB_LOG_DIR=${TESTLIB_LOG_DIR:-$ROOT/tests/out/integration}
 mkdir -p -- "$TESTLIB_LOG_DIR" || exit 1
+rm -f -- "$TESTLIB_LOG_DIR"/*.log
 export TEST_CLUSTER_KEEP_LOG=$TESTLIB_LOG_DIR/postgres.log
 
 # shellcheck source=tests/lib/testlib.sh
@@ -35,7 +38,14 @@ source "$ROOT/tests/lib/testlib.sh" || exit 1
 # shellcheck source=tests/lib/cluster.sh
 source "$ROOT/tests/lib/cluster.sh" || exit 1
 
-trap test_cluster_stop EXIT
+TESTS_TMPDIR=""
+runner_cleanup() {
+	test_cluster_stop
+	if [[ -n $TESTS_TMPDIR ]]; then
+		rm -rf -- "$TESTS_TMPDIR"
+	fi
+}
+trap runner_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -43,6 +53,10 @@ if ! test_cluster_start; then
 	echo "run.sh: error: could not start the test cluster" >&2
 	exit 1
 fi
+# after the cluster: its directory must stay reachable for the server user
+TESTS_TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/itest.XXXXXX") || exit 1
+export TMPDIR=$TESTS_TMPDIR
+
 echo "# test cluster: PostgreSQL $(sql 'SHOW server_version'), socket $PGHOST, port $PGPORT"
 echo "# programs under test: $BIN_DIR"
 

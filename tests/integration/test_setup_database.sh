@@ -161,6 +161,18 @@ test_concurrent_inserts_keep_usernames_unique() {
 	rm -rf "$dir"
 }
 
+test_truncate_frees_the_usernames() {
+	# in a copy of the database, so that the shared one keeps its rows
+	psql -XAtq -d postgres -c "CREATE DATABASE setup_truncate TEMPLATE setup_shared" >/dev/null
+	local name
+	name=$(sql "SELECT username FROM users_distributed ORDER BY id LIMIT 1" -d setup_truncate)
+	sql "TRUNCATE users_distributed" -d setup_truncate >/dev/null
+	assert_eq 0 "$(sql "SELECT count(*) FROM users_distributed_usernames" -d setup_truncate)"
+	sql "INSERT INTO users_distributed (username, email) VALUES ('$name', 'back@example.com')" -d setup_truncate >/dev/null
+	assert_eq 1 "$(sql "SELECT count(*) FROM users_distributed_usernames WHERE username = '$name'" -d setup_truncate)"
+	psql -XAtq -d postgres -c "DROP DATABASE setup_truncate" >/dev/null
+}
+
 test_second_run_is_refused() {
 	assert_exit 1 "$SETUP"
 	assert_contains "$OUT" "already set up"
@@ -177,4 +189,5 @@ run_test names_are_canonical_after_the_swap test_names_are_canonical_after_the_s
 run_test inserts_after_migration_get_fresh_ids test_inserts_after_migration_get_fresh_ids
 run_test duplicate_username_is_rejected test_duplicate_username_is_rejected
 run_test concurrent_inserts_keep_usernames_unique test_concurrent_inserts_keep_usernames_unique
+run_test truncate_frees_the_usernames test_truncate_frees_the_usernames
 run_test second_run_is_refused test_second_run_is_refused
