@@ -14,11 +14,14 @@ PKG_CONFIG ?= pkg-config
 PQ_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null || echo -I$$(pg_config --includedir))
 PQ_LIBS   := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null || echo -L$$(pg_config --libdir) -lpq)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# json-c reads EXPLAIN (FORMAT JSON) plans (demonstrate-queries)
+JSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSON_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 
 WARNINGS = -Wall -Wextra -Werror -Wmissing-prototypes -Wformat-security -Wshadow -Wvla
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(PQ_CFLAGS) -Isrc -MMD -MP
-LDLIBS  = $(PQ_LIBS) -lm
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(PQ_CFLAGS) $(JSON_CFLAGS) -Isrc -MMD -MP
+LDLIBS  = $(PQ_LIBS) $(JSON_LIBS) -lm
 
 ifeq ($(SANITIZE),1)
 BUILD_DIR ?= build/san

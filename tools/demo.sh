@@ -7,7 +7,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-phase() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+# bold headings on a terminal only, and never with NO_COLOR
+if [[ -t 2 && -z ${NO_COLOR:-} ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+phase() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain" >&2; }
 
 phase "Phase 0: a PostgreSQL server (embedded in ./data/embedded, or the one already answering)"
 bash tools/embedded-db.sh up
