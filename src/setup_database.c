@@ -332,6 +332,7 @@ main(int argc, char **argv)
 	int			status;
 
 	log_set_progname(argv[0]);
+	argv[0] = (char *) log_progname();	/* getopt's own messages use the short name */
 	if ((status = parse_options(argc, argv, &options)) != 0)
 		goto cleanup;
 	if (!(config = config_load()))

@@ -83,6 +83,7 @@ main(int argc, char **argv)
 				status = 0;
 
 	log_set_progname(argv[0]);
+	argv[0] = (char *) log_progname();	/* getopt's own messages use the short name */
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
 	{
 		switch (c)

@@ -7,14 +7,14 @@
 
 #include "log.h"
 
-PGconn *
-db_connect(const Config *config, const char *application_name)
+/* Opens a connection with keyword/value arrays; the caller checks PQstatus. */
+static PGconn *
+open_connection(const Config *config, const char *application_name)
 {
 	char		port[16];
 	const char *keywords[] = {"host", "port", "dbname", "user", "password",
 	"fallback_application_name", "connect_timeout", NULL};
 	const char *values[8];
-	PGconn	   *conn;
 
 	snprintf(port, sizeof(port), "%d", config->port);
 	values[0] = config->host;
@@ -25,8 +25,27 @@ db_connect(const Config *config, const char *application_name)
 	values[5] = application_name;
 	values[6] = "10";
 	values[7] = NULL;
+	return PQconnectdbParams(keywords, values, 0);
+}
 
-	conn = PQconnectdbParams(keywords, values, 0);
+PGconn *
+db_connect_quiet(const Config *config, const char *application_name, char *errbuf, size_t errlen)
+{
+	PGconn	   *conn = open_connection(config, application_name);
+
+	if (conn && PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	snprintf(errbuf, errlen, "%s", conn ? PQerrorMessage(conn) : "out of memory");
+	errbuf[strcspn(errbuf, "\n")] = '\0';
+	PQfinish(conn);
+	return NULL;
+}
+
+PGconn *
+db_connect(const Config *config, const char *application_name)
+{
+	PGconn	   *conn = open_connection(config, application_name);
+
 	if (conn && PQstatus(conn) == CONNECTION_OK)
 		return conn;
 

@@ -18,6 +18,13 @@
 PGconn	   *db_connect(const Config *config, const char *application_name);
 
 /*
+ * Connects without reporting anything: returns NULL and copies the first
+ * line of libpq's message into errbuf (for quiet reconnect loops).
+ */
+PGconn	   *db_connect_quiet(const Config *config, const char *application_name,
+							 char *errbuf, size_t errlen);
+
+/*
  * Reports a failed result: message, SQLSTATE, detail, hint, context.  When
  * where is not NULL it prefixes the message (for example "file.sql:12").
  */

@@ -1,0 +1,355 @@
+/* row_writer.c: one transaction per batch, COPY per table (see row_writer.h). */
+#include "row_writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+/* Column lists of the COPY statements: ids first, then the generated values. */
+static const char *const copy_statements[DEMO_TABLE_COUNT] = {
+	"COPY event_logs (id, event_type, user_id, event_data, ip_address, created_at) FROM STDIN",
+	"COPY users_distributed (id, username, email, country_code, registration_date, status) "
+	"FROM STDIN",
+	"COPY orders_by_region (id, order_number, user_id, product_id, region, order_total, "
+	"order_status, created_at) FROM STDIN",
+	"COPY sales_data (id, sale_date, product_category, product_id, quantity, unit_price, "
+	"total_amount, store_id) FROM STDIN",
+};
+
+/*
+ * Draws n ids from the table's own sequence, resolved by name each time: a
+ * re-partitioning scenario may have swapped the table and its sequence.
+ */
+static const char *const id_query =
+	"SELECT pg_catalog.nextval(s.seq) FROM"
+	" (SELECT pg_catalog.pg_get_serial_sequence($1, 'id')::pg_catalog.regclass AS seq) AS s,"
+	" pg_catalog.generate_series(1, $2::int)";
+
+/* A row of each table needs at most this much COPY text (escaped worst case). */
+#define MAX_ROW_TEXT 1024
+
+RowBatch *
+row_batch_new(size_t capacity)
+{
+	RowBatch   *batch = calloc(1, sizeof(RowBatch));
+	bool		ok;
+
+	if (!batch)
+		return NULL;
+	batch->capacity = capacity;
+	batch->events = calloc(capacity, sizeof(EventLogRow));
+	batch->users = calloc(capacity, sizeof(UserRow));
+	batch->orders = calloc(capacity, sizeof(OrderRow));
+	batch->sales = calloc(capacity, sizeof(SaleRow));
+	ok = batch->events && batch->users && batch->orders && batch->sales;
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+		ok = ok && (batch->ids[t] = calloc(capacity, sizeof(long long))) != NULL;
+	if (!ok)
+	{
+		row_batch_free(batch);
+		return NULL;
+	}
+	return batch;
+}
+
+void
+row_batch_free(RowBatch *batch)
+{
+	if (!batch)
+		return;
+	free(batch->events);
+	free(batch->users);
+	free(batch->orders);
+	free(batch->sales);
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+		free(batch->ids[t]);
+	free(batch);
+}
+
+void
+row_batch_fill(RowBatch *batch, DataGenerator *gen, size_t rows)
+{
+	memset(batch->count, 0, sizeof(batch->count));
+	batch->ids_assigned = false;
+	if (rows > batch->capacity)
+		rows = batch->capacity;
+	for (size_t i = 0; i < rows; i++)
+	{
+		DemoTable	table = data_generator_pick_table(gen);
+		size_t		n = batch->count[table]++;
+
+		switch (table)
+		{
+			case DEMO_EVENT_LOGS:
+				data_generator_event_log(gen, &batch->events[n]);
+				break;
+			case DEMO_USERS_DISTRIBUTED:
+				data_generator_user(gen, &batch->users[n]);
+				break;
+			case DEMO_ORDERS_BY_REGION:
+				data_generator_order(gen, &batch->orders[n]);
+				break;
+			default:
+				data_generator_sale(gen, &batch->sales[n]);
+				break;
+		}
+	}
+}
+
+size_t
+row_batch_total(const RowBatch *batch)
+{
+	size_t		total = 0;
+
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+		total += batch->count[t];
+	return total;
+}
+
+size_t
+row_writer_escape_copy(const char *value, char *out, size_t cap)
+{
+	size_t		len = 0;
+
+	for (const char *p = value; *p; p++)
+	{
+		const char *escaped = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" :
+			*p == '\n' ? "\\n" : *p == '\r' ? "\\r" : NULL;
+		size_t		need = escaped ? 2 : 1;
+
+		if (len + need + 1 > cap)
+		{
+			out[0] = '\0';
+			return 0;
+		}
+		if (escaped)
+			memcpy(out + len, escaped, 2);
+		else
+			out[len] = *p;
+		len += need;
+	}
+	out[len] = '\0';
+	return len;
+}
+
+/* Appends the values as one COPY text line: escaped, tab-separated; "" is NULL. */
+static size_t
+format_line(char *out, long long id, const char *const *values, int nvalues)
+{
+	size_t		len = (size_t) sprintf(out, "%lld", id);
+
+	for (int i = 0; i < nvalues; i++)
+	{
+		out[len++] = '\t';
+		if (values[i][0] == '\0')
+		{
+			memcpy(out + len, "\\N", 2);
+			len += 2;
+		}
+		else
+			len += row_writer_escape_copy(values[i], out + len, MAX_ROW_TEXT / 2);
+	}
+	out[len++] = '\n';
+	return len;
+}
+
+static size_t
+format_row(const RowBatch *batch, DemoTable table, size_t i, char *out)
+{
+	long long	id = batch->ids[table][i];
+
+	switch (table)
+	{
+		case DEMO_EVENT_LOGS:
+			{
+				const EventLogRow *r = &batch->events[i];
+				const char *v[] = {r->event_type, r->user_id, r->event_data, r->ip_address,
+				r->created_at};
+
+				return format_line(out, id, v, 5);
+			}
+		case DEMO_USERS_DISTRIBUTED:
+			{
+				const UserRow *r = &batch->users[i];
+				const char *v[] = {r->username, r->email, r->country_code,
+				r->registration_date, r->status};
+
+				return format_line(out, id, v, 5);
+			}
+		case DEMO_ORDERS_BY_REGION:
+			{
+				const OrderRow *r = &batch->orders[i];
+				const char *v[] = {r->order_number, r->user_id, r->product_id, r->region,
+				r->order_total, r->order_status, r->created_at};
+
+				return format_line(out, id, v, 7);
+			}
+		default:
+			{
+				const SaleRow *r = &batch->sales[i];
+				const char *v[] = {r->sale_date, r->product_category, r->product_id,
+				r->quantity, r->unit_price, r->total_amount, r->store_id};
+
+				return format_line(out, id, v, 7);
+			}
+	}
+}
+
+/* Classifies a failed result; fills error. */
+static WriteOutcome
+classify(PGconn *conn, const PGresult *res, WriteError *error)
+{
+	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *message = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	snprintf(error->sqlstate, sizeof(error->sqlstate), "%s", sqlstate ? sqlstate : "");
+	snprintf(error->message, sizeof(error->message), "%s",
+			 message ? message : PQerrorMessage(conn));
+	error->message[strcspn(error->message, "\n")] = '\0';
+	if (PQstatus(conn) != CONNECTION_OK)
+		return WRITE_CONNECTION_LOST;
+	if (sqlstate && (strcmp(sqlstate, "55P03") == 0 ||	/* lock_not_available */
+					 strcmp(sqlstate, "40P01") == 0 ||	/* deadlock_detected */
+					 strcmp(sqlstate, "40001") == 0))	/* serialization_failure */
+		return WRITE_RETRY;
+	/* a server shutting down (57P01..57P03) drops the connection right after */
+	if (sqlstate && strncmp(sqlstate, "57P0", 4) == 0)
+		return WRITE_CONNECTION_LOST;
+	return WRITE_FAILED;
+}
+
+/* Runs a command; on failure classifies it. */
+static WriteOutcome
+command(PGconn *conn, const char *sql, WriteError *error)
+{
+	PGresult   *res = PQexec(conn, sql);
+	WriteOutcome outcome = PQresultStatus(res) == PGRES_COMMAND_OK ? WRITE_OK :
+		classify(conn, res, error);
+
+	PQclear(res);
+	return outcome;
+}
+
+static WriteOutcome
+assign_ids(PGconn *conn, RowBatch *batch, WriteError *error)
+{
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+	{
+		char		count[24];
+		const char *params[2] = {data_generator_table_name(t), count};
+		PGresult   *res;
+		WriteOutcome outcome = WRITE_OK;
+
+		if (batch->count[t] == 0)
+			continue;
+		snprintf(count, sizeof(count), "%zu", batch->count[t]);
+		res = PQexecParams(conn, id_query, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+			(size_t) PQntuples(res) != batch->count[t])
+			outcome = classify(conn, res, error);
+		else
+			for (size_t i = 0; i < batch->count[t]; i++)
+				batch->ids[t][i] = strtoll(PQgetvalue(res, (int) i, 0), NULL, 10);
+		PQclear(res);
+		if (outcome != WRITE_OK)
+			return outcome;
+	}
+	batch->ids_assigned = true;
+	return WRITE_OK;
+}
+
+static WriteOutcome
+copy_table(PGconn *conn, const RowBatch *batch, DemoTable table, WriteError *error)
+{
+	PGresult   *res = PQexec(conn, copy_statements[table]);
+	char	   *buffer;
+	size_t		len = 0;
+	WriteOutcome outcome = WRITE_OK;
+
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+	{
+		outcome = classify(conn, res, error);
+		PQclear(res);
+		return outcome;
+	}
+	PQclear(res);
+	buffer = malloc(batch->count[table] * MAX_ROW_TEXT);
+	if (buffer)
+		for (size_t i = 0; i < batch->count[table]; i++)
+			len += format_row(batch, table, i, buffer + len);
+	/* one PQputCopyData for the table's rows: libpq streams it in its own chunks */
+	if (!buffer || PQputCopyData(conn, buffer, (int) len) != 1)
+		PQputCopyEnd(conn, buffer ? "could not send COPY data" : "out of memory");
+	else
+		PQputCopyEnd(conn, NULL);
+	free(buffer);
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && outcome == WRITE_OK)
+			outcome = classify(conn, res, error);
+		PQclear(res);
+	}
+	return outcome;
+}
+
+WriteOutcome
+row_writer_write(PGconn *conn, RowBatch *batch, WriteError *error)
+{
+	WriteOutcome outcome;
+
+	memset(error, 0, sizeof(*error));
+	if (row_batch_total(batch) == 0)
+		return WRITE_OK;
+	/* ids are drawn once per batch and reused on retry: never the same id twice */
+	if (!batch->ids_assigned && (outcome = assign_ids(conn, batch, error)) != WRITE_OK)
+		return outcome;
+	if ((outcome = command(conn, "BEGIN", error)) != WRITE_OK)
+		return outcome;
+	for (int t = 0; t < DEMO_TABLE_COUNT && outcome == WRITE_OK; t++)
+		if (batch->count[t] > 0)
+			outcome = copy_table(conn, batch, t, error);
+	if (outcome == WRITE_OK)
+		return command(conn, "COMMIT", error);
+	if (PQstatus(conn) == CONNECTION_OK)
+	{
+		WriteError ignored;
+
+		command(conn, "ROLLBACK", &ignored);
+	}
+	return outcome;
+}
+
+int
+row_writer_batch_committed(PGconn *conn, const RowBatch *batch)
+{
+	static const char *const exists_query[DEMO_TABLE_COUNT] = {
+		"SELECT EXISTS (SELECT FROM event_logs WHERE id = $1)",
+		"SELECT EXISTS (SELECT FROM users_distributed WHERE id = $1)",
+		"SELECT EXISTS (SELECT FROM orders_by_region WHERE id = $1)",
+		"SELECT EXISTS (SELECT FROM sales_data WHERE id = $1)",
+	};
+
+	if (!batch->ids_assigned)
+		return 0;
+	/* all or nothing: one row of the batch tells about all of them */
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+	{
+		char		id[24];
+		const char *params[1] = {id};
+		PGresult   *res;
+		int			committed;
+
+		if (batch->count[t] == 0)
+			continue;
+		snprintf(id, sizeof(id), "%lld", batch->ids[t][0]);
+		if (!(res = db_query(conn, exists_query[t], 1, params)))
+			return -1;
+		committed = PQgetvalue(res, 0, 0)[0] == 't';
+		PQclear(res);
+		return committed;
+	}
+	return 0;
+}
