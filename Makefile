@@ -92,6 +92,10 @@ test-integration:
 demo: programs
 	bash tools/demo.sh
 
+# benchmarks on their own throwaway server; never part of `make test`
+bench: programs
+	bash bench/run.sh
+
 db-up: programs
 	bash tools/embedded-db.sh up
 

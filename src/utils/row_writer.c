@@ -20,13 +20,22 @@ static const char *const copy_statements[DEMO_TABLE_COUNT] = {
 };
 
 /*
- * Draws n ids from the table's own sequence, resolved by name each time: a
- * re-partitioning scenario may have swapped the table and its sequence.
+ * Draws the batch's ids from each table's own sequence in one round trip,
+ * tagged with the table's position.  The sequence is resolved by name each
+ * time: a re-partitioning scenario may have swapped the table and its sequence.
  */
 static const char *const id_query =
-	"SELECT pg_catalog.nextval(s.seq) FROM"
-	" (SELECT pg_catalog.pg_get_serial_sequence($1, 'id')::pg_catalog.regclass AS seq) AS s,"
-	" pg_catalog.generate_series(1, $2::int)";
+	"SELECT 0, pg_catalog.nextval(pg_catalog.pg_get_serial_sequence('event_logs', 'id'))"
+	"  FROM pg_catalog.generate_series(1, $1::int)"
+	" UNION ALL "
+	"SELECT 1, pg_catalog.nextval(pg_catalog.pg_get_serial_sequence('users_distributed', 'id'))"
+	"  FROM pg_catalog.generate_series(1, $2::int)"
+	" UNION ALL "
+	"SELECT 2, pg_catalog.nextval(pg_catalog.pg_get_serial_sequence('orders_by_region', 'id'))"
+	"  FROM pg_catalog.generate_series(1, $3::int)"
+	" UNION ALL "
+	"SELECT 3, pg_catalog.nextval(pg_catalog.pg_get_serial_sequence('sales_data', 'id'))"
+	"  FROM pg_catalog.generate_series(1, $4::int)";
 
 /* A row of each table needs at most this much COPY text (escaped worst case). */
 #define MAX_ROW_TEXT 1024
@@ -236,29 +245,33 @@ command(PGconn *conn, const char *sql, WriteError *error)
 static WriteOutcome
 assign_ids(PGconn *conn, RowBatch *batch, WriteError *error)
 {
+	char		counts[DEMO_TABLE_COUNT][24];
+	const char *params[DEMO_TABLE_COUNT];
+	size_t		filled[DEMO_TABLE_COUNT] = {0};
+	PGresult   *res;
+	WriteOutcome outcome = WRITE_OK;
+
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
 	{
-		char		count[24];
-		const char *params[2] = {data_generator_table_name(t), count};
-		PGresult   *res;
-		WriteOutcome outcome = WRITE_OK;
-
-		if (batch->count[t] == 0)
-			continue;
-		snprintf(count, sizeof(count), "%zu", batch->count[t]);
-		res = PQexecParams(conn, id_query, 2, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK ||
-			(size_t) PQntuples(res) != batch->count[t])
-			outcome = classify(conn, res, error);
-		else
-			for (size_t i = 0; i < batch->count[t]; i++)
-				batch->ids[t][i] = strtoll(PQgetvalue(res, (int) i, 0), NULL, 10);
-		PQclear(res);
-		if (outcome != WRITE_OK)
-			return outcome;
+		snprintf(counts[t], sizeof(counts[t]), "%zu", batch->count[t]);
+		params[t] = counts[t];
 	}
-	batch->ids_assigned = true;
-	return WRITE_OK;
+	res = PQexecParams(conn, id_query, DEMO_TABLE_COUNT, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+		(size_t) PQntuples(res) != row_batch_total(batch))
+		outcome = classify(conn, res, error);
+	else
+		for (int row = 0; row < PQntuples(res); row++)
+		{
+			int			t = atoi(PQgetvalue(res, row, 0));
+
+			if (t >= 0 && t < DEMO_TABLE_COUNT && filled[t] < batch->count[t])
+				batch->ids[t][filled[t]++] = strtoll(PQgetvalue(res, row, 1), NULL, 10);
+		}
+	PQclear(res);
+	if (outcome == WRITE_OK)
+		batch->ids_assigned = true;
+	return outcome;
 }
 
 static WriteOutcome
