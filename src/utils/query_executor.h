@@ -3,6 +3,15 @@
  *
  * The spec's executeQuery / showExplain.  Parameters are always passed as
  * parameters ($1, $2, ...), never pasted into the query text.
+ *
+ * A QuerySpec also says which plan the server should use.  A generic plan is
+ * made by preparing the statement under plan_cache_mode = force_generic_plan:
+ * the planner then cannot see the values, and partitions can only be pruned
+ * at run time.  EXPLAIN of a prepared statement needs its arguments in the SQL
+ * text ("EXPLAIN EXECUTE s(...)": a utility statement takes no protocol
+ * parameters), so each value is first stored with set_config() (sent as a
+ * parameter) and the arguments read it back with current_setting(), cast to
+ * the statement's parameter types.
  */
 #ifndef QUERY_EXECUTOR_H
 #define QUERY_EXECUTOR_H
@@ -15,6 +24,44 @@ typedef struct QueryTiming
 	double		elapsed_ms;		/* client-side wall time, round trip included */
 	int			rows;			/* rows returned */
 } QueryTiming;
+
+typedef enum QueryPlanMode
+{
+	QUERY_PLAN_DEFAULT,			/* whatever the session's plan_cache_mode gives */
+	QUERY_PLAN_CUSTOM,			/* planned with the values (plan_cache_mode = force_custom_plan) */
+	QUERY_PLAN_GENERIC			/* prepared, planned without the values (force_generic_plan) */
+} QueryPlanMode;
+
+typedef struct QuerySpec
+{
+	const char *sql;
+	int			nparams;
+	const char *const *params;	/* text values of $1 ... $n */
+	QueryPlanMode plan_mode;
+} QuerySpec;
+
+/* Median and spread of several timed runs. */
+typedef struct QueryTimingStats
+{
+	double		median_ms;
+	double		min_ms;
+	double		max_ms;
+	int			runs;
+	long long	rows;			/* rows returned (or affected) by one run */
+} QueryTimingStats;
+
+/*
+ * A failure the caller wants to handle itself (say, a missing table) rather
+ * than have reported: pass one to the functions that take it.
+ */
+typedef struct QueryError
+{
+	char		sqlstate[6];	/* "" for a client-side failure */
+	char		message[512];
+	char		detail[512];	/* "" when none */
+	char		hint[512];		/* "" when none */
+	int			statement;		/* of several statements, the one that failed, else -1 */
+} QueryError;
 
 /*
  * Executes sql with text parameters and measures it.  Returns the result on
@@ -30,5 +77,35 @@ PGresult   *query_executor_execute(PGconn *conn, const char *sql, int nparams,
  */
 char	   *query_executor_explain(PGconn *conn, const char *sql, int nparams,
 								   const char *const *params, bool analyze);
+
+/*
+ * EXPLAIN of a QuerySpec with its plan mode: (ANALYZE, BUFFERS) when analyze,
+ * FORMAT JSON when json.  Returns the plan text (caller frees), or NULL: then
+ * the failure is in *error when error is given, else reported.
+ */
+char	   *query_executor_explain_spec(PGconn *conn, const QuerySpec *spec, bool analyze,
+										bool json, QueryError *error);
+
+/*
+ * Runs the query once to warm up, then runs times, and reports the median,
+ * minimum and maximum wall time at the client.  On failure returns false,
+ * with the failure in *error when error is given, else reported.
+ */
+bool		query_executor_measure(PGconn *conn, const QuerySpec *spec, int runs,
+								   QueryTimingStats *stats, QueryError *error);
+
+/*
+ * Times statements run together inside BEGIN ... ROLLBACK, runs times (each
+ * run rolled back), with lock_timeout so a busy table fails instead of
+ * waiting.  rows is the sum of the rows the statements affected.  On failure
+ * returns false, with the failure in *error when error is given (statement:
+ * the index of the failing statement), else reported.
+ */
+bool		query_executor_measure_rolled_back(PGconn *conn, const char *const *statements,
+											   int count, int runs, QueryTimingStats *stats,
+											   QueryError *error);
+
+/* The median of values (reorders them); 0 for none. */
+double		query_executor_median(double *values, int count);
 
 #endif

@@ -15,6 +15,13 @@ typedef struct Lexer
 	size_t		errlen;
 } Lexer;
 
+/* "--" comments seen since the last statement, handed to the next one */
+typedef struct CommentList
+{
+	SqlComment *items;
+	size_t		count;
+} CommentList;
+
 static bool
 is_ident_char(char c)
 {
@@ -144,8 +151,44 @@ skip_dollar(Lexer *lx, const char *text_start, bool *ok)
 	return true;
 }
 
+static void
+free_comments(SqlComment *comments, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(comments[i].text);
+	free(comments);
+}
+
+/* Keeps a "--" comment (lx at its first dash) and skips it. */
 static bool
-push_statement(SqlScript *script, const char *start, const char *end, int line)
+collect_line_comment(Lexer *lx, CommentList *pending)
+{
+	const char *start = lx->p + 2;
+	SqlComment *grown;
+	char	   *text;
+
+	skip_line_comment(lx);
+	text = strndup(start, (size_t) (lx->p - start));
+	grown = realloc(pending->items, (pending->count + 1) * sizeof(SqlComment));
+	if (grown)
+		pending->items = grown;
+	if (!text || !grown)
+	{
+		free(text);
+		return false;
+	}
+	/* a CRLF file leaves the CR on the comment's text */
+	text[strcspn(text, "\r")] = '\0';
+	pending->items[pending->count].text = text;
+	pending->items[pending->count].line = lx->line;
+	pending->count++;
+	return true;
+}
+
+/* Adds a statement; it takes over the pending comments when it is not empty. */
+static bool
+push_statement(SqlScript *script, const char *start, const char *end, int line,
+			   CommentList *pending)
 {
 	SqlStatement *grown;
 	char	   *text;
@@ -156,17 +199,20 @@ push_statement(SqlScript *script, const char *start, const char *end, int line)
 		return true;
 	text = strndup(start, (size_t) (end - start));
 	grown = realloc(script->statements, (script->count + 1) * sizeof(SqlStatement));
+	if (grown)
+		script->statements = grown;
 	if (!text || !grown)
 	{
 		free(text);
-		if (grown)
-			script->statements = grown;
 		return false;
 	}
-	script->statements = grown;
 	script->statements[script->count].text = text;
 	script->statements[script->count].line = line;
+	script->statements[script->count].comments = pending->items;
+	script->statements[script->count].comment_count = pending->count;
 	script->count++;
+	pending->items = NULL;
+	pending->count = 0;
 	return true;
 }
 
@@ -177,6 +223,7 @@ sql_split(const char *text, char *errbuf, size_t errlen)
 	Lexer		lx = {.p = text, .line = 1, .errbuf = errbuf, .errlen = errlen};
 	const char *start = NULL;	/* first token of the current statement */
 	int			start_line = 0;
+	CommentList pending = {0};
 	bool		ok = true;
 
 	if (!script)
@@ -193,7 +240,11 @@ sql_split(const char *text, char *errbuf, size_t errlen)
 		}
 		if (c == '-' && lx.p[1] == '-')
 		{
-			skip_line_comment(&lx);
+			/* only the comments between statements can be annotations */
+			if (start)
+				skip_line_comment(&lx);
+			else
+				ok = collect_line_comment(&lx, &pending);
 			continue;
 		}
 		if (c == '/' && lx.p[1] == '*')
@@ -204,7 +255,7 @@ sql_split(const char *text, char *errbuf, size_t errlen)
 		if (c == ';')
 		{
 			if (start)
-				ok = push_statement(script, start, lx.p, start_line);
+				ok = push_statement(script, start, lx.p, start_line, &pending);
 			start = NULL;
 			lx.p++;
 			continue;
@@ -230,14 +281,17 @@ sql_split(const char *text, char *errbuf, size_t errlen)
 			lx.p++;
 	}
 	if (ok && start)
-		ok = push_statement(script, start, lx.p, start_line);
+		ok = push_statement(script, start, lx.p, start_line, &pending);
 	if (!ok)
 	{
 		if (errbuf[0] == '\0')
 			snprintf(errbuf, errlen, "out of memory");
+		free_comments(pending.items, pending.count);
 		sql_script_free(script);
 		return NULL;
 	}
+	script->trailing = pending.items;
+	script->trailing_count = pending.count;
 	return script;
 }
 
@@ -264,7 +318,11 @@ sql_script_free(SqlScript *script)
 	if (!script)
 		return;
 	for (size_t i = 0; i < script->count; i++)
+	{
 		free(script->statements[i].text);
+		free_comments(script->statements[i].comments, script->statements[i].comment_count);
+	}
 	free(script->statements);
+	free_comments(script->trailing, script->trailing_count);
 	free(script);
 }

@@ -15,21 +15,36 @@
 
 #include <stddef.h>
 
+/*
+ * A "--" comment found between statements: annotations live there (see
+ * query_file.h).  Block comments and comments inside a statement are not kept.
+ */
+typedef struct SqlComment
+{
+	char	   *text;			/* after the "--", up to the end of the line */
+	int			line;			/* 1-based */
+} SqlComment;
+
 typedef struct SqlStatement
 {
 	char	   *text;			/* without the terminating semicolon */
 	int			line;			/* 1-based line of the statement's first token */
+	SqlComment *comments;		/* the "--" lines since the previous statement */
+	size_t		comment_count;
 } SqlStatement;
 
 typedef struct SqlScript
 {
 	SqlStatement *statements;
 	size_t		count;
+	SqlComment *trailing;		/* "--" lines after the last statement */
+	size_t		trailing_count;
 } SqlScript;
 
 /*
  * Splits text into statements; comments and blanks between statements are
- * dropped.  On an unterminated quote or comment returns NULL and writes
+ * not part of any statement's text (the "--" lines are kept beside it, in
+ * comments).  On an unterminated quote or comment returns NULL and writes
  * "line N: reason" into errbuf.
  */
 SqlScript  *sql_split(const char *text, char *errbuf, size_t errlen);

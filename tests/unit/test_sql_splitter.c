@@ -116,6 +116,62 @@ test_line_of_position_counts_characters(void **state)
 	sql_script_free(script);
 }
 
+static void
+test_comments_before_statements_are_kept(void **state)
+{
+	SqlScript  *script = split_ok(
+		"-- header\n"
+		"\n"
+		"/* a block comment is not kept */\n"
+		"-- @query: one\n"
+		"SELECT 1 -- inside: not kept\n"
+		"  , 2;  -- after the semicolon: belongs to the next one\n"
+		";\n"
+		"--@plain: one\r\n"
+		"SELECT 3;\n"
+		"SELECT 4;\n"
+		"-- trailing 1\n"
+		"-- trailing 2");
+
+	(void) state;
+	assert_int_equal(script->count, 3);
+	assert_int_equal(script->statements[0].comment_count, 2);
+	assert_string_equal(script->statements[0].comments[0].text, " header");
+	assert_int_equal(script->statements[0].comments[0].line, 1);
+	assert_string_equal(script->statements[0].comments[1].text, " @query: one");
+	assert_int_equal(script->statements[0].comments[1].line, 4);
+	/* the comment inside the statement stays in its text and is not collected */
+	assert_non_null(strstr(script->statements[0].text, "-- inside"));
+	/* an empty statement does not take the comments: they go to the next real one */
+	assert_int_equal(script->statements[1].comment_count, 2);
+	assert_string_equal(script->statements[1].comments[0].text,
+						" after the semicolon: belongs to the next one");
+	assert_int_equal(script->statements[1].comments[0].line, 6);
+	assert_string_equal(script->statements[1].comments[1].text, "@plain: one");
+	assert_int_equal(script->statements[1].comments[1].line, 8);
+	assert_int_equal(script->statements[1].line, 9);
+	assert_int_equal(script->statements[2].comment_count, 0);
+	assert_null(script->statements[2].comments);
+	assert_int_equal(script->trailing_count, 2);
+	assert_string_equal(script->trailing[1].text, " trailing 2");
+	assert_int_equal(script->trailing[1].line, 12);
+	sql_script_free(script);
+}
+
+static void
+test_comment_markers_inside_quotes_are_not_comments(void **state)
+{
+	SqlScript  *script = split_ok("SELECT '-- @query: no';\n-- @query: yes\nSELECT $$ -- @x $$;");
+
+	(void) state;
+	assert_int_equal(script->count, 2);
+	assert_int_equal(script->statements[0].comment_count, 0);
+	assert_int_equal(script->statements[1].comment_count, 1);
+	assert_string_equal(script->statements[1].comments[0].text, " @query: yes");
+	assert_int_equal(script->trailing_count, 0);
+	sql_script_free(script);
+}
+
 int
 main(void)
 {
@@ -126,6 +182,8 @@ main(void)
 		cmocka_unit_test(test_empty_statements_are_dropped),
 		cmocka_unit_test(test_unterminated),
 		cmocka_unit_test(test_line_of_position_counts_characters),
+		cmocka_unit_test(test_comments_before_statements_are_kept),
+		cmocka_unit_test(test_comment_markers_inside_quotes_are_not_comments),
 	};
 
 	return cmocka_run_group_tests_name("sql_splitter", tests, NULL, NULL);

@@ -1,0 +1,648 @@
+/* query_file.c: parse annotated query files (see query_file.h). */
+#include "query_file.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "paths.h"
+#include "sql_splitter.h"
+
+#define MAX_NAME 63
+#define MAX_PARAMS 100
+
+typedef enum Tag
+{
+	TAG_QUERY,
+	TAG_MAINTENANCE,
+	TAG_PLAIN,
+	TAG_TABLE,
+	TAG_SHOWS,
+	TAG_EXPECT,
+	TAG_PRUNING,
+	TAG_PARAM,
+	TAG_PLAN,
+	TAG_COUNT
+} Tag;
+
+static const char *const tag_names[TAG_COUNT] = {
+	"query", "maintenance", "plain", "table", "shows", "expect", "pruning", "param", "plan",
+};
+
+/* The annotations found before one statement. */
+typedef struct Block
+{
+	char	   *value[TAG_COUNT];	/* trimmed; NULL when absent (and for @param) */
+	int			line[TAG_COUNT];	/* for @param: the line of $1 */
+	char	   *params[MAX_PARAMS];
+	int			param_count;
+	int			first_line;		/* of the first annotation, 0 when none */
+} Block;
+
+typedef struct Parser
+{
+	const char *path;
+	char	   *errbuf;
+	size_t		errlen;
+	QueryFile  *file;
+	/* the item that unannotated statements continue, and which of its lists */
+	QueryItem  *open_item;
+	QueryStatements *open_list;
+} Parser;
+
+static bool
+parse_error(Parser *parser, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static bool
+parse_error(Parser *parser, int line, const char *fmt, ...)
+{
+	va_list		ap;
+	int			n = snprintf(parser->errbuf, parser->errlen, "%s:%d: ", parser->path, line);
+
+	if (n < 0 || (size_t) n >= parser->errlen)
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(parser->errbuf + n, parser->errlen - (size_t) n, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static bool
+out_of_memory(Parser *parser, int line)
+{
+	return parse_error(parser, line, "out of memory");
+}
+
+/* A copy of [start, end) without surrounding blanks. */
+static char *
+trimmed_copy(const char *start, const char *end)
+{
+	while (start < end && isspace((unsigned char) *start))
+		start++;
+	while (end > start && isspace((unsigned char) end[-1]))
+		end--;
+	return strndup(start, (size_t) (end - start));
+}
+
+/* NAME of @query/@maintenance/@plain: letters, digits, underscores. */
+static bool
+valid_name(const char *name, bool allow_dot)
+{
+	size_t		len = strlen(name);
+
+	if (len == 0 || len > (allow_dot ? 2 * MAX_NAME + 1 : MAX_NAME))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!(isalnum((unsigned char) *p) || *p == '_' || (allow_dot && *p == '.')))
+			return false;
+	return true;
+}
+
+static void
+block_clear(Block *block)
+{
+	for (int i = 0; i < TAG_COUNT; i++)
+		free(block->value[i]);
+	for (int i = 0; i < block->param_count; i++)
+		free(block->params[i]);
+	memset(block, 0, sizeof(*block));
+}
+
+/* Reads "@param $N: value"; the number must be the next one. */
+static bool
+read_param(Parser *parser, Block *block, const char *after_tag, int line)
+{
+	const char *p = after_tag;
+	long		number;
+	char	   *end;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '$' || !isdigit((unsigned char) p[1]))
+		return parse_error(parser, line, "@param needs a parameter number: \"-- @param $1: value\"");
+	errno = 0;
+	number = strtol(p + 1, &end, 10);
+	if (errno != 0 || number != block->param_count + 1 || number > MAX_PARAMS)
+		return parse_error(parser, line, "@param $%ld: expected $%d (parameters are numbered "
+						   "$1, $2, ... in order, at most %d)", number, block->param_count + 1,
+						   MAX_PARAMS);
+	p = end;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != ':')
+		return parse_error(parser, line, "missing \":\" after \"@param $%ld\"", number);
+	if (!(block->params[block->param_count] = trimmed_copy(p + 1, p + strlen(p))))
+		return out_of_memory(parser, line);
+	if (block->param_count++ == 0)
+		block->line[TAG_PARAM] = line;
+	if (!block->first_line)
+		block->first_line = line;
+	return true;
+}
+
+/* Reads one comment line; lines whose first visible character is not "@" are prose. */
+static bool
+read_comment(Parser *parser, Block *block, const SqlComment *comment)
+{
+	const char *p = comment->text;
+	const char *name;
+	size_t		len;
+	int			tag;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p != '@')
+		return true;
+	name = ++p;
+	while (isalpha((unsigned char) *p))
+		p++;
+	len = (size_t) (p - name);
+	for (tag = 0; tag < TAG_COUNT; tag++)
+		if (strlen(tag_names[tag]) == len && strncmp(tag_names[tag], name, len) == 0)
+			break;
+	if (tag == TAG_COUNT)
+		return parse_error(parser, comment->line,
+						   "unknown annotation \"@%.*s\" (known: @query, @maintenance, @plain, "
+						   "@table, @shows, @expect, @pruning, @param, @plan)", (int) len, name);
+	if (tag == TAG_PARAM)
+		return read_param(parser, block, p, comment->line);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != ':')
+		return parse_error(parser, comment->line, "missing \":\" after \"@%s\"", tag_names[tag]);
+	if (block->value[tag])
+		return parse_error(parser, comment->line, "second @%s (the first is on line %d); "
+						   "is a statement missing after line %d?",
+						   tag_names[tag], block->line[tag], block->line[tag]);
+	if (!(block->value[tag] = trimmed_copy(p + 1, p + strlen(p))))
+		return out_of_memory(parser, comment->line);
+	block->line[tag] = comment->line;
+	if (block->value[tag][0] == '\0')
+		return parse_error(parser, comment->line, "@%s has no value", tag_names[tag]);
+	if (!block->first_line)
+		block->first_line = comment->line;
+	return true;
+}
+
+static bool
+statements_add(QueryStatements *list, const char *sql, int line)
+{
+	char	  **sqls = realloc(list->sql, (list->count + 1) * sizeof(char *));
+	int		   *lines;
+
+	if (!sqls)
+		return false;
+	list->sql = sqls;
+	if (!(lines = realloc(list->lines, (list->count + 1) * sizeof(int))))
+		return false;
+	list->lines = lines;
+	if (!(list->sql[list->count] = strdup(sql)))
+		return false;
+	list->lines[list->count] = line;
+	list->count++;
+	return true;
+}
+
+static void
+statements_free(QueryStatements *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		free(list->sql[i]);
+	free(list->sql);
+	free(list->lines);
+}
+
+/* Splits "a, b, c" into expect; "all" means every leaf. */
+static bool
+read_expect(Parser *parser, QueryItem *item, const char *value, int line)
+{
+	const char *p = value;
+
+	item->expect_line = line;
+	if (strcmp(value, "all") == 0)
+	{
+		item->expect_all = true;
+		return true;
+	}
+	while (*p)
+	{
+		const char *comma = strchr(p, ',');
+		const char *end = comma ? comma : p + strlen(p);
+		char	   *name = trimmed_copy(p, end);
+		char	  **grown;
+
+		if (!name)
+			return out_of_memory(parser, line);
+		if (!valid_name(name, true))
+		{
+			parse_error(parser, line, "@expect: \"%s\" is not a partition name "
+						"(write names separated by commas, or \"all\")", name);
+			free(name);
+			return false;
+		}
+		for (size_t i = 0; i < item->expect_count; i++)
+			if (strcmp(item->expect[i], name) == 0)
+			{
+				parse_error(parser, line, "@expect names \"%s\" twice", name);
+				free(name);
+				return false;
+			}
+		if (!(grown = realloc(item->expect, (item->expect_count + 1) * sizeof(char *))))
+		{
+			free(name);
+			return out_of_memory(parser, line);
+		}
+		item->expect = grown;
+		item->expect[item->expect_count++] = name;
+		p = comma ? comma + 1 : end;
+	}
+	return true;
+}
+
+static QueryItem *
+find_item(QueryFile *file, const char *name)
+{
+	for (size_t i = 0; i < file->count; i++)
+		if (strcmp(file->items[i].name, name) == 0)
+			return &file->items[i];
+	return NULL;
+}
+
+static bool
+require(Parser *parser, const Block *block, Tag tag, int line, const char *what)
+{
+	if (block->value[tag])
+		return true;
+	return parse_error(parser, line, "%s needs @%s", what, tag_names[tag]);
+}
+
+/* Tags that only some items may carry. */
+static bool
+refuse(Parser *parser, const Block *block, Tag tag, const char *why)
+{
+	if (!block->value[tag] && !(tag == TAG_PARAM && block->param_count > 0))
+		return true;
+	return parse_error(parser, block->line[tag], "@%s %s", tag_names[tag], why);
+}
+
+/* Fills the query-only fields of a new item from its block. */
+static bool
+read_query_tags(Parser *parser, QueryItem *item, Block *block)
+{
+	const char *plan = block->value[TAG_PLAN];
+
+	if (!require(parser, block, TAG_EXPECT, item->line, "@query") ||
+		!read_expect(parser, item, block->value[TAG_EXPECT], block->line[TAG_EXPECT]))
+		return false;
+	item->pruning_line = block->line[TAG_PRUNING];
+	if (block->value[TAG_PRUNING] &&
+		(item->pruning = explain_pruning_parse(block->value[TAG_PRUNING])) == PRUNING_UNSPECIFIED)
+		return parse_error(parser, block->line[TAG_PRUNING],
+						   "@pruning: \"%s\" is none of \"plan time\", \"run time\", \"none\"",
+						   block->value[TAG_PRUNING]);
+	if (plan && strcmp(plan, "generic") != 0 && strcmp(plan, "custom") != 0)
+		return parse_error(parser, block->line[TAG_PLAN],
+						   "@plan: \"%s\" is neither \"generic\" nor \"custom\"", plan);
+	item->generic = plan && strcmp(plan, "generic") == 0;
+	if (item->generic && block->param_count == 0)
+		return parse_error(parser, block->line[TAG_PLAN],
+						   "@plan: generic needs parameters (@param $1: ...): without them "
+						   "the generic plan is the custom one");
+	/* the item takes the parameter strings over */
+	if (block->param_count > 0)
+	{
+		if (!(item->params = calloc((size_t) block->param_count, sizeof(char *))))
+			return out_of_memory(parser, item->line);
+		memcpy(item->params, block->params, (size_t) block->param_count * sizeof(char *));
+		item->param_count = block->param_count;
+		block->param_count = 0;
+	}
+	return true;
+}
+
+/* A statement introduced by @query or @maintenance. */
+static bool
+start_item(Parser *parser, Block *block, const SqlStatement *statement)
+{
+	bool		is_query = block->value[TAG_QUERY] != NULL;
+	Tag			start = is_query ? TAG_QUERY : TAG_MAINTENANCE;
+	const char *what = is_query ? "@query" : "@maintenance";
+	QueryFile  *file = parser->file;
+	QueryItem  *grown,
+			   *item;
+
+	if (block->value[TAG_QUERY] && block->value[TAG_MAINTENANCE])
+		return parse_error(parser, block->line[TAG_MAINTENANCE],
+						   "@maintenance and @query (line %d) on one statement",
+						   block->line[TAG_QUERY]);
+	if (!valid_name(block->value[start], false))
+		return parse_error(parser, block->line[start], "%s: \"%s\" is not a valid name "
+						   "(letters, digits and underscores, at most %d)", what,
+						   block->value[start], MAX_NAME);
+	if (find_item(file, block->value[start]))
+		return parse_error(parser, block->line[start], "%s: \"%s\" is used twice in this file",
+						   what, block->value[start]);
+	if (!require(parser, block, TAG_TABLE, block->line[start], what) ||
+		!require(parser, block, TAG_SHOWS, block->line[start], what))
+		return false;
+	if (!valid_name(block->value[TAG_TABLE], true))
+		return parse_error(parser, block->line[TAG_TABLE], "@table: \"%s\" is not a table name",
+						   block->value[TAG_TABLE]);
+	if (!is_query &&
+		(!refuse(parser, block, TAG_EXPECT, "belongs to a @query: maintenance scans nothing to check") ||
+		 !refuse(parser, block, TAG_PRUNING, "belongs to a @query") ||
+		 !refuse(parser, block, TAG_PARAM, "belongs to a @query") ||
+		 !refuse(parser, block, TAG_PLAN, "belongs to a @query")))
+		return false;
+
+	if (!(grown = realloc(file->items, (file->count + 1) * sizeof(QueryItem))))
+		return out_of_memory(parser, statement->line);
+	file->items = grown;
+	item = &file->items[file->count++];
+	memset(item, 0, sizeof(*item));
+	item->kind = is_query ? QUERY_ITEM_QUERY : QUERY_ITEM_MAINTENANCE;
+	item->line = block->line[start];
+	if (!(item->name = strdup(block->value[start])) ||
+		!(item->table = strdup(block->value[TAG_TABLE])) ||
+		!(item->shows = strdup(block->value[TAG_SHOWS])))
+		return out_of_memory(parser, item->line);
+	if (is_query && !read_query_tags(parser, item, block))
+		return false;
+	if (!statements_add(&item->sql, statement->text, statement->line))
+		return out_of_memory(parser, statement->line);
+	parser->open_item = is_query ? NULL : item;
+	parser->open_list = is_query ? NULL : &item->sql;
+	return true;
+}
+
+/* A statement introduced by @plain NAME. */
+static bool
+start_plain(Parser *parser, Block *block, const SqlStatement *statement)
+{
+	QueryItem  *item = find_item(parser->file, block->value[TAG_PLAIN]);
+
+	for (int tag = 0; tag < TAG_COUNT; tag++)
+		if (tag != TAG_PLAIN && (block->value[tag] || (tag == TAG_PARAM && block->param_count)))
+			return parse_error(parser, block->line[tag],
+							   "@plain takes no @%s: it runs with the annotations of \"%s\"",
+							   tag_names[tag], block->value[TAG_PLAIN]);
+	if (!item)
+		return parse_error(parser, block->line[TAG_PLAIN],
+						   "@plain: no @query or @maintenance \"%s\" before it in this file",
+						   block->value[TAG_PLAIN]);
+	if (item->plain.count > 0)
+		return parse_error(parser, block->line[TAG_PLAIN],
+						   "@plain: \"%s\" has a plain version already (line %d)",
+						   item->name, item->plain_line);
+	item->plain_line = block->line[TAG_PLAIN];
+	if (!statements_add(&item->plain, statement->text, statement->line))
+		return out_of_memory(parser, statement->line);
+	parser->open_item = item->kind == QUERY_ITEM_MAINTENANCE ? item : NULL;
+	parser->open_list = parser->open_item ? &item->plain : NULL;
+	return true;
+}
+
+/* Decides what a statement is, from the annotations before it. */
+static bool
+introduce_statement(Parser *parser, Block *block, const SqlStatement *statement)
+{
+	QueryFile  *file = parser->file;
+
+	if (block->value[TAG_QUERY] || block->value[TAG_MAINTENANCE])
+	{
+		if (block->value[TAG_PLAIN])
+			return parse_error(parser, block->line[TAG_PLAIN], "@plain and @%s on one statement",
+							   block->value[TAG_QUERY] ? "query" : "maintenance");
+		return start_item(parser, block, statement);
+	}
+	if (block->value[TAG_PLAIN])
+		return start_plain(parser, block, statement);
+	if (block->first_line)
+		return parse_error(parser, block->first_line, "annotations without @query, @maintenance "
+						   "or @plain: they introduce nothing");
+	if (parser->open_list)
+		return statements_add(parser->open_list, statement->text, statement->line) ||
+			out_of_memory(parser, statement->line);
+	if (file->count > 0)
+		return parse_error(parser, statement->line, "statement without annotations after "
+						   "a @query or its @plain, which hold one statement each: "
+						   "give it its own @query or @plain");
+	return parse_error(parser, statement->line, "statement without annotations "
+					   "(start it with \"-- @query: name\", \"-- @maintenance: name\" or "
+					   "\"-- @plain: name\")");
+}
+
+static bool
+read_statement(Parser *parser, const SqlStatement *statement)
+{
+	Block		block = {0};
+	bool		ok = true;
+
+	for (size_t i = 0; ok && i < statement->comment_count; i++)
+		ok = read_comment(parser, &block, &statement->comments[i]);
+	if (ok)
+		ok = introduce_statement(parser, &block, statement);
+	block_clear(&block);
+	return ok;
+}
+
+QueryFile *
+query_file_parse(const char *path, const char *text, char *errbuf, size_t errlen)
+{
+	Parser		parser = {.path = path, .errbuf = errbuf, .errlen = errlen};
+	char		split_error[256];
+	SqlScript  *script = sql_split(text, split_error, sizeof(split_error));
+	bool		ok = true;
+
+	errbuf[0] = '\0';
+	if (!script)
+	{
+		int			line = 0;
+
+		/* the splitter says "line N: reason" */
+		if (sscanf(split_error, "line %d:", &line) == 1)
+			snprintf(errbuf, errlen, "%s:%d:%s", path, line, strchr(split_error, ':') + 1);
+		else
+			snprintf(errbuf, errlen, "%s: %s", path, split_error);
+		return NULL;
+	}
+	if (!(parser.file = calloc(1, sizeof(QueryFile))) || !(parser.file->path = strdup(path)))
+	{
+		snprintf(errbuf, errlen, "%s: out of memory", path);
+		free(parser.file);
+		sql_script_free(script);
+		return NULL;
+	}
+	for (size_t i = 0; ok && i < script->count; i++)
+		ok = read_statement(&parser, &script->statements[i]);
+	for (size_t i = 0; ok && i < script->trailing_count; i++)
+	{
+		const char *p = script->trailing[i].text;
+
+		while (isspace((unsigned char) *p))
+			p++;
+		if (*p == '@')
+			ok = parse_error(&parser, script->trailing[i].line,
+							 "annotation without a statement after it");
+	}
+	sql_script_free(script);
+	if (!ok)
+	{
+		query_file_free(parser.file);
+		return NULL;
+	}
+	return parser.file;
+}
+
+static char *
+read_whole_file(const char *path)
+{
+	FILE	   *fp = fopen(path, "rb");
+	char	   *text = NULL;
+	long		size;
+
+	if (!fp)
+	{
+		log_error("could not open query file \"%s\": %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
+		(text = malloc((size_t) size + 1)) != NULL &&
+		fread(text, 1, (size_t) size, fp) == (size_t) size)
+		text[size] = '\0';
+	else
+	{
+		log_error("could not read query file \"%s\": %s", path, strerror(errno));
+		free(text);
+		text = NULL;
+	}
+	fclose(fp);
+	return text;
+}
+
+QueryFile *
+query_file_load(const char *path)
+{
+	char	   *text = read_whole_file(path);
+	char		errbuf[1024];
+	QueryFile  *file;
+
+	if (!text)
+		return NULL;
+	file = query_file_parse(path, text, errbuf, sizeof(errbuf));
+	free(text);
+	if (!file)
+		log_error("%s", errbuf);
+	return file;
+}
+
+void
+query_file_free(QueryFile *file)
+{
+	if (!file)
+		return;
+	for (size_t i = 0; i < file->count; i++)
+	{
+		QueryItem  *item = &file->items[i];
+
+		free(item->name);
+		free(item->table);
+		free(item->shows);
+		for (size_t j = 0; j < item->expect_count; j++)
+			free(item->expect[j]);
+		free(item->expect);
+		for (int j = 0; j < item->param_count; j++)
+			free(item->params[j]);
+		free(item->params);
+		statements_free(&item->sql);
+		statements_free(&item->plain);
+	}
+	free(file->items);
+	free(file->path);
+	free(file);
+}
+
+static int
+only_sql_files(const struct dirent *entry)
+{
+	size_t		len = strlen(entry->d_name);
+
+	return entry->d_name[0] != '.' && len > 4 && strcmp(entry->d_name + len - 4, ".sql") == 0;
+}
+
+/* Names must be unique over all files: they key the reports and the JSON output. */
+static bool
+check_unique_names(const QueryFileSet *set)
+{
+	for (size_t f = 0; f < set->count; f++)
+		for (size_t i = 0; i < set->files[f]->count; i++)
+		{
+			const QueryItem *item = &set->files[f]->items[i];
+
+			for (size_t g = 0; g < f; g++)
+				for (size_t j = 0; j < set->files[g]->count; j++)
+					if (strcmp(set->files[g]->items[j].name, item->name) == 0)
+					{
+						log_error("%s:%d: the name \"%s\" is taken by %s:%d",
+								  set->files[f]->path, item->line, item->name,
+								  set->files[g]->path, set->files[g]->items[j].line);
+						return false;
+					}
+		}
+	return true;
+}
+
+bool
+query_file_load_dir(const char *dir, QueryFileSet *set)
+{
+	struct dirent **entries = NULL;
+	int			count = scandir(dir, &entries, only_sql_files, alphasort);
+	bool		ok = true;
+
+	memset(set, 0, sizeof(*set));
+	if (count < 0)
+	{
+		log_error("could not read the query directory \"%s\": %s", dir, strerror(errno));
+		return false;
+	}
+	if (count == 0)
+	{
+		log_error("no query files (*.sql) in \"%s\"", dir);
+		free(entries);
+		return false;
+	}
+	if (!(set->files = calloc((size_t) count, sizeof(QueryFile *))))
+	{
+		log_error("out of memory");
+		ok = false;
+	}
+	for (int i = 0; i < count; i++)
+	{
+		char	   *path = ok ? paths_join(dir, entries[i]->d_name) : NULL;
+
+		/* the first broken file is reported (by query_file_load) and ends the loading */
+		if (ok && path && (set->files[set->count] = query_file_load(path)) != NULL)
+			set->count++;
+		else
+			ok = false;
+		free(path);
+		free(entries[i]);
+	}
+	free(entries);
+	return ok && check_unique_names(set);
+}
+
+void
+query_file_set_free(QueryFileSet *set)
+{
+	for (size_t i = 0; i < set->count; i++)
+		query_file_free(set->files[i]);
+	free(set->files);
+	set->files = NULL;
+	set->count = 0;
+}
