@@ -13,6 +13,8 @@
 -- exists). DETACH takes an ACCESS EXCLUSIVE lock on the parent for the
 -- moment of the transaction; the program sets a lock_timeout so a busy table
 -- makes it fail instead of wait.
+-- DO NOT run this file with psql -f: outside a transaction that is rolled
+-- back it really drops the partitions and deletes the rows.
 -- By hand: BEGIN; <the statements>; ROLLBACK;   (\timing on in psql)
 -- Annotation format: see the header of 20_range_queries.sql.
 -- =============================================================================
