@@ -12,6 +12,7 @@
 #include "log.h"
 #include "paths.h"
 #include "sql_splitter.h"
+#include "text_file.h"
 
 #define MAX_NAME 63
 #define MAX_PARAMS 100
@@ -499,36 +500,10 @@ query_file_parse(const char *path, const char *text, char *errbuf, size_t errlen
 	return parser.file;
 }
 
-static char *
-read_whole_file(const char *path)
-{
-	FILE	   *fp = fopen(path, "rb");
-	char	   *text = NULL;
-	long		size;
-
-	if (!fp)
-	{
-		log_error("could not open query file \"%s\": %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
-		(text = malloc((size_t) size + 1)) != NULL &&
-		fread(text, 1, (size_t) size, fp) == (size_t) size)
-		text[size] = '\0';
-	else
-	{
-		log_error("could not read query file \"%s\": %s", path, strerror(errno));
-		free(text);
-		text = NULL;
-	}
-	fclose(fp);
-	return text;
-}
-
 QueryFile *
 query_file_load(const char *path)
 {
-	char	   *text = read_whole_file(path);
+	char	   *text = text_file_read(path);
 	char		errbuf[1024];
 	QueryFile  *file;
 
@@ -635,6 +610,40 @@ query_file_load_dir(const char *dir, QueryFileSet *set)
 	}
 	free(entries);
 	return ok && check_unique_names(set);
+}
+
+/* Whether an item before files[f]->items[i] names the same table. */
+static bool
+table_seen_before(const QueryFileSet *set, size_t f, size_t i)
+{
+	const char *name = set->files[f]->items[i].table;
+
+	for (size_t g = 0; g <= f; g++)
+		for (size_t j = 0; j < (g == f ? i : set->files[g]->count); j++)
+			if (strcmp(set->files[g]->items[j].table, name) == 0)
+				return true;
+	return false;
+}
+
+bool
+query_file_check_table(const QueryFileSet *set, const char *table)
+{
+	char		known[512] = "";
+
+	for (size_t f = 0; f < set->count; f++)
+		for (size_t i = 0; i < set->files[f]->count; i++)
+		{
+			const char *name = set->files[f]->items[i].table;
+			size_t		used = strlen(known);
+
+			if (strcmp(name, table) == 0)
+				return true;
+			if (!table_seen_before(set, f, i) && used < sizeof(known))
+				snprintf(known + used, sizeof(known) - used, "%s%s", used ? ", " : "", name);
+		}
+	log_error("unknown table \"%s\": no query is annotated with it", table);
+	log_detail("the query files know: %s", known);
+	return false;
 }
 
 void

@@ -99,6 +99,12 @@ typedef struct QueryFileSet
  */
 bool		query_file_load_dir(const char *dir, QueryFileSet *set);
 
+/*
+ * Whether an item of the files is annotated with @table: table; otherwise
+ * reports it with the tables the files know (for a --table option).
+ */
+bool		query_file_check_table(const QueryFileSet *set, const char *table);
+
 void		query_file_set_free(QueryFileSet *set);
 
 #endif

@@ -1,7 +1,6 @@
 /* sql_runner.c: run .sql files statement by statement (see sql_runner.h). */
 #include "sql_runner.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "db.h"
 #include "log.h"
 #include "sql_splitter.h"
+#include "text_file.h"
 
 double
 sql_runner_now_ms(void)
@@ -18,32 +18,6 @@ sql_runner_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static char *
-read_file(const char *path)
-{
-	FILE	   *fp = fopen(path, "rb");
-	char	   *text = NULL;
-	long		size;
-
-	if (!fp)
-	{
-		log_error("could not open SQL file \"%s\": %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
-		(text = malloc((size_t) size + 1)) != NULL &&
-		fread(text, 1, (size_t) size, fp) == (size_t) size)
-		text[size] = '\0';
-	else
-	{
-		log_error("could not read SQL file \"%s\": %s", path, strerror(errno));
-		free(text);
-		text = NULL;
-	}
-	fclose(fp);
-	return text;
 }
 
 /* Reports a failed statement at its line in the file. */
@@ -65,7 +39,7 @@ bool
 sql_runner_run_statements(PGconn *conn, const char *path, SqlRunResult *result)
 {
 	char		errbuf[256];
-	char	   *text = read_file(path);
+	char	   *text = text_file_read(path);
 	SqlScript  *script;
 	bool		ok = true;
 	double		start = sql_runner_now_ms();

@@ -1,0 +1,74 @@
+/*
+ * query_demo.h: run one annotated query on its partitioned table and on the
+ * plain one, and find out what it shows.
+ *
+ * On the partitioned table: EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON), whose
+ * scans are checked against the annotation (@expect, @pruning), the server's
+ * text plan for the reader, and the timed runs.  On the plain table (@plain):
+ * a plan without ANALYZE (which relation, which access path, cheaply) and the
+ * timed runs; a plain table that does not exist is noted, not an error.
+ * Failures are reported (log_error) at the file and line of the query.
+ */
+#ifndef QUERY_DEMO_H
+#define QUERY_DEMO_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "explain_plan.h"
+#include "query_executor.h"
+#include "query_file.h"
+#include "query_tables.h"
+
+typedef enum QueryStatus
+{
+	QUERY_STATUS_OK,
+	QUERY_STATUS_MISMATCH,
+	QUERY_STATUS_UNCHECKED,		/* --no-analyze cannot see pruning during execution */
+	QUERY_STATUS_ERROR
+} QueryStatus;
+
+/* How the queries run: from the command line. */
+typedef struct QueryDemoSettings
+{
+	bool		analyze;		/* EXPLAIN ANALYZE and timed runs; false: plans only */
+	bool		text_plan;		/* fetch the server's text plan too, for the reader */
+	int			runs;			/* timed runs after a warm-up */
+} QueryDemoSettings;
+
+/* What running one query found out; query_demo_outcome_free releases it. */
+typedef struct QueryOutcome
+{
+	QueryStatus status;
+	ExplainPlan *plan;
+	PruningVerdict *verdict;	/* NULL when the query failed before it */
+	char	   *text_plan;
+	bool		timed;
+	QueryTimingStats timing;
+	/* the plain table */
+	bool		plain_missing;	/* its table does not exist (42P01) */
+	char		plain_missing_reason[512];
+	ExplainPlan *plain_plan;
+	const char *plain_relation;	/* the first relation its plan reads (in plain_plan) */
+	long long	plain_live_rows;	/* estimate, -1 when unknown */
+	bool		plain_timed;
+	QueryTimingStats plain_timing;
+} QueryOutcome;
+
+/*
+ * Runs a query item of the file shown as path against table (NULL: the table
+ * is unusable, already reported, and the outcome is an error).
+ */
+void		query_demo_run(PGconn *conn, const QueryDemoSettings *settings, const char *path,
+						   const QueryItem *item, const QueryTable *table, QueryOutcome *out);
+
+void		query_demo_outcome_free(QueryOutcome *out);
+
+/* "ok", "mismatch", "unchecked", "error": for JSON and progress lines. */
+const char *query_demo_status_key(QueryStatus status);
+
+/* Reports a failed statement as "path:line: name: message (SQLSTATE ...)" with detail and hint. */
+void		query_demo_report_error(const char *path, int line, const char *name,
+									const QueryError *error);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * query_tally.h: the counts of a demonstrate-queries run, behind its summary
+ * and its exit status.
+ */
+#ifndef QUERY_TALLY_H
+#define QUERY_TALLY_H
+
+#include <stdbool.h>
+
+#include "query_demo.h"
+
+typedef struct QueryTally
+{
+	int			queries;
+	int			as_expected;
+	int			mismatched;
+	int			unchecked;
+	int			errors;
+	int			removals;
+	int			removal_errors;
+	char		mismatched_names[512];	/* "a, b", cut short when long */
+} QueryTally;
+
+void		query_tally_query(QueryTally *tally, const QueryItem *item, QueryStatus status);
+
+void		query_tally_removal(QueryTally *tally, bool ok);
+
+/* A mismatch (the pruning regression the run checks for), an error, or a failed removal. */
+bool		query_tally_failed(const QueryTally *tally);
+
+#endif
