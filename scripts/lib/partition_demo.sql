@@ -263,3 +263,363 @@ $$;
 
 COMMENT ON FUNCTION public.users_distributed_unregister_truncated() IS
     'after TRUNCATE users_distributed: unregisters the usernames of users that are gone';
+
+-- =============================================================================
+-- Helpers of the re-partitioning scenarios (scripts/repartition/10..14):
+--   assert_same_fingerprint()  raises unless two (rows, checksum) pairs match
+--   range_key_column(), range_partitions()   a range-partitioned table's key
+--                              and its partitions' bounds, from the catalog
+--   create_range_table(), attach_range_table()   build a partition-to-be as
+--                              a standalone table, then attach it
+--   measure(), measure_sum()   rows and checksum, memoized per transaction
+--   snapshot(), assert_conserved()   the before/after check of a scenario
+-- =============================================================================
+
+-- -----------------------------------------------------------------------------
+-- assert_same_fingerprint(what, expected..., actual...): raises data_exception
+-- (SQLSTATE 22000) unless both fingerprints are equal, else says so.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.assert_same_fingerprint(
+    what text,
+    expected_rows bigint, expected_checksum numeric,
+    actual_rows bigint, actual_checksum numeric)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+BEGIN
+    IF expected_rows IS DISTINCT FROM actual_rows
+       OR expected_checksum IS DISTINCT FROM actual_checksum THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'data_exception',
+            MESSAGE = format('verification failed: %s', what),
+            DETAIL  = format('expected %s rows, checksum %s; found %s rows, checksum %s',
+                             expected_rows, expected_checksum, actual_rows, actual_checksum),
+            HINT    = 'nothing was changed; the transaction is rolled back';
+    END IF;
+    RAISE NOTICE 'verified: % (% rows, checksum %)', what, actual_rows, actual_checksum;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.assert_same_fingerprint(text, bigint, numeric, bigint, numeric) IS
+    'raises data_exception unless the expected and actual row counts and checksums are equal';
+
+-- -----------------------------------------------------------------------------
+-- range_key_column(parent): the partition key column of a table partitioned
+-- by RANGE on one plain column (event_logs: created_at), from the catalog.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.range_key_column(parent regclass)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+AS $$
+DECLARE
+    key_column text;
+BEGIN
+    SELECT a.attname INTO key_column
+      FROM pg_catalog.pg_partitioned_table AS p
+      JOIN pg_catalog.pg_attribute AS a
+        ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+     WHERE p.partrelid = parent
+       AND p.partstrat = 'r'
+       AND p.partnatts = 1;
+    IF key_column IS NULL THEN
+        RAISE EXCEPTION '% is not partitioned by RANGE on a single column', parent
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    RETURN key_column;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.range_key_column(regclass) IS
+    'the single partition key column of a RANGE-partitioned table (raises otherwise)';
+
+-- -----------------------------------------------------------------------------
+-- range_partitions(parent): the direct partitions of a table RANGE-partitioned
+-- on a timestamp, with their bounds, read from the catalog (pg_inherits,
+-- pg_class.relpartbound); the DEFAULT partition has NULL bounds.
+-- The bounds are parsed from pg_get_expr(), whose text depends on DateStyle:
+-- the function pins ISO so that the text round-trips whatever the session's.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.range_partitions(parent regclass)
+RETURNS TABLE (partition regclass, range_from timestamp, range_to timestamp, is_default boolean)
+LANGUAGE plpgsql
+STABLE
+SET datestyle = 'ISO, YMD'
+AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT c.oid::regclass AS part,
+               pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS bound
+          FROM pg_catalog.pg_inherits AS i
+          JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid
+         WHERE i.inhparent = parent
+    LOOP
+        partition := r.part;
+        IF r.bound = 'DEFAULT' THEN
+            range_from := NULL;
+            range_to := NULL;
+            is_default := true;
+        ELSE
+            -- FOR VALUES FROM ('2024-01-01 00:00:00') TO ('2024-02-01 00:00:00')
+            SELECT m[1]::timestamp, m[2]::timestamp INTO range_from, range_to
+              FROM regexp_match(r.bound, '^FOR VALUES FROM \(''([^'']+)''\) TO \(''([^'']+)''\)$') AS m;
+            IF range_from IS NULL THEN
+                RAISE EXCEPTION 'unexpected partition bound of %: %', r.part, r.bound
+                    USING ERRCODE = 'feature_not_supported',
+                          HINT = 'only bounds FROM (timestamp) TO (timestamp) are supported (no MINVALUE/MAXVALUE)';
+            END IF;
+            is_default := false;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.range_partitions(regclass) IS
+    'direct partitions of a timestamp RANGE-partitioned table with their bounds (NULL for DEFAULT)';
+
+-- -----------------------------------------------------------------------------
+-- create_range_table(parent, name, range_from, range_to): a standalone table
+-- shaped like a future partition of parent: same columns, defaults, NOT NULLs
+-- and indexes (LIKE ... INCLUDING ALL copies the parent's index definitions,
+-- so ATTACH adopts them instead of building new ones), plus a CHECK constraint
+-- <name>_bound that equals the partition bound. Fill it while it is not yet a
+-- partition (no lock on the parent needed for that), then attach it with
+-- attach_range_table(): thanks to the CHECK, ATTACH does not scan it.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.create_range_table(
+    parent regclass, name text, range_from timestamp, range_to timestamp)
+RETURNS regclass
+LANGUAGE plpgsql
+VOLATILE
+SET datestyle = 'ISO, YMD'
+AS $$
+DECLARE
+    key_column text := partition_demo.range_key_column(parent);
+BEGIN
+    EXECUTE format('CREATE TABLE %I (LIKE %s INCLUDING ALL)', name, parent);
+    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I >= %L AND %I < %L)',
+                   name, name || '_bound', key_column, range_from, key_column, range_to);
+    RETURN to_regclass(quote_ident(name));
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.create_range_table(regclass, text, timestamp, timestamp) IS
+    'standalone table like a partition of parent (columns, defaults, indexes) with a CHECK equal to the bound';
+
+-- -----------------------------------------------------------------------------
+-- attach_range_table(parent, tbl, range_from, range_to): attaches a table made
+-- by create_range_table() and drops its CHECK, now implied by the bound.
+-- Locks (PostgreSQL 15): SHARE UPDATE EXCLUSIVE on parent, ACCESS EXCLUSIVE
+-- on tbl and on the parent's DEFAULT partition, which ATTACH scans to prove
+-- that it holds no row of the new range (SQLSTATE 23514 otherwise).
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.attach_range_table(
+    parent regclass, tbl regclass, range_from timestamp, range_to timestamp)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET datestyle = 'ISO, YMD'
+AS $$
+DECLARE
+    relname text;
+BEGIN
+    SELECT c.relname INTO STRICT relname FROM pg_catalog.pg_class AS c WHERE c.oid = tbl;
+    EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (%L) TO (%L)',
+                   parent, tbl, range_from, range_to);
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', tbl, relname || '_bound');
+    RAISE NOTICE 'attached % to % for [%, %)', tbl, parent,
+        regexp_replace(range_from::text, ' 00:00:00$', ''),
+        regexp_replace(range_to::text, ' 00:00:00$', '');
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.attach_range_table(regclass, regclass, timestamp, timestamp) IS
+    'ATTACH PARTITION of a table made by create_range_table, then drop its now redundant CHECK';
+
+-- -----------------------------------------------------------------------------
+-- measure(rel, columns_of): row count and checksum of the rows stored in rel
+-- itself (a leaf partition or a plain table), over the columns of columns_of
+-- (default: rel), by table_fingerprint's formula.
+--
+-- Memoized for the current transaction in the temporary table
+-- repartition_measure (dropped at commit): a relation that this transaction
+-- has not written to since it was measured is not scanned again. That is
+-- what keeps the scenarios' ACCESS EXCLUSIVE windows short: the final check
+-- runs after the swap, while readers wait, but only rescans what the swap
+-- itself changed. "Not written to" is read from the transaction's own
+-- statistics counters (pg_stat_get_xact_tuples_inserted/updated/deleted),
+-- which only grow, plus the relation's file node (TRUNCATE changes it).
+-- Other sessions cannot write meanwhile: each scenario holds a lock that
+-- keeps writers out. With track_counts off the counters stay at zero, so
+-- nothing is reused then.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.measure(rel regclass, columns_of regclass DEFAULT NULL)
+RETURNS TABLE (row_count bigint, checksum numeric)
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    -- v_ prefix: plain names would clash with the memo table's columns
+    v_cols     text;
+    v_writes   bigint := pg_catalog.pg_stat_get_xact_tuples_inserted(rel)
+                       + pg_catalog.pg_stat_get_xact_tuples_updated(rel)
+                       + pg_catalog.pg_stat_get_xact_tuples_deleted(rel);
+    v_filenode oid := pg_catalog.pg_relation_filenode(rel);
+    v_reuse    boolean := current_setting('track_counts')::boolean;
+BEGIN
+    IF to_regclass('pg_temp.repartition_measure') IS NULL THEN
+        CREATE TEMPORARY TABLE repartition_measure (
+            relid      oid     NOT NULL,
+            cols       text    NOT NULL,
+            filenode   oid     NOT NULL,
+            writes     bigint  NOT NULL,
+            row_count  bigint  NOT NULL,
+            checksum   numeric NOT NULL,
+            PRIMARY KEY (relid, cols)
+        ) ON COMMIT DROP;
+    END IF;
+
+    SELECT string_agg(format('t.%I', c.name), ', ' ORDER BY c.ord) INTO v_cols
+      FROM unnest(partition_demo.table_columns(coalesce(columns_of, rel))) WITH ORDINALITY AS c(name, ord);
+
+    IF v_reuse THEN
+        RETURN QUERY
+            SELECT m.row_count, m.checksum
+              FROM pg_temp.repartition_measure AS m
+             WHERE m.relid = rel AND m.cols = v_cols
+               AND m.filenode = v_filenode AND m.writes = v_writes;
+        IF FOUND THEN
+            RETURN;
+        END IF;
+    END IF;
+
+    EXECUTE format(
+        'SELECT count(*)::bigint, coalesce(sum(hashtextextended(ROW(%s)::text, 0)), 0)::numeric
+           FROM ONLY %s AS t',
+        v_cols, rel)
+    INTO row_count, checksum;
+
+    INSERT INTO pg_temp.repartition_measure AS m (relid, cols, filenode, writes, row_count, checksum)
+    VALUES (rel, v_cols, v_filenode, v_writes, measure.row_count, measure.checksum)
+    ON CONFLICT (relid, cols) DO UPDATE
+       SET filenode = excluded.filenode, writes = excluded.writes,
+           row_count = excluded.row_count, checksum = excluded.checksum;
+    RETURN NEXT;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.measure(regclass, regclass) IS
+    'rows and checksum of one leaf or plain table, not rescanned within a transaction until written to';
+
+-- -----------------------------------------------------------------------------
+-- measure_sum(tables, columns_of): measure() of several tables together; a
+-- partitioned table counts as all its leaves. The checksum is a sum, so the
+-- fingerprints of disjoint row sets add up: the weeks of a split month must
+-- sum to the month, an archive must grow by exactly the archived partition.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.measure_sum(tables regclass[], columns_of regclass)
+RETURNS TABLE (row_count bigint, checksum numeric)
+LANGUAGE sql
+VOLATILE
+AS $$
+    SELECT coalesce(sum(m.row_count), 0)::bigint, coalesce(sum(m.checksum), 0)::numeric
+      FROM unnest(tables) AS t(tbl)
+     CROSS JOIN LATERAL (SELECT p.relid FROM pg_catalog.pg_partition_tree(t.tbl) AS p WHERE p.isleaf
+                         UNION
+                         SELECT t.tbl WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_partition_tree(t.tbl))) AS leaf
+     CROSS JOIN LATERAL partition_demo.measure(leaf.relid, columns_of) AS m
+$$;
+
+COMMENT ON FUNCTION partition_demo.measure_sum(regclass[], regclass) IS
+    'measure() of several tables (partitioned ones as all their leaves), added up';
+
+-- -----------------------------------------------------------------------------
+-- snapshot(phase, table_name, columns_of, grp): rows and checksum of each
+-- leaf of table_name (measure(), over the columns of columns_of, default the
+-- table itself) into the temporary table repartition_snapshot, dropped at
+-- commit. A scenario takes a 'before' snapshot right after its locks and an
+-- 'after' one at its end; assert_conserved() then proves that every group of
+-- tables holds the same rows as before, and bin/repartition prints both as
+-- the data-integrity lines. A table that does not exist is recorded with no
+-- partition and 0 rows.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.snapshot(
+    phase text, table_name text, columns_of regclass DEFAULT NULL, grp text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    tbl regclass := to_regclass(table_name);
+BEGIN
+    IF to_regclass('pg_temp.repartition_snapshot') IS NULL THEN
+        CREATE TEMPORARY TABLE repartition_snapshot (
+            seq            bigint  GENERATED ALWAYS AS IDENTITY,
+            phase          text    NOT NULL,
+            grp            text    NOT NULL,
+            table_name     text    NOT NULL,
+            partition_name text,             -- NULL: the table does not exist
+            row_count      bigint  NOT NULL,
+            checksum       numeric NOT NULL
+        ) ON COMMIT DROP;
+    END IF;
+
+    IF tbl IS NULL THEN
+        INSERT INTO pg_temp.repartition_snapshot (phase, grp, table_name, partition_name, row_count, checksum)
+        VALUES (phase, coalesce(grp, table_name), table_name, NULL, 0, 0);
+        RETURN;
+    END IF;
+
+    INSERT INTO pg_temp.repartition_snapshot (phase, grp, table_name, partition_name, row_count, checksum)
+    SELECT snapshot.phase, coalesce(grp, table_name), table_name, leaf.relid::text, m.row_count, m.checksum
+      FROM (SELECT p.relid FROM pg_catalog.pg_partition_tree(tbl) AS p WHERE p.isleaf
+            UNION
+            SELECT tbl WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_partition_tree(tbl))) AS leaf
+     CROSS JOIN LATERAL partition_demo.measure(leaf.relid, coalesce(columns_of, tbl)) AS m
+     ORDER BY leaf.relid::text;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.snapshot(text, text, regclass, text) IS
+    'records rows and checksum per leaf of a table into pg_temp.repartition_snapshot (dropped at commit)';
+
+-- -----------------------------------------------------------------------------
+-- assert_conserved(): for every group of the snapshots, the 'after' rows and
+-- checksum must equal the 'before' ones (a row may move between the tables of
+-- a group, e.g. from event_logs to event_logs_archive, but none may appear,
+-- vanish or change). Raises data_exception otherwise, which rolls the whole
+-- scenario back.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.assert_conserved()
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN
+        SELECT s.grp,
+               sum(s.row_count) FILTER (WHERE s.phase = 'before') AS rows_before,
+               sum(s.checksum)  FILTER (WHERE s.phase = 'before') AS sum_before,
+               sum(s.row_count) FILTER (WHERE s.phase = 'after')  AS rows_after,
+               sum(s.checksum)  FILTER (WHERE s.phase = 'after')  AS sum_after,
+               string_agg(DISTINCT s.table_name, ' + ') AS tables
+          FROM pg_temp.repartition_snapshot AS s
+         GROUP BY s.grp
+         ORDER BY s.grp
+    LOOP
+        PERFORM partition_demo.assert_same_fingerprint(
+            format('no row lost, added or changed in %s', g.tables),
+            g.rows_before::bigint, g.sum_before, g.rows_after::bigint, g.sum_after);
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.assert_conserved() IS
+    'raises data_exception unless each snapshot group has the same rows and checksum after as before';
+

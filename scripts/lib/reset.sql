@@ -49,3 +49,35 @@ DROP FUNCTION IF EXISTS public.users_distributed_unregister_truncated() CASCADE;
 
 -- Helpers and bookkeeping (scripts/lib/partition_demo.sql).
 DROP SCHEMA IF EXISTS partition_demo CASCADE;
+
+-- -----------------------------------------------------------------------------
+-- Objects of the re-partitioning scenarios (scripts/repartition/10..14).
+-- Partitions they add to event_logs (event_logs_2024_04, weekly
+-- event_logs_2024_03_w1, ...) and the range partitions of a migrated
+-- users_distributed (users_distributed_r1 .., _rmax) went with their parent
+-- above; the hash table kept by migrate took users_distributed_p0 .. _p3
+-- along (dropped by name above).
+-- -----------------------------------------------------------------------------
+DROP TABLE IF EXISTS event_logs_archive, users_distributed_hash, users_distributed_range CASCADE;
+
+-- A scenario runs in one transaction, so no standalone month, week or range
+-- table can outlive it; these names are only dropped in case someone ran the
+-- statements by hand and stopped half way. Only tables named by the
+-- scenarios' own patterns, in the current schema, that are not partitions.
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN
+        SELECT c.oid::regclass AS tbl
+          FROM pg_catalog.pg_class AS c
+         WHERE c.relnamespace = current_schema()::regnamespace
+           AND c.relkind IN ('r', 'p')
+           AND NOT c.relispartition
+           AND (c.relname ~ '^event_logs_[0-9]{4}_[0-9]{2}(_w[1-5])?$'
+                OR c.relname ~ '^users_distributed_r([0-9]+|max)$')
+    LOOP
+        EXECUTE format('DROP TABLE IF EXISTS %s CASCADE', t.tbl);
+    END LOOP;
+END
+$$;

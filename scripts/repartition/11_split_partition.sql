@@ -1,0 +1,235 @@
+-- =============================================================================
+-- scripts/repartition/11_split_partition.sql -- split the newest monthly
+-- partition of event_logs into weekly partitions.
+-- =============================================================================
+-- Which month: the newest one (the month of the highest partition bound), so
+-- after `add` it is the month just added, else event_logs_2024_03. When that
+-- month is split already, the file says so and changes nothing.
+--
+-- Weeks: days 1-7, 8-14, 15-21, 22-28 and 29 to the end of the month, named
+-- <month>_w1 .. _w5 (event_logs_2024_03_w1 ...). They never cross the month
+-- bound (SPEC-NOTES 10: a week reaching into the next month would overlap its
+-- partition); the last one is shorter, and February of a common year has 4.
+--
+-- Steps (one transaction: all or nothing):
+--   0. lock + guard    EXCLUSIVE on the parent event_logs: writers wait,
+--                      readers go on
+--   1. snapshot        rows and checksum of every partition (for step 9)
+--   2. plan            the month and its weeks (temporary table split_plan)
+--   3. weekly tables   standalone, shaped like partitions (columns, defaults,
+--                      the parent's indexes, CHECK = the week's bound); they
+--                      play the part of the spec's temp table
+--   4. copy            each week's rows from the month partition, still
+--                      attached and readable
+--   5. verify          the weeks together hold exactly the month's rows
+--   6. detach          the month partition (ACCESS EXCLUSIVE from here on)
+--   7. attach          the weekly tables as partitions
+--   8. drop            the detached month
+--   9. verify          event_logs holds exactly the rows of step 1
+--
+-- The spec's order (temp table -> detach -> create weekly -> copy -> cleanup)
+-- copies while the month is detached, under ACCESS EXCLUSIVE. Here the copy
+-- runs first, while readers still read the month; the ACCESS EXCLUSIVE window
+-- (steps 6-8) only swaps catalog entries and scans DEFAULT once per week for
+-- ATTACH. Writers wait during the whole transaction (EXCLUSIVE on the parent):
+-- a row written to the month after the copy would be lost, and one written
+-- while it is detached would land in DEFAULT and make the weekly attach fail
+-- (SPEC-NOTES 10). A waiting INSERT routes its row after the commit, with the
+-- new layout: into the right week.
+--
+-- bin/repartition split runs it in one transaction; by hand:
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/11_split_partition.sql
+-- =============================================================================
+
+SET LOCAL lock_timeout = '2s';
+
+-- -----------------------------------------------------------------------------
+-- 0. Lock the parent only, then check that it is range-partitioned.
+-- -----------------------------------------------------------------------------
+LOCK TABLE ONLY event_logs IN EXCLUSIVE MODE;
+
+SELECT partition_demo.range_key_column('event_logs') AS partition_key;
+
+-- -----------------------------------------------------------------------------
+-- 1. Rows and checksum per partition before any change.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.snapshot('before', 'event_logs');
+
+-- -----------------------------------------------------------------------------
+-- 2. Plan: one row per week of the newest month, if a single partition covers
+--    exactly that month; no row if the month is split already.
+-- -----------------------------------------------------------------------------
+CREATE TEMPORARY TABLE split_plan ON COMMIT DROP AS
+WITH parts AS (
+    SELECT p.partition, p.range_from, p.range_to
+      FROM partition_demo.range_partitions('event_logs') AS p
+     WHERE NOT p.is_default
+),
+newest AS (
+    SELECT date_trunc('month', max(parts.range_from)) AS month_start FROM parts
+),
+month_partition AS (
+    SELECT parts.partition, newest.month_start,
+           newest.month_start + interval '1 month' AS month_end
+      FROM parts
+      JOIN newest
+        ON parts.range_from = newest.month_start
+       AND parts.range_to = newest.month_start + interval '1 month'
+)
+SELECT m.partition                                            AS month_partition,
+       format('event_logs_%s_w%s', to_char(m.month_start, 'YYYY_MM'), w.n) AS week_name,
+       m.month_start + (w.n - 1) * interval '7 days'          AS range_from,
+       least(m.month_start + w.n * interval '7 days', m.month_end) AS range_to
+  FROM month_partition AS m
+ CROSS JOIN generate_series(1, 5) AS w(n)
+ WHERE m.month_start + (w.n - 1) * interval '7 days' < m.month_end;
+
+DO $$
+DECLARE
+    month_partition regclass;
+    weeks           integer;
+    taken           text;
+    newest          record;
+BEGIN
+    SELECT s.month_partition, count(*) OVER () INTO month_partition, weeks
+      FROM pg_temp.split_plan AS s LIMIT 1;
+
+    IF month_partition IS NULL THEN
+        SELECT date_trunc('month', max(p.range_from)) AS month_start, count(*) AS parts,
+               string_agg(p.partition::text, ', ' ORDER BY p.range_from) AS names
+          INTO newest
+          FROM partition_demo.range_partitions('event_logs') AS p
+         WHERE NOT p.is_default
+           AND date_trunc('month', p.range_from) =
+               (SELECT date_trunc('month', max(q.range_from))
+                  FROM partition_demo.range_partitions('event_logs') AS q WHERE NOT q.is_default);
+        RAISE NOTICE 'nothing to do: the newest month of event_logs (%) is split already into % partitions: %',
+            to_char(newest.month_start, 'YYYY-MM'), newest.parts, newest.names;
+        RETURN;
+    END IF;
+
+    SELECT string_agg(s.week_name, ', ') INTO taken
+      FROM pg_temp.split_plan AS s
+     WHERE to_regclass(quote_ident(s.week_name)) IS NOT NULL;
+    IF taken IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot split %: table(s) % exist already', month_partition, taken
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'drop or rename them, or run bin/repartition cleanup';
+    END IF;
+
+    -- No one may write into the month directly either (lock order as an
+    -- INSERT's: parent first, then the partition).
+    EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', month_partition);
+    RAISE NOTICE 'splitting % into % weekly partitions', month_partition, weeks;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 3. The weekly tables, standalone for now.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.create_range_table('event_logs', s.week_name, s.range_from, s.range_to)
+  FROM pg_temp.split_plan AS s
+ ORDER BY s.range_from;
+
+-- -----------------------------------------------------------------------------
+-- 4. Copy each week's rows out of the month partition (explicit columns), and
+--    give the new tables statistics before they serve queries.
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    s      record;
+    copied bigint;
+    report text[] := '{}';
+BEGIN
+    FOR s IN SELECT * FROM pg_temp.split_plan ORDER BY range_from LOOP
+        EXECUTE format(
+            'INSERT INTO %I (id, event_type, user_id, event_data, ip_address, created_at)
+             SELECT m.id, m.event_type, m.user_id, m.event_data, m.ip_address, m.created_at
+               FROM ONLY %s AS m
+              WHERE m.created_at >= $1 AND m.created_at < $2',
+            s.week_name, s.month_partition)
+        USING s.range_from, s.range_to;
+        GET DIAGNOSTICS copied = ROW_COUNT;
+        report := report || format('%s %s', s.week_name, copied);
+        EXECUTE format('ANALYZE %I', s.week_name);
+    END LOOP;
+    IF cardinality(report) > 0 THEN
+        RAISE NOTICE 'copied rows per week: %', array_to_string(report, ', ');
+    END IF;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 5. Verify before touching the month: the weeks together hold exactly its
+--    rows (count and checksum; the checksum is a sum, so it adds up). The
+--    month is not scanned again: measure() remembers it from step 1, and
+--    nobody can have written to it since. Measuring the weeks now, before the
+--    swap, also spares the final check a scan while readers wait.
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    month_partition regclass;
+    weeks           regclass[];
+    m               record;
+    w               record;
+BEGIN
+    SELECT s.month_partition INTO month_partition FROM pg_temp.split_plan AS s LIMIT 1;
+    SELECT array_agg(quote_ident(s.week_name)::regclass ORDER BY s.range_from) INTO weeks
+      FROM pg_temp.split_plan AS s;
+    IF month_partition IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT * INTO STRICT m FROM partition_demo.measure_sum(ARRAY[month_partition], 'event_logs');
+    SELECT * INTO STRICT w FROM partition_demo.measure_sum(weeks, 'event_logs');
+    PERFORM partition_demo.assert_same_fingerprint(
+        format('the weekly tables hold exactly the rows of %s', month_partition),
+        m.row_count, m.checksum, w.row_count, w.checksum);
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 6. Detach the month. From here until COMMIT the parent is ACCESS EXCLUSIVE
+--    (non-concurrent DETACH): readers wait too, so keep this part short.
+--    DETACH ... CONCURRENTLY is no option: it refuses to run in a transaction
+--    block and when a DEFAULT partition exists (SPEC-NOTES 11).
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    month_partition regclass;
+BEGIN
+    SELECT s.month_partition INTO month_partition FROM pg_temp.split_plan AS s LIMIT 1;
+    IF month_partition IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE event_logs DETACH PARTITION %s', month_partition);
+    END IF;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 7. Attach the weeks (the CHECK of each spares its scan; DEFAULT is scanned
+--    and holds no row of the month, since the month had its own partition).
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.attach_range_table('event_logs', quote_ident(s.week_name)::regclass,
+                                         s.range_from, s.range_to)
+  FROM pg_temp.split_plan AS s
+ ORDER BY s.range_from;
+
+-- -----------------------------------------------------------------------------
+-- 8. Drop the detached month: its rows are in the weeks (verified in step 5).
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    month_partition regclass;
+BEGIN
+    SELECT s.month_partition INTO month_partition FROM pg_temp.split_plan AS s LIMIT 1;
+    IF month_partition IS NOT NULL THEN
+        RAISE NOTICE 'dropping the detached %', month_partition;
+        EXECUTE format('DROP TABLE %s', month_partition);
+    END IF;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 9. Verify: event_logs holds exactly the rows of step 1, or roll back.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.snapshot('after', 'event_logs');
+SELECT partition_demo.assert_conserved();

@@ -1,0 +1,271 @@
+-- =============================================================================
+-- scripts/repartition/13_migrate_strategy.sql -- change users_distributed from
+-- HASH (id, modulus 4) to RANGE (id), keeping the hash table until cleanup.
+-- =============================================================================
+-- The ranges: four of equal width w, the first from MINVALUE, together
+-- covering every id there is (w = (max(id) + 1) / 4 rounded up to two
+-- significant digits: 5,000 ids give 1,300; 200,000 give 51,000), then
+-- users_distributed_rmax from 4w to MAXVALUE for all future ids. An explicit
+-- MAXVALUE bound rather than a DEFAULT partition: the planner prunes it like
+-- any range (a DEFAULT is scanned by every query it cannot rule out), and it
+-- can be split later like any other partition.
+--
+-- Steps (one transaction: all or nothing):
+--   0. lock + guard    EXCLUSIVE on users_distributed and its partitions:
+--                      writers wait, readers go on
+--   1. snapshot        rows and checksum of every partition (for step 8)
+--   2. plan            the ranges (temporary table migrate_plan); none when
+--                      users_distributed is range-partitioned already
+--   3. create          users_distributed_range PARTITION BY RANGE (id), its
+--                      partitions; id takes its values from the same
+--                      sequence, users_distributed_id_seq
+--   4. copy            INSERT ... SELECT with explicit columns; indexes after
+--                      the copy (one sort per index instead of row by row),
+--                      then ANALYZE (autovacuum never analyzes a parent)
+--   5. verify          same row count and checksum as users_distributed
+--   6. usernames       the uniqueness triggers on the new table (after the
+--                      copy: every copied name is registered already); the
+--                      sequence becomes owned by the new id column
+--   7. swap            (ACCESS EXCLUSIVE from here) the hash table loses its
+--                      triggers and becomes users_distributed_hash; the new
+--                      table becomes users_distributed, with the canonical
+--                      constraint and index names
+--   8. verify          users_distributed holds exactly the rows of step 1
+--
+-- Username uniqueness (SPEC-NOTES 12). The side table
+-- users_distributed_usernames and its trigger function stay as they are; the
+-- triggers move to the live table. The kept hash copy gets none: a write into
+-- the backup must neither register a name nor unregister a live one (the
+-- function's unregister step checks public.users_distributed, which is now
+-- the range table, as a second line of defence).
+--
+-- Sequence (SPEC-NOTES 4). No new sequence: the new table's id default is
+-- nextval('users_distributed_id_seq'), so ids simply continue. OWNED BY moves
+-- to the live table, so dropping the backup can never drop the sequence.
+--
+-- Names (SPEC-NOTES 12). users_distributed_old is setup's plain table; the
+-- replaced hash table is users_distributed_hash. Its partitions keep their
+-- names users_distributed_p0 .. _p3, which the range partitions do not use.
+--
+-- Locks: the copy runs under EXCLUSIVE (readers go on, writers wait); the
+-- swap needs ACCESS EXCLUSIVE on both tables for a few catalog updates. A
+-- waiting INSERT resolves the name users_distributed again after the commit
+-- (PostgreSQL re-checks a name after waiting for its lock, and prepared
+-- statements are re-planned) and lands in the range table.
+--
+-- bin/repartition migrate runs it in one transaction; by hand:
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/13_migrate_strategy.sql
+-- =============================================================================
+
+SET LOCAL lock_timeout = '2s';
+
+-- -----------------------------------------------------------------------------
+-- 0. Lock (the parent, then its partitions: no direct writes either) and check
+--    the state.
+-- -----------------------------------------------------------------------------
+LOCK TABLE users_distributed IN EXCLUSIVE MODE;
+
+DO $$
+DECLARE
+    strategy "char";
+BEGIN
+    SELECT p.partstrat INTO strategy
+      FROM pg_catalog.pg_partitioned_table AS p
+     WHERE p.partrelid = 'users_distributed'::regclass;
+
+    IF strategy IS DISTINCT FROM 'h' AND strategy IS DISTINCT FROM 'r' THEN
+        RAISE EXCEPTION 'users_distributed is neither hash- nor range-partitioned'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'run bin/setup-database first';
+    END IF;
+    IF strategy = 'h' AND (to_regclass('users_distributed_hash') IS NOT NULL
+                           OR to_regclass('users_distributed_range') IS NOT NULL) THEN
+        RAISE EXCEPTION 'users_distributed_hash or users_distributed_range exists already'
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'run bin/repartition cleanup to remove the leftover';
+    END IF;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 1. Rows and checksum per partition before any change.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.snapshot('before', 'users_distributed');
+
+-- -----------------------------------------------------------------------------
+-- 2. Plan: five ranges, or none if users_distributed is range-partitioned
+--    already. NULL stands for MINVALUE / MAXVALUE.
+-- -----------------------------------------------------------------------------
+CREATE TEMPORARY TABLE migrate_plan ON COMMIT DROP AS
+WITH strategy AS (
+    SELECT p.partstrat
+      FROM pg_catalog.pg_partitioned_table AS p
+     WHERE p.partrelid = 'users_distributed'::regclass
+),
+quarter AS (
+    SELECT greatest((coalesce(max(u.id), 0) + 1) / 4.0, 1) AS ids FROM users_distributed AS u
+),
+width AS (
+    -- round up to two significant digits (at least 1): 1250.25 -> 1300
+    SELECT (ceil(q.ids / g.unit) * g.unit)::bigint AS w
+      FROM quarter AS q
+     CROSS JOIN LATERAL (SELECT greatest(power(10, floor(log(q.ids)) - 1), 1)::numeric AS unit) AS g
+)
+SELECT CASE WHEN n.i <= 4 THEN format('users_distributed_r%s', n.i)
+            ELSE 'users_distributed_rmax' END                      AS partition_name,
+       CASE WHEN n.i > 1 THEN (n.i - 1) * width.w END              AS range_from,
+       CASE WHEN n.i <= 4 THEN n.i * width.w END                   AS range_to
+  FROM strategy
+ CROSS JOIN width
+ CROSS JOIN generate_series(1, 5) AS n(i)
+ WHERE strategy.partstrat = 'h';
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
+        RAISE NOTICE 'nothing to do: users_distributed is range-partitioned already%',
+            CASE WHEN to_regclass('users_distributed_hash') IS NOT NULL
+                 THEN ' (the hash original is kept as users_distributed_hash until cleanup)' ELSE '' END;
+    ELSE
+        RAISE NOTICE 'users_distributed: HASH (id) -> RANGE (id), % ranges: %',
+            (SELECT count(*) FROM pg_temp.migrate_plan),
+            (SELECT string_agg(format('[%s, %s)', coalesce(m.range_from::text, 'MINVALUE'),
+                                      coalesce(m.range_to::text, 'MAXVALUE')), ' ' ORDER BY m.range_from NULLS FIRST)
+               FROM pg_temp.migrate_plan AS m);
+    END IF;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 3. The range-partitioned table (same columns, types, NOT NULLs and defaults
+--    as 02_hash_partitions.sql; id from the existing sequence) and its
+--    partitions.
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
+        RETURN;
+    END IF;
+
+    CREATE TABLE users_distributed_range (
+        id                 INTEGER      NOT NULL DEFAULT nextval('users_distributed_id_seq'),
+        username           VARCHAR(50)  NOT NULL,
+        email              VARCHAR(100) NOT NULL,
+        country_code       VARCHAR(2),
+        registration_date  DATE        DEFAULT CURRENT_DATE,
+        status             VARCHAR(20) DEFAULT 'active',
+        CONSTRAINT users_distributed_range_pkey PRIMARY KEY (id)
+    ) PARTITION BY RANGE (id);
+
+    FOR r IN SELECT * FROM pg_temp.migrate_plan ORDER BY range_from NULLS FIRST LOOP
+        EXECUTE format('CREATE TABLE %I PARTITION OF users_distributed_range FOR VALUES FROM (%s) TO (%s)',
+                       r.partition_name,
+                       coalesce(r.range_from::text, 'MINVALUE'),
+                       coalesce(r.range_to::text, 'MAXVALUE'));
+    END LOOP;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 4. Copy every row, ids included (explicit columns), then build the indexes
+--    on the parent (they cascade to every partition).
+-- -----------------------------------------------------------------------------
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
+        RETURN;
+    END IF;
+
+    INSERT INTO users_distributed_range (id, username, email, country_code, registration_date, status)
+    SELECT u.id, u.username, u.email, u.country_code, u.registration_date, u.status
+      FROM users_distributed AS u;
+
+    CREATE INDEX idx_users_distributed_range_username ON users_distributed_range (username);
+    CREATE INDEX idx_users_distributed_range_email    ON users_distributed_range (email);
+
+    -- statistics now, before the swap: autovacuum never analyzes a
+    -- partitioned parent itself
+    ANALYZE users_distributed_range;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 5. Verify: the new table holds exactly the rows of users_distributed (count
+--    and checksum over all columns), or roll back. The hash table is not
+--    scanned again (measure() remembers step 1); the new one is measured now,
+--    before the swap, so that the final check need not scan it.
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    source record;
+    copy   record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
+        RETURN;
+    END IF;
+    SELECT * INTO STRICT source FROM partition_demo.measure_sum(ARRAY['users_distributed'::regclass], 'users_distributed');
+    SELECT * INTO STRICT copy FROM partition_demo.measure_sum(ARRAY['users_distributed_range'::regclass], 'users_distributed');
+    PERFORM partition_demo.assert_same_fingerprint(
+        'users_distributed_range holds exactly the rows of users_distributed',
+        source.row_count, source.checksum, copy.row_count, copy.checksum);
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 6. Username uniqueness on the new table (the copied names are registered in
+--    users_distributed_usernames already), and the sequence's owner.
+-- -----------------------------------------------------------------------------
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
+        RETURN;
+    END IF;
+
+    CREATE TRIGGER users_distributed_username_unique
+        AFTER INSERT OR UPDATE OF username, id OR DELETE ON users_distributed_range
+        FOR EACH ROW EXECUTE FUNCTION public.users_distributed_register_username();
+    CREATE TRIGGER users_distributed_username_truncate
+        AFTER TRUNCATE ON users_distributed_range
+        FOR EACH STATEMENT EXECUTE FUNCTION public.users_distributed_unregister_truncated();
+
+    ALTER SEQUENCE users_distributed_id_seq OWNED BY users_distributed_range.id;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 7. Swap. ACCESS EXCLUSIVE on both tables until COMMIT: catalog work only.
+--    The hash table becomes an inert backup (no triggers), then both are
+--    renamed, with their constraint and index names (RENAME TABLE leaves
+--    those behind, SPEC-NOTES 5).
+-- -----------------------------------------------------------------------------
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
+        RETURN;
+    END IF;
+
+    DROP TRIGGER users_distributed_username_unique ON users_distributed;
+    DROP TRIGGER users_distributed_username_truncate ON users_distributed;
+
+    ALTER TABLE users_distributed RENAME TO users_distributed_hash;
+    ALTER TABLE users_distributed_hash RENAME CONSTRAINT users_distributed_pkey TO users_distributed_hash_pkey;
+    ALTER INDEX idx_users_distributed_username RENAME TO idx_users_distributed_hash_username;
+    ALTER INDEX idx_users_distributed_email    RENAME TO idx_users_distributed_hash_email;
+
+    ALTER TABLE users_distributed_range RENAME TO users_distributed;
+    ALTER TABLE users_distributed RENAME CONSTRAINT users_distributed_range_pkey TO users_distributed_pkey;
+    ALTER INDEX idx_users_distributed_range_username RENAME TO idx_users_distributed_username;
+    ALTER INDEX idx_users_distributed_range_email    RENAME TO idx_users_distributed_email;
+
+    RAISE NOTICE 'users_distributed is now range-partitioned on id; the hash table is kept as users_distributed_hash until cleanup';
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 8. Verify: users_distributed (now the range table) holds exactly the rows
+--    of step 1, or everything is rolled back.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.snapshot('after', 'users_distributed');
+SELECT partition_demo.assert_conserved();

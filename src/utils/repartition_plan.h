@@ -1,0 +1,39 @@
+/*
+ * repartition_plan.h: what a scenario would run (--dry-run), read from its
+ * SQL file without connecting: the statements, grouped under the file's
+ * numbered step headings ("-- 3. The weekly tables ...").
+ */
+#ifndef REPARTITION_PLAN_H
+#define REPARTITION_PLAN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+typedef struct PlanStatement
+{
+	int			first_line;
+	int			last_line;
+	char	   *step;			/* the step heading above it, or NULL */
+	char	   *summary;		/* its first line, or "DO block" for PL/pgSQL */
+} PlanStatement;
+
+typedef struct RepartitionPlan
+{
+	char	   *path;
+	PlanStatement *statements;
+	size_t		count;
+} RepartitionPlan;
+
+/* Reads and splits the file; reports and returns NULL on error. */
+RepartitionPlan *repartition_plan_load(const char *path);
+
+/* Prints the statements under their steps; shown_path names the file. */
+void		repartition_plan_print(FILE *out, const RepartitionPlan *plan, const char *shown_path);
+
+/* [{"step": ..., "first_line": N, "last_line": N, "summary": ...}] */
+json_object *repartition_plan_json(const RepartitionPlan *plan);
+
+void		repartition_plan_free(RepartitionPlan *plan);
+
+#endif

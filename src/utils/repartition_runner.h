@@ -1,0 +1,64 @@
+/*
+ * repartition_runner.h: run a .sql file in one transaction, and run it again
+ * from the start when it failed only because it could not get a lock in time.
+ *
+ * Like sql_runner (statement by statement, errors placed at file:line), but
+ * a failure with SQLSTATE 55P03 (lock_not_available: lock_timeout expired),
+ * 40P01 (deadlock_detected) or 40001 (serialization_failure) rolls the
+ * transaction back, waits with exponential backoff and jitter, and retries,
+ * a bounded number of times. These errors mean "someone else held a lock",
+ * not "the file is wrong": under live load the next attempt usually succeeds.
+ * Retries are reported as one warning each; only the last failure in full.
+ */
+#ifndef REPARTITION_RUNNER_H
+#define REPARTITION_RUNNER_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "sql_runner.h"
+
+typedef struct RetryPolicy
+{
+	int			max_attempts;	/* at least 1 */
+	int			base_delay_ms;	/* wait before the second attempt */
+	int			max_delay_ms;	/* cap of the doubling waits */
+} RetryPolicy;
+
+typedef struct RunnerCallbacks
+{
+	/* called before each attempt (1-based), e.g. to forget a failed one's notices */
+	void		(*before_attempt) (int attempt, void *arg);
+	/* inside the transaction after the last statement; false rolls back (no retry) */
+	SqlRunnerHook before_commit;
+	void	   *arg;
+} RunnerCallbacks;
+
+typedef struct RetryRun
+{
+	int			attempts;		/* attempts made */
+	int			statements;		/* statements of the file */
+	double		elapsed_ms;		/* all attempts and waits */
+	double		last_attempt_ms;	/* the last attempt, commit included */
+	char		last_sqlstate[6];	/* of the last retried failure, "" if none */
+} RetryRun;
+
+/* The default policy: 10 attempts, 200 ms doubling up to 5 s. */
+RetryPolicy repartition_runner_default_policy(void);
+
+/* The whole text of a file (caller frees), or NULL (reported). */
+char	   *repartition_runner_read_file(const char *path);
+
+/* True for the SQLSTATEs after which a transaction is simply retried. */
+bool		repartition_runner_retryable(const char *sqlstate);
+
+/*
+ * Runs the file at path in one transaction (BEGIN ... COMMIT), retrying as
+ * described above.  Returns true once an attempt committed.  callbacks may
+ * be NULL.  Errors are reported (file:line, SQLSTATE, detail, hint).
+ */
+bool		repartition_runner_execute_file(PGconn *conn, const char *path,
+											const RetryPolicy *policy,
+											const RunnerCallbacks *callbacks, RetryRun *run);
+
+#endif

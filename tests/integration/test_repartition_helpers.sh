@@ -1,0 +1,100 @@
+# shellcheck shell=bash
+# test_repartition_helpers.sh - shared by the test_repartition*.sh files, which
+# source it first (run.sh sources it too, as it sources every test_*.sh: it
+# only defines functions and sets up the template database, once).
+#
+#   rp_fresh_db NAME         database NAME as right after setup-database
+#                            (copied from the template rp_template); exports
+#                            POSTGRES_DB and PGDATABASE
+#   rp_fingerprint TABLE [WHERE]   "rows:checksum" of TABLE over its columns
+#                            (partition_demo.table_fingerprint's formula)
+#   rp_fingerprints          the four tables' fingerprints, one line each
+#   rp_layout TABLE          "leaf=bound;..." of TABLE, sorted
+#   rp_writer LEDGER ERRORS STOPFILE   insert rows (event_logs over Jan-Jun
+#                            2024, users) one per transaction until STOPFILE
+#                            exists; LEDGER gets "table<TAB>id" per committed row
+#   rp_ledger_missing LEDGER rows of the ledger not in their table
+#   rp_json_field JSON PATH  a field of a JSON document, read by the server
+
+REPARTITION=$BIN_DIR/repartition
+
+if [[ -z ${RP_TEMPLATE_READY-} ]]; then
+	RP_TEMPLATE_READY=1
+	if fresh_database rp_template; then
+		if ! "$BIN_DIR/setup-database" >"$TESTLIB_LOG_DIR/repartition_template.log" 2>&1; then
+			_testlib_record_fail "repartition template database (log: $TESTLIB_LOG_DIR/repartition_template.log)"
+		fi
+		# the post-setup fingerprints, taken once (every copy starts from them)
+		RP_SETUP_PRINTS=$(
+			for t in event_logs users_distributed orders_by_region sales_data; do
+				psql -XAtq -d rp_template -c "SELECT '$t ' || f.row_count || ':' || f.checksum
+					FROM partition_demo.table_fingerprint('$t', partition_demo.table_columns('$t')) AS f"
+			done
+		)
+		RP_SETUP_MAX_EVENT_ID=$(psql -XAtq -d rp_template -c "SELECT max(id) FROM event_logs")
+		RP_SETUP_MAX_USER_ID=$(psql -XAtq -d rp_template -c "SELECT max(id) FROM users_distributed")
+		export RP_SETUP_PRINTS RP_SETUP_MAX_EVENT_ID RP_SETUP_MAX_USER_ID
+	fi
+fi
+
+rp_fresh_db() {
+	local name=$1
+	psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
+		-c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" \
+		-c "CREATE DATABASE \"$name\" TEMPLATE rp_template" >/dev/null
+	export POSTGRES_DB=$name PGDATABASE=$name
+}
+
+rp_fingerprint() {
+	local table=$1 where=${2:-true} columns
+	columns=$(sql "SELECT string_agg(format('t.%I', c), ', ')
+		FROM unnest(partition_demo.table_columns('$table')) AS c")
+	sql "SELECT count(*) || ':' || coalesce(sum(hashtextextended(ROW($columns)::text, 0)), 0)
+		FROM $table AS t WHERE $where"
+}
+
+rp_fingerprints() {
+	local t
+	for t in event_logs users_distributed orders_by_region sales_data; do
+		echo "$t $(rp_fingerprint "$t")"
+	done
+}
+
+rp_layout() {
+	sql "SELECT string_agg(c.relname || '=' || pg_get_expr(c.relpartbound, c.oid), ';' ORDER BY c.relname)
+		FROM pg_partition_tree('$1') AS t JOIN pg_class AS c ON c.oid = t.relid WHERE t.isleaf"
+}
+
+rp_writer() {
+	local ledger=$1 errors=$2 stopfile=$3 i=0 day
+	{
+		echo "SET lock_timeout = '30s';"
+		while [[ ! -e $stopfile ]]; do
+			i=$((i + 1))
+			day=$(((i * 37) % 182))
+			echo "INSERT INTO event_logs (event_type, user_id, created_at)
+			      VALUES ('load', $i, timestamp '2024-01-01' + interval '$day days 1 hour')
+			      RETURNING 'event_logs', id;"
+			if ((i % 3 == 0)); then
+				echo "INSERT INTO users_distributed (username, email)
+				      VALUES ('load_$$_$i', 'load_$i@example.com') RETURNING 'users_distributed', id;"
+			fi
+			sleep 0.02
+		done
+	} | psql -XAtq -F $'\t' -v ON_ERROR_STOP=0 2>"$errors" | grep --line-buffered $'\t' >"$ledger"
+}
+
+rp_ledger_missing() {
+	local ledger=$1
+	psql -XAtq -v ON_ERROR_STOP=1 \
+		-c "CREATE TEMP TABLE ledger (tbl text, id bigint)" \
+		-c "\\copy ledger FROM '$ledger'" \
+		-c "SELECT count(*) FROM ledger AS l
+		     WHERE (l.tbl = 'event_logs' AND NOT EXISTS (SELECT FROM event_logs AS e WHERE e.id = l.id))
+		        OR (l.tbl = 'users_distributed' AND NOT EXISTS (SELECT FROM users_distributed AS u WHERE u.id = l.id))"
+}
+
+rp_json_field() {
+	# psql expands :'doc' (quoted safely) in scripts, not in -c
+	psql -XAtq -v ON_ERROR_STOP=1 -v doc="$1" <<<"SELECT (:'doc'::jsonb) #>> '$2'"
+}
