@@ -11,51 +11,26 @@
  * retried, or counted as failed; --ledger records every committed row so that
  * --verify can prove it is still there.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "utils/config.h"
-#include "utils/data_generator.h"
 #include "utils/db.h"
 #include "utils/ledger.h"
 #include "utils/load_report.h"
+#include "utils/load_runner.h"
 #include "utils/log.h"
 #include "utils/parse.h"
-#include "utils/partition_bounds.h"
-#include "utils/row_writer.h"
-#include "utils/sql_runner.h"
 
 #define MAX_INTERVAL_MS 3600000
 #define MAX_DURATION_S (10LL * 365 * 24 * 3600)
 #define MAX_BATCH 100000
 #define MAX_BATCH_DEFAULT 2000	/* rows per transaction with --max (measured: README) */
-#define RANGES_REFRESH_MS 10000.0	/* re-read partition bounds this often */
-#define RETRY_LIMIT_MS 120000.0	/* give up on a batch that keeps hitting locks */
-#define RECONNECT_MAX_BACKOFF_MS 5000.0
 
-typedef struct LoadOptions
-{
-	long long	interval_ms;	/* 0 with --max */
-	long long	duration_s;		/* 0: until stopped */
-	long long	batch;
-	long long	max_rows;		/* 0: no limit */
-	long long	seed;
-	bool		seed_given;
-	bool		max;
-	bool		json;
-	long long	progress_s;
-	long long	lock_timeout_ms;
-	long long	default_share_pct;
-	char	   *ledger_path;
-	char	   *verify_path;
-} LoadOptions;
 
 /* Set by the signal handler only; a second signal exits at once. */
 static volatile sig_atomic_t stop_requested = 0;
@@ -244,215 +219,6 @@ parse_options(int argc, char **argv, const Config *config, LoadOptions *options)
 	return 0;
 }
 
-static double
-now_ms(void)
-{
-	return sql_runner_now_ms();
-}
-
-/* Sleeps up to ms, returning early when a stop is requested. */
-static void
-sleep_ms(double ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0 || stop_requested)
-		return;
-	ts.tv_sec = (time_t) (ms / 1000);
-	ts.tv_nsec = (long) ((ms - (double) ts.tv_sec * 1000) * 1e6);
-	nanosleep(&ts, NULL);		/* EINTR on a signal: the caller checks stop_requested */
-}
-
-/* Session settings of every connection, first and after a reconnect. */
-static bool
-prepare_session(PGconn *conn, const LoadOptions *options)
-{
-	char		timeout[32];
-	const char *params[1] = {timeout};
-	PGresult   *res;
-
-	snprintf(timeout, sizeof(timeout), "%lldms", options->lock_timeout_ms);
-	res = db_query(conn, "SELECT pg_catalog.set_config('lock_timeout', $1, false)", 1, params);
-	PQclear(res);
-	return res != NULL;
-}
-
-/* Dates follow the partitions that exist now; outside ones go to DEFAULT. */
-static void
-refresh_ranges(PGconn *conn, DataGenerator *gen, const LoadOptions *options)
-{
-	DataRanges	ranges = data_generator_default_ranges();
-	TimeRange	covered;
-	const int64_t quarter = 92 * 24 * 3600;
-
-	ranges.event_outside_share = options->default_share_pct / 100.0;
-	ranges.sale_outside_share = options->default_share_pct / 100.0;
-	if (partition_bounds_covered(conn, "event_logs", &covered))
-	{
-		ranges.event_covered = covered;
-		ranges.event_outside = (TimeRange) {covered.to, covered.to + quarter};
-	}
-	if (partition_bounds_covered(conn, "sales_data", &covered))
-	{
-		ranges.sale_covered = covered;
-		ranges.sale_outside = (TimeRange) {covered.to, covered.to + quarter};
-	}
-	data_generator_set_ranges(gen, &ranges);
-}
-
-/*
- * Reconnects with exponential backoff until it works or a stop is requested.
- * Returns the new connection, or NULL when stopped.
- */
-static PGconn *
-reconnect(const Config *config, const LoadOptions *options, LoadReport *report)
-{
-	double		backoff = 100;
-
-	for (int attempt = 1; !stop_requested; attempt++)
-	{
-		PGconn	   *conn;
-		char		error[256];
-
-		sleep_ms(backoff);
-		if (stop_requested)
-			break;
-		conn = db_connect_quiet(config, "load-data", error, sizeof(error));
-		if (conn && prepare_session(conn, options))
-		{
-			log_info("%s: reconnected to %s after %d attempt%s", log_progname(),
-					 config_server_label(config), attempt, attempt == 1 ? "" : "s");
-			report->reconnects++;
-			return conn;
-		}
-		if (conn)
-			snprintf(error, sizeof(error), "could not prepare the session");
-		if (attempt == 1 || attempt % 10 == 0)
-			log_info("%s: still no connection to %s (attempt %d): %s", log_progname(),
-					 config_server_label(config), attempt, error);
-		PQfinish(conn);
-		backoff = backoff * 2 > RECONNECT_MAX_BACKOFF_MS ? RECONNECT_MAX_BACKOFF_MS : backoff * 2;
-	}
-	return NULL;
-}
-
-/* Runs the load; returns the exit status. */
-static int
-run_load(PGconn **connp, const Config *config, const LoadOptions *options, LoadReport *report)
-{
-	RowBatch   *batch = row_batch_new((size_t) options->batch);
-	DataGenerator *gen;
-	Ledger	   *ledger = NULL;
-	char		tag[32];
-	uint64_t	seed = options->seed_given ? (uint64_t) options->seed :
-		(uint64_t) time(NULL) ^ ((uint64_t) getpid() << 32);
-	double		start = now_ms(),
-				next_tick = start,
-				last_ranges = start;
-	int			status = 0;
-
-	/* unique per process and start time: names never collide across processes */
-	snprintf(tag, sizeof(tag), "%x%llx", (unsigned) getpid(),
-			 (unsigned long long) (time(NULL) % 0x1000000));
-	gen = data_generator_new(seed, tag);
-	if (!batch || !gen)
-	{
-		log_error("out of memory");
-		status = 1;
-		goto cleanup;
-	}
-	if (options->ledger_path && !(ledger = ledger_open(options->ledger_path)))
-	{
-		status = 1;
-		goto cleanup;
-	}
-	refresh_ranges(*connp, gen, options);
-	load_report_start(report, start);
-
-	while (!stop_requested)
-	{
-		long long	remaining = options->max_rows ? options->max_rows - report->committed_rows : 0;
-		double		batch_start;
-		WriteOutcome outcome;
-		WriteError	error;
-
-		if (options->duration_s && now_ms() - start >= options->duration_s * 1000.0)
-			break;
-		if (options->max_rows && remaining <= 0)
-			break;
-		row_batch_fill(batch, gen, (size_t) (options->max_rows && remaining < options->batch ?
-											 remaining : options->batch));
-		batch_start = now_ms();
-		for (;;)
-		{
-			outcome = row_writer_write(*connp, batch, &error);
-			if (outcome == WRITE_CONNECTION_LOST)
-			{
-				int			committed;
-
-				log_info("%s: lost the connection to %s: %s; reconnecting", log_progname(),
-						 config_server_label(config), error.message);
-				PQfinish(*connp);
-				if (!(*connp = reconnect(config, options, report)))
-					break;		/* stopped while the server was away */
-				/* the COMMIT may have landed before the connection broke */
-				committed = row_writer_batch_committed(*connp, batch);
-				if (committed == 1)
-				{
-					outcome = WRITE_OK;
-					break;
-				}
-				continue;		/* not committed (or unknown yet): write it again */
-			}
-			if (outcome == WRITE_RETRY && !stop_requested &&
-				now_ms() - batch_start < RETRY_LIMIT_MS)
-			{
-				report->retries++;
-				load_report_note_retry(report, &error);
-				sleep_ms(50);
-				continue;
-			}
-			break;
-		}
-		if (outcome == WRITE_OK)
-		{
-			load_report_committed(report, batch, now_ms() - batch_start);
-			for (int t = 0; ledger && t < DEMO_TABLE_COUNT; t++)
-				if (!ledger_append(ledger, t, batch->ids[t], batch->count[t]))
-				{
-					status = 1;
-					stop_requested = 1;
-				}
-		}
-		else if (*connp == NULL)
-			load_report_unknown(report, batch);
-		else
-			load_report_failed(report, batch, &error);
-		if (*connp == NULL)
-			break;
-		load_report_progress(report, now_ms(), options->progress_s);
-		if (now_ms() - last_ranges >= RANGES_REFRESH_MS)
-		{
-			refresh_ranges(*connp, gen, options);
-			last_ranges = now_ms();
-		}
-		if (options->interval_ms > 0)
-		{
-			/* fixed schedule, no drift; after a long stall, no burst to catch up */
-			next_tick += (double) options->interval_ms;
-			if (next_tick < now_ms())
-				next_tick = now_ms();
-			sleep_ms(next_tick - now_ms());
-		}
-	}
-	load_report_finish(report, now_ms());
-cleanup:
-	ledger_close(ledger);
-	data_generator_free(gen);
-	row_batch_free(batch);
-	return status;
-}
-
 static int
 run_verify(PGconn *conn, const LoadOptions *options)
 {
@@ -498,7 +264,7 @@ main(int argc, char **argv)
 		return 2;
 	if ((status = parse_options(argc, argv, config, &options)) != 0)
 		goto cleanup;
-	if (!(conn = db_connect(config, "load-data")) || !prepare_session(conn, &options))
+	if (!(conn = db_connect(config, "load-data")) || !load_runner_prepare_session(conn, &options))
 	{
 		status = 1;
 		goto cleanup;
@@ -516,7 +282,7 @@ main(int argc, char **argv)
 				 options.batch, options.batch == 1 ? "" : "s",
 				 options.duration_s ? "" : "; Ctrl-C stops");
 	install_signal_handlers();
-	status = run_load(&conn, config, &options, &report);
+	status = load_runner_run(&conn, config, &options, &report, &stop_requested);
 	if (!load_report_print(&report, conn) && status == 0)
 		status = 1;
 	if (status == 0 && load_report_rows_lost(&report) > 0)
