@@ -623,3 +623,38 @@ $$;
 COMMENT ON FUNCTION partition_demo.assert_conserved() IS
     'raises data_exception unless each snapshot group has the same rows and checksum after as before';
 
+
+-- -----------------------------------------------------------------------------
+-- seed_in_chunks(tbl, insert_sql): runs insert_sql, an INSERT ... SELECT over
+-- generate_series($1, $2), for rows 1 .. partition_demo.seed_rows (default
+-- 5000) in chunks of 200,000, with a progress NOTICE (rows, percent, rows/s)
+-- after each chunk of a seed larger than one chunk: a NOTICE reaches the
+-- client at once, so a long seed shows its progress. Used by
+-- 00_initial_seed_data.sql; a PROCEDURE, so it can be CALLed in the runner's
+-- transaction (it does no transaction control).
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE PROCEDURE partition_demo.seed_in_chunks(tbl text, insert_sql text)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    total   integer := coalesce(nullif(btrim(current_setting('partition_demo.seed_rows', true)), ''),
+                                '5000')::integer;
+    chunk   constant integer := 200000;
+    lo      integer := 1;
+    hi      integer;
+    started timestamptz := clock_timestamp();
+BEGIN
+    WHILE lo <= total LOOP
+        hi := least(lo + chunk - 1, total);
+        EXECUTE insert_sql USING lo, hi;
+        IF total > chunk THEN
+            RAISE NOTICE '%: % of % rows (%), % rows/s', tbl, hi, total, (hi * 100 / total) || '%',
+                round(hi / greatest(extract(epoch FROM clock_timestamp() - started), 0.001));
+        END IF;
+        lo := hi + 1;
+    END LOOP;
+END
+$$;
+
+COMMENT ON PROCEDURE partition_demo.seed_in_chunks(text, text) IS
+    'runs a seed INSERT over generate_series($1, $2) in chunks of 200,000 rows, with progress notices';
