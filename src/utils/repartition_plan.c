@@ -6,46 +6,17 @@
 #include <string.h>
 
 #include "log.h"
-#include "repartition_runner.h"
-#include "sql_splitter.h"
+#include "sql_runner.h"
 
 #define SUMMARY_WIDTH 72
 
-/* The text of line number (1-based) in text, without its newline; caller frees. */
-static char *
-line_at(const char *text, int number)
-{
-	const char *start = text;
-	size_t		len;
-	char	   *line;
-
-	for (int i = 1; i < number && start; i++)
-	{
-		start = strchr(start, '\n');
-		if (start)
-			start++;
-	}
-	if (!start)
-		return NULL;
-	len = strcspn(start, "\n");
-	if ((line = malloc(len + 1)))
-	{
-		memcpy(line, start, len);
-		line[len] = '\0';
-	}
-	return line;
-}
-
-/* A step heading is a comment line "-- N. text". */
+/* A step heading is a comment line "-- N. text" (text: what follows the "--"). */
 static bool
-is_step_heading(const char *line)
+is_step_heading(const char *text)
 {
-	const char *p = line;
+	const char *p = text;
 
-	if (strncmp(p, "-- ", 3) != 0)
-		return false;
-	p += 3;
-	if (!isdigit((unsigned char) *p))
+	if (*p++ != ' ' || !isdigit((unsigned char) *p))
 		return false;
 	while (isdigit((unsigned char) *p))
 		p++;
@@ -62,57 +33,47 @@ first_stop(char *heading)
 }
 
 /*
- * The first sentence of a step heading starting at line number: the heading
- * line and its continuation comment lines ("--    more text"); caller frees.
+ * The first sentence of the step heading comments[0]: the heading and the
+ * comment lines right below it that continue it ("--    more text"); caller
+ * frees.
  */
 static char *
-heading_sentence(const char *text, int number)
+heading_sentence(const SqlComment *comments, size_t count)
 {
 	size_t		cap = 512,
 				len = 0;
 	char	   *sentence = malloc(cap);
-	char	   *line;
 
 	if (!sentence)
 		return NULL;
 	sentence[0] = '\0';
-	for (int n = number; (line = line_at(text, n)) != NULL; n++)
+	for (size_t i = 0; i < count; i++)
 	{
-		const char *part = line + 2;	/* after "--" */
-		bool		more = strncmp(line, "--", 2) == 0 && (n == number || strncmp(line, "--    ", 6) == 0);
+		const char *part = comments[i].text;
 
-		while (more && *part == ' ')
+		if (i > 0 && (comments[i].line != comments[i - 1].line + 1 || strncmp(part, "    ", 4) != 0))
+			break;
+		while (*part == ' ')
 			part++;
-		if (more && *part && len + strlen(part) + 2 < cap)
-		{
-			len += (size_t) snprintf(sentence + len, cap - len, "%s%s", len ? " " : "", part);
-			free(line);
-			/* stop at the end of the first sentence (after the "N. " number) */
-			if (sentence[len - 1] == '.' || first_stop(sentence))
-				break;
-			continue;
-		}
-		free(line);
-		break;
+		if (!*part || len + strlen(part) + 2 >= cap)
+			break;
+		len += (size_t) snprintf(sentence + len, cap - len, "%s%s", len ? " " : "", part);
+		/* stop at the end of the first sentence (after the "N. " number) */
+		if (sentence[len - 1] == '.' || first_stop(sentence))
+			break;
 	}
 	if (first_stop(sentence))
 		first_stop(sentence)[1] = '\0';
 	return sentence;
 }
 
-/* The last step heading above line number before (NULL if none); caller frees. */
+/* The last step heading among the comments above a statement, or NULL; caller frees. */
 static char *
-step_above(const char *text, int before)
+step_heading(const SqlStatement *statement)
 {
-	for (int number = before - 1; number >= 1; number--)
-	{
-		char	   *line = line_at(text, number);
-		bool		heading = line && is_step_heading(line);
-
-		free(line);
-		if (heading)
-			return heading_sentence(text, number);
-	}
+	for (size_t i = statement->comment_count; i-- > 0;)
+		if (is_step_heading(statement->comments[i].text))
+			return heading_sentence(statement->comments + i, statement->comment_count - i);
 	return NULL;
 }
 
@@ -148,19 +109,12 @@ summarize(const SqlStatement *statement)
 RepartitionPlan *
 repartition_plan_load(const char *path)
 {
-	char		errbuf[256];
-	char	   *text = repartition_runner_read_file(path);
-	SqlScript  *script;
+	SqlScript  *script = sql_runner_read_script(path);
 	RepartitionPlan *plan;
+	char	   *step = NULL;	/* the heading of the statements so far */
 
-	if (!text)
+	if (!script)
 		return NULL;
-	if (!(script = sql_split(text, errbuf, sizeof(errbuf))))
-	{
-		log_error("%s: %s", path, errbuf);
-		free(text);
-		return NULL;
-	}
 	plan = calloc(1, sizeof(RepartitionPlan));
 	if (plan && (plan->statements = calloc(script->count + 1, sizeof(PlanStatement))))
 	{
@@ -169,10 +123,16 @@ repartition_plan_load(const char *path)
 		{
 			const SqlStatement *statement = &script->statements[i];
 			PlanStatement *item = &plan->statements[plan->count++];
+			char	   *heading = step_heading(statement);
 
+			if (heading)
+			{
+				free(step);
+				step = heading;
+			}
 			item->first_line = statement->line;
 			item->last_line = statement->line + count_lines(statement->text);
-			item->step = step_above(text, statement->line);
+			item->step = step ? strdup(step) : NULL;
 			item->summary = summarize(statement);
 		}
 	}
@@ -181,8 +141,8 @@ repartition_plan_load(const char *path)
 		free(plan);
 		plan = NULL;
 	}
+	free(step);
 	sql_script_free(script);
-	free(text);
 	if (!plan)
 		log_error("out of memory");
 	return plan;

@@ -2,15 +2,12 @@
 #include "repartition_runner.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "db.h"
 #include "log.h"
-#include "sql_splitter.h"
 
 RetryPolicy
 repartition_runner_default_policy(void)
@@ -26,32 +23,6 @@ repartition_runner_retryable(const char *sqlstate)
 	return sqlstate && (strcmp(sqlstate, "55P03") == 0 ||	/* lock_not_available */
 						strcmp(sqlstate, "40P01") == 0 ||	/* deadlock_detected */
 						strcmp(sqlstate, "40001") == 0);	/* serialization_failure */
-}
-
-char *
-repartition_runner_read_file(const char *path)
-{
-	FILE	   *fp = fopen(path, "rb");
-	char	   *text = NULL;
-	long		size;
-
-	if (!fp)
-	{
-		log_error("could not open SQL file \"%s\": %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
-		(text = malloc((size_t) size + 1)) != NULL &&
-		fread(text, 1, (size_t) size, fp) == (size_t) size)
-		text[size] = '\0';
-	else
-	{
-		log_error("could not read SQL file \"%s\": %s", path, strerror(errno));
-		free(text);
-		text = NULL;
-	}
-	fclose(fp);
-	return text;
 }
 
 static void
@@ -84,14 +55,34 @@ typedef enum AttemptResult
 	ATTEMPT_FAILED
 } AttemptResult;
 
-/* The line of the failing statement, refined by the error position when there is one. */
-static int
-error_line(const PGresult *res, const SqlStatement *statement)
+/* What the sql_runner hooks of one attempt need. */
+typedef struct Attempt
 {
-	const char *position = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+	bool		may_retry;		/* an attempt is left */
+	const RunnerCallbacks *callbacks;	/* may be NULL */
+} Attempt;
 
-	return position ? sql_statement_line_of_position(statement, strtol(position, NULL, 10))
-		: statement->line;
+/* A failure that will be retried is one warning line; any other is reported in full. */
+static bool
+on_statement_error(const PGresult *res, const char *where, void *arg)
+{
+	const Attempt *attempt = arg;
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (!attempt->may_retry || !repartition_runner_retryable(sqlstate))
+		return false;
+	log_warning("%s: %s (SQLSTATE %s)", where, message ? message : "?", sqlstate);
+	return true;
+}
+
+static bool
+before_commit(PGconn *conn, const char *path, double elapsed_ms, void *arg)
+{
+	const RunnerCallbacks *callbacks = ((const Attempt *) arg)->callbacks;
+
+	return !callbacks || !callbacks->before_commit ||
+		callbacks->before_commit(conn, path, elapsed_ms, callbacks->arg);
 }
 
 /* One attempt: BEGIN, the statements, the hook, COMMIT; ROLLBACK on any failure. */
@@ -99,73 +90,33 @@ static AttemptResult
 run_attempt(PGconn *conn, const char *path, const SqlScript *script, bool may_retry,
 			const RunnerCallbacks *callbacks, RetryRun *run)
 {
-	AttemptResult result = ATTEMPT_COMMITTED;
-	double		start = sql_runner_now_ms();
+	Attempt		attempt = {may_retry, callbacks};
+	SqlRunOptions options = {before_commit, on_statement_error, &attempt};
+	SqlRunResult result;
 
-	if (!db_command(conn, "BEGIN"))
+	if (sql_runner_execute_script(conn, path, script, &options, &result))
+		return ATTEMPT_COMMITTED;
+	/* only a statement's lock failure is retried, on a connection still there */
+	if (result.error_line == 0 || !repartition_runner_retryable(result.sqlstate))
 		return ATTEMPT_FAILED;
-	for (size_t i = 0; result == ATTEMPT_COMMITTED && i < script->count; i++)
-	{
-		/* the extended protocol refuses a string of several statements */
-		PGresult   *res = PQexecParams(conn, script->statements[i].text, 0, NULL, NULL,
-									   NULL, NULL, 0);
-		ExecStatusType status = PQresultStatus(res);
-
-		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-		{
-			const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-			char		where[1024];
-
-			snprintf(where, sizeof(where), "%s:%d", path, error_line(res, &script->statements[i]));
-			if (may_retry && repartition_runner_retryable(sqlstate))
-			{
-				const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-				log_warning("%s: %s (SQLSTATE %s)", where, message ? message : "?", sqlstate);
-				snprintf(run->last_sqlstate, sizeof(run->last_sqlstate), "%s", sqlstate);
-				result = ATTEMPT_RETRY;
-			}
-			else
-			{
-				db_report_error(res, conn, where);
-				result = repartition_runner_retryable(sqlstate) ? ATTEMPT_GAVE_UP : ATTEMPT_FAILED;
-			}
-		}
-		PQclear(res);
-	}
-	if (result == ATTEMPT_COMMITTED && callbacks && callbacks->before_commit &&
-		!callbacks->before_commit(conn, path, sql_runner_now_ms() - start, callbacks->arg))
-		result = ATTEMPT_FAILED;
-	if (result == ATTEMPT_COMMITTED && !db_command(conn, "COMMIT"))
-		result = ATTEMPT_FAILED;
-	if (result != ATTEMPT_COMMITTED && PQstatus(conn) == CONNECTION_OK &&
-		PQtransactionStatus(conn) != PQTRANS_IDLE)
-		db_command(conn, "ROLLBACK");
-	if ((result == ATTEMPT_RETRY || result == ATTEMPT_GAVE_UP) && PQstatus(conn) != CONNECTION_OK)
-		result = ATTEMPT_FAILED;
-	return result;
+	if (may_retry)
+		memcpy(run->last_sqlstate, result.sqlstate, sizeof(run->last_sqlstate));
+	if (PQstatus(conn) != CONNECTION_OK)
+		return ATTEMPT_FAILED;
+	return may_retry ? ATTEMPT_RETRY : ATTEMPT_GAVE_UP;
 }
 
 bool
 repartition_runner_execute_file(PGconn *conn, const char *path, const RetryPolicy *policy,
 								const RunnerCallbacks *callbacks, RetryRun *run)
 {
-	char		errbuf[256];
-	char	   *text = repartition_runner_read_file(path);
-	SqlScript  *script;
+	SqlScript  *script = sql_runner_read_script(path);
 	double		start = sql_runner_now_ms();
 	AttemptResult result = ATTEMPT_FAILED;
 
 	memset(run, 0, sizeof(*run));
-	if (!text)
-		return false;
-	script = sql_split(text, errbuf, sizeof(errbuf));
-	free(text);
 	if (!script)
-	{
-		log_error("%s: %s", path, errbuf);
 		return false;
-	}
 	run->statements = (int) script->count;
 	srandom((unsigned int) (getpid() ^ (unsigned int) time(NULL)));
 	for (int attempt = 1; attempt <= policy->max_attempts; attempt++)

@@ -2,12 +2,13 @@
  * repartition_runner.h: run a .sql file in one transaction, and run it again
  * from the start when it failed only because it could not get a lock in time.
  *
- * Like sql_runner (statement by statement, errors placed at file:line), but
- * a failure with SQLSTATE 55P03 (lock_not_available: lock_timeout expired),
- * 40P01 (deadlock_detected) or 40001 (serialization_failure) rolls the
- * transaction back, waits with exponential backoff and jitter, and retries,
- * a bounded number of times. These errors mean "someone else held a lock",
- * not "the file is wrong": under live load the next attempt usually succeeds.
+ * The file runs through sql_runner (statement by statement, errors placed at
+ * file:line), but a statement failing with SQLSTATE 55P03
+ * (lock_not_available: lock_timeout expired), 40P01 (deadlock_detected) or
+ * 40001 (serialization_failure) rolls the transaction back, waits with
+ * exponential backoff and jitter, and retries, a bounded number of times.
+ * These errors mean "someone else held a lock", not "the file is wrong":
+ * under live load the next attempt usually succeeds.
  * Retries are reported as one warning each; only the last failure in full.
  */
 #ifndef REPARTITION_RUNNER_H
@@ -45,9 +46,6 @@ typedef struct RetryRun
 
 /* The default policy: 10 attempts, 200 ms doubling up to 5 s. */
 RetryPolicy repartition_runner_default_policy(void);
-
-/* The whole text of a file (caller frees), or NULL (reported). */
-char	   *repartition_runner_read_file(const char *path);
 
 /* True for the SQLSTATEs after which a transaction is simply retried. */
 bool		repartition_runner_retryable(const char *sqlstate);

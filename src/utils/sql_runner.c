@@ -8,7 +8,6 @@
 
 #include "db.h"
 #include "log.h"
-#include "sql_splitter.h"
 #include "text_file.h"
 
 double
@@ -20,60 +19,128 @@ sql_runner_now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
-/* Reports a failed statement at its line in the file. */
-static void
-report_statement_error(PGconn *conn, const PGresult *res, const char *path,
-					   const SqlStatement *statement)
+SqlScript *
+sql_runner_read_script(const char *path)
 {
-	const char *position = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
-	char		where[1024];
-	int			line = statement->line;
+	char		errbuf[256];
+	char	   *text = text_file_read(path);
+	SqlScript  *script;
 
-	if (position)
-		line = sql_statement_line_of_position(statement, strtol(position, NULL, 10));
-	snprintf(where, sizeof(where), "%s:%d", path, line);
-	db_report_error(res, conn, where);
+	if (!text)
+		return NULL;
+	script = sql_split(text, errbuf, sizeof(errbuf));
+	free(text);
+	if (!script)
+		log_error("%s: %s", path, errbuf);
+	return script;
+}
+
+/* Keeps the SQLSTATE of a failure; a client-side one has none. */
+static void
+keep_sqlstate(SqlRunResult *result, const PGresult *res)
+{
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	snprintf(result->sqlstate, sizeof(result->sqlstate), "%s", sqlstate ? sqlstate : "");
+}
+
+/*
+ * Runs the statements up to the first failure, which is placed at its line in
+ * the file and reported, unless options->on_statement_error deals with it.
+ */
+static bool
+run_script(PGconn *conn, const char *path, const SqlScript *script,
+		   const SqlRunOptions *options, SqlRunResult *result)
+{
+	for (size_t i = 0; i < script->count; i++)
+	{
+		const SqlStatement *statement = &script->statements[i];
+
+		/* the extended protocol refuses a string of several statements */
+		PGresult   *res = PQexecParams(conn, statement->text, 0, NULL, NULL, NULL, NULL, 0);
+		ExecStatusType status = PQresultStatus(res);
+
+		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+		{
+			const char *position = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+			char		where[1024];
+
+			result->error_line = position
+				? sql_statement_line_of_position(statement, strtol(position, NULL, 10))
+				: statement->line;
+			keep_sqlstate(result, res);
+			snprintf(where, sizeof(where), "%s:%d", path, result->error_line);
+			if (!options || !options->on_statement_error ||
+				!options->on_statement_error(res, where, options->arg))
+				db_report_error(res, conn, where);
+			PQclear(res);
+			return false;
+		}
+		result->statements++;
+		PQclear(res);
+	}
+	return true;
 }
 
 bool
 sql_runner_run_statements(PGconn *conn, const char *path, SqlRunResult *result)
 {
-	char		errbuf[256];
-	char	   *text = text_file_read(path);
-	SqlScript  *script;
-	bool		ok = true;
 	double		start = sql_runner_now_ms();
+	SqlRunResult local;
+	SqlScript  *script;
+	bool		ok;
 
-	if (result)
-		memset(result, 0, sizeof(*result));
-	if (!text)
+	if (!result)
+		result = &local;
+	memset(result, 0, sizeof(*result));
+	if (!(script = sql_runner_read_script(path)))
 		return false;
-	script = sql_split(text, errbuf, sizeof(errbuf));
-	free(text);
-	if (!script)
-	{
-		log_error("%s: %s", path, errbuf);
-		return false;
-	}
-	for (size_t i = 0; ok && i < script->count; i++)
-	{
-		/* the extended protocol refuses a string of several statements */
-		PGresult   *res = PQexecParams(conn, script->statements[i].text, 0, NULL, NULL,
-									   NULL, NULL, 0);
-		ExecStatusType status = PQresultStatus(res);
-
-		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-		{
-			report_statement_error(conn, res, path, &script->statements[i]);
-			ok = false;
-		}
-		else if (result)
-			result->statements++;
-		PQclear(res);
-	}
+	ok = run_script(conn, path, script, NULL, result);
 	sql_script_free(script);
-	if (result)
-		result->elapsed_ms = sql_runner_now_ms() - start;
+	result->elapsed_ms = sql_runner_now_ms() - start;
+	return ok;
+}
+
+/* COMMIT, reported as db_command() would, keeping the failure's SQLSTATE. */
+static bool
+commit(PGconn *conn, SqlRunResult *result)
+{
+	PGresult   *res = PQexec(conn, "COMMIT");
+	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+	{
+		keep_sqlstate(result, res);
+		db_report_error(res, conn, NULL);
+	}
+	PQclear(res);
+	return ok;
+}
+
+bool
+sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *script,
+						  const SqlRunOptions *options, SqlRunResult *result)
+{
+	double		start = sql_runner_now_ms();
+	SqlRunResult local;
+	bool		ok;
+
+	if (!result)
+		result = &local;
+	memset(result, 0, sizeof(*result));
+	if (!db_command(conn, "BEGIN"))
+		return false;
+	ok = run_script(conn, path, script, options, result);
+	if (ok && options && options->before_commit)
+		ok = options->before_commit(conn, path, sql_runner_now_ms() - start, options->arg);
+	if (ok)
+		ok = commit(conn, result);
+	else if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_IDLE)
+	{
+		/* the file's changes are undone together; a failed ROLLBACK is reported */
+		db_command(conn, "ROLLBACK");
+	}
+	result->elapsed_ms = sql_runner_now_ms() - start;
 	return ok;
 }
 
@@ -82,24 +149,20 @@ sql_runner_execute_file_hooked(PGconn *conn, const char *path, SqlRunnerHook bef
 							   void *arg, SqlRunResult *result)
 {
 	double		start = sql_runner_now_ms();
-	SqlRunResult local;
+	SqlRunOptions options = {.before_commit = before_commit, .arg = arg};
+	SqlScript  *script = sql_runner_read_script(path);
 	bool		ok;
 
-	if (!result)
-		result = &local;
-	if (!db_command(conn, "BEGIN"))
-		return false;
-	ok = sql_runner_run_statements(conn, path, result);
-	if (ok && before_commit)
-		ok = before_commit(conn, path, sql_runner_now_ms() - start, arg);
-	if (ok)
-		ok = db_command(conn, "COMMIT");
-	else if (PQstatus(conn) == CONNECTION_OK)
+	if (!script)
 	{
-		/* the file's changes are undone together; a failed ROLLBACK is reported */
-		db_command(conn, "ROLLBACK");
+		if (result)
+			memset(result, 0, sizeof(*result));
+		return false;
 	}
-	result->elapsed_ms = sql_runner_now_ms() - start;
+	ok = sql_runner_execute_script(conn, path, script, &options, result);
+	sql_script_free(script);
+	if (result)
+		result->elapsed_ms = sql_runner_now_ms() - start;
 	return ok;
 }
 

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <libpq-fe.h>
 
+#include "sql_splitter.h"
+
 /*
  * Called after the file's last statement, inside its transaction; returning
  * false rolls the file back.  Setup uses it to record the file as applied in
@@ -20,11 +22,32 @@
  */
 typedef bool (*SqlRunnerHook) (PGconn *conn, const char *path, double elapsed_ms, void *arg);
 
+/*
+ * Called when a statement fails, before the runner reports it; where is
+ * "file:line".  Returns true when the caller has dealt with the failure (a
+ * retry prints one short line, say), false to have it reported in full.
+ */
+typedef bool (*SqlRunnerErrorHook) (const PGresult *res, const char *where, void *arg);
+
+/* What a caller adds to a file's run; every field may be zero. */
+typedef struct SqlRunOptions
+{
+	SqlRunnerHook before_commit;
+	SqlRunnerErrorHook on_statement_error;
+	void	   *arg;			/* passed to both */
+} SqlRunOptions;
+
 typedef struct SqlRunResult
 {
 	double		elapsed_ms;		/* wall time of the file, commit included */
 	int			statements;		/* statements executed */
+	int			error_line;		/* where a failed statement failed, 0 if none did */
+	char		sqlstate[6];	/* of the failed statement or COMMIT; "" after a
+								 * success or a client-side failure */
 } SqlRunResult;
+
+/* Reads and splits a file as the runner runs it; NULL (reported) on error. */
+SqlScript  *sql_runner_read_script(const char *path);
 
 /* Runs the statements of a file without transaction control of its own. */
 bool		sql_runner_run_statements(PGconn *conn, const char *path, SqlRunResult *result);
@@ -36,6 +59,13 @@ bool		sql_runner_execute_file(PGconn *conn, const char *path, SqlRunResult *resu
 bool		sql_runner_execute_file_hooked(PGconn *conn, const char *path,
 										   SqlRunnerHook before_commit, void *arg,
 										   SqlRunResult *result);
+
+/*
+ * Runs a script read from path (for messages) in one transaction, with
+ * options (may be NULL); a caller that retries reads the file only once.
+ */
+bool		sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *script,
+									  const SqlRunOptions *options, SqlRunResult *result);
 
 /* Runs files in order, each in its own transaction; stops at the first failure. */
 bool		sql_runner_execute_files(PGconn *conn, const char *const *paths, int count);
