@@ -202,3 +202,8 @@ open(dest, "w").write("\n".join(lines) + "\n")
 PY
 echo
 echo "== bench/results.md and bench/results.svg written ($(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s)"
+
+# not yet part of results.md: its table stays in bench/out/partman.md
+echo
+echo "== event_logs migration against pg_partman's partition_data_proc (bench/out/partman.md)"
+bash "$ROOT/bench/partman_bench.sh" "${BENCH_PARTMAN_ROWS:-1000000}"
