@@ -40,7 +40,7 @@ command -v gnuplot >/dev/null || {
 
 # results of an earlier run must not end up in this one's summary
 mkdir -p "$OUT"
-rm -f "$OUT"/{load,migration,queries,repartition,scale}.{md,json} "$OUT"/scale_*.dat "$OUT/steps.tsv"
+rm -f "$OUT"/{load,migration,queries,repartition,scale,partman}.{md,json} "$OUT"/scale_*.dat "$OUT/steps.tsv"
 
 started=$SECONDS
 step() { # name command...
@@ -68,6 +68,10 @@ step repartition bash "$ROOT/bench/repartition_bench.sh" "$BENCH_ROWS"
 echo
 echo "== how the cost grows: migrations at ${SCALE_SIZES[*]} rows, planning at 12, 120, 1200 partitions"
 step scale env SCALE_REUSE_MIGRATION="$OUT/migration.md" bash "$ROOT/bench/scale_bench.sh" "${SCALE_SIZES[@]}"
+
+echo
+echo "== event_logs migration against pg_partman's partition_data_proc ($MIGRATION_ROWS rows)"
+step partman bash "$ROOT/bench/partman_bench.sh" "$MIGRATION_ROWS"
 
 # the machine and the server, for the header and the chart's title
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
@@ -168,6 +172,10 @@ for name, s in repart["scenarios"].items():
     w(f"| `repartition {name}` under a writer: duration; longest writer stall "
       f"| {ms(s['duration_ms'])}; stall {ms(s['writer_max_ms'])} | writer alone: {ms(base['max_ms'])} "
       f"| stall = {s['writer_max_ms'] / s['duration_ms']:.0%} of duration | none |")
+pm_ours, pm_partman = cells(read("partman.md"), "01_range_partitions.sql"), cells(read("partman.md"), "pg_partman")
+w(f"| event_logs migration (01, verification included) vs pg_partman `partition_data_proc` "
+  f"(no wait, no verification, {mig_rows:,} rows) | {num(pm_ours[1]):.2f} s | {num(pm_partman[1]):.2f} s "
+  f"| {num(pm_ours[1]) / num(pm_partman[1]):.2f} | ≤ 0.50 {check(num(pm_ours[1]) / num(pm_partman[1]) <= 0.5)} |")
 led = repart["ledger"]
 w("")
 w("Ratio = measured ÷ baseline (times: below 1 is faster; rates: above 1 is faster); for the scenarios, "
@@ -185,6 +193,7 @@ sections = [
     ("queries", f"Queries and removals: partitioned against the plain `_old` tables ({rows:,} rows per table)", "queries.md"),
     ("repartition", f"Re-partitioning under a concurrent writer ({rows:,} rows per table)", "repartition.md"),
     ("scale", "How the cost grows", "scale.md"),
+    ("partman", f"Against pg_partman ({mig_rows:,} rows of event_logs)", "partman.md"),
 ]
 for key, title, f in sections:
     w(f"## {title}")
@@ -203,7 +212,3 @@ PY
 echo
 echo "== bench/results.md and bench/results.svg written ($(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s)"
 
-# not yet part of results.md: its table stays in bench/out/partman.md
-echo
-echo "== event_logs migration against pg_partman's partition_data_proc (bench/out/partman.md)"
-bash "$ROOT/bench/partman_bench.sh" "${BENCH_PARTMAN_ROWS:-1000000}"
