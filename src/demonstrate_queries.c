@@ -148,18 +148,8 @@ parse_options(int argc, char **argv, DemoOptions *options)
 		log_error("unexpected argument \"%s\"", argv[optind]);
 		return usage_error();
 	}
-	if (!options->queries_dir)
-	{
-		const char *root = paths_project_root();
-
-		if (!root)
-		{
-			log_error("could not find the project's scripts directory");
-			log_hint("run the program from the project directory, or pass --queries DIR");
-			return 2;
-		}
-		options->queries_dir = paths_join(root, "scripts/queries");
-	}
+	if (!options->queries_dir && !(options->queries_dir = paths_project_dir("scripts/queries", "--queries")))
+		return 2;
 	return 0;
 }
 

@@ -175,18 +175,8 @@ parse_options(int argc, char **argv, RepartitionOptions *options)
 		log_error("unexpected argument \"%s\"", argv[optind]);
 		return usage_error();
 	}
-	if (!options->scripts_dir)
-	{
-		const char *root = paths_project_root();
-
-		if (!root)
-		{
-			log_error("could not find the project's scripts directory");
-			log_hint("run the program from the project directory, or pass --scripts DIR");
-			return 2;
-		}
-		options->scripts_dir = paths_join(root, "scripts");
-	}
+	if (!options->scripts_dir && !(options->scripts_dir = paths_project_dir("scripts", "--scripts")))
+		return 2;
 	return 0;
 }
 

@@ -121,18 +121,8 @@ parse_options(int argc, char **argv, SetupOptions *options)
 		log_hint("try \"%s --help\" for more information", log_progname());
 		return 2;
 	}
-	if (!options->scripts_dir)
-	{
-		const char *root = paths_project_root();
-
-		if (!root)
-		{
-			log_error("could not find the project's scripts directory");
-			log_hint("run the program from the project directory, or pass --scripts DIR");
-			return 2;
-		}
-		options->scripts_dir = paths_join(root, "scripts");
-	}
+	if (!options->scripts_dir && !(options->scripts_dir = paths_project_dir("scripts", "--scripts")))
+		return 2;
 	return 0;
 }
 

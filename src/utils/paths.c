@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
+
 #define MARKER "scripts/00_setup_base_tables.sql"
 
 char *
@@ -64,4 +66,18 @@ paths_project_root(void)
 		return root;
 	}
 	return NULL;
+}
+
+char *
+paths_project_dir(const char *relative, const char *option)
+{
+	const char *root = paths_project_root();
+
+	if (!root)
+	{
+		log_error("could not find the project's scripts directory");
+		log_hint("run the program from the project directory, or pass %s DIR", option);
+		return NULL;
+	}
+	return paths_join(root, relative);
 }

@@ -11,6 +11,13 @@
 /* The project root (static storage), or NULL when it cannot be found. */
 const char *paths_project_root(void);
 
+/*
+ * A directory of the project, <root>/relative, for a program whose option
+ * (such as "--scripts") was not given.  When the root cannot be found,
+ * reports it, with a hint naming the option, and returns NULL.  Caller frees.
+ */
+char	   *paths_project_dir(const char *relative, const char *option);
+
 /* Joins a directory and a relative path into a new string (caller frees). */
 char	   *paths_join(const char *dir, const char *relative);
 
