@@ -82,25 +82,6 @@ run_script(PGconn *conn, const char *path, const SqlScript *script,
 	return true;
 }
 
-bool
-sql_runner_run_statements(PGconn *conn, const char *path, SqlRunResult *result)
-{
-	double		start = sql_runner_now_ms();
-	SqlRunResult local;
-	SqlScript  *script;
-	bool		ok;
-
-	if (!result)
-		result = &local;
-	memset(result, 0, sizeof(*result));
-	if (!(script = sql_runner_read_script(path)))
-		return false;
-	ok = run_script(conn, path, script, NULL, result);
-	sql_script_free(script);
-	result->elapsed_ms = sql_runner_now_ms() - start;
-	return ok;
-}
-
 /* COMMIT, reported as db_command() would, keeping the failure's SQLSTATE. */
 static bool
 commit(PGconn *conn, SqlRunResult *result)

@@ -49,9 +49,6 @@ typedef struct SqlRunResult
 /* Reads and splits a file as the runner runs it; NULL (reported) on error. */
 SqlScript  *sql_runner_read_script(const char *path);
 
-/* Runs the statements of a file without transaction control of its own. */
-bool		sql_runner_run_statements(PGconn *conn, const char *path, SqlRunResult *result);
-
 /* Runs a file in one transaction (BEGIN ... COMMIT), the spec's executeSqlFile. */
 bool		sql_runner_execute_file(PGconn *conn, const char *path, SqlRunResult *result);
 
