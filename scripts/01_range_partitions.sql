@@ -10,10 +10,11 @@
 --   4. keys, indexes    primary key and indexes on the parent, built after
 --                       the copy (cascade to every partition)
 --   5. verify           same row count and content checksum, or roll back
---   6. sequence         the new table's own sequence continues after max(id)
 --   7. renames          event_logs -> event_logs_old (with its pkey, indexes and
 --                       sequence), then event_logs_partitioned -> event_logs
 --                       (with canonical pkey, index and sequence names)
+--   8. sequence         the new table's own sequence continues after max(id)
+--                       and after the old sequence
 --
 -- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/01_range_partitions.sql
@@ -25,6 +26,7 @@
 -- 0. Guard: only a plain event_logs can be migrated, and no leftover of an
 --    earlier attempt may be in the way.
 -- -----------------------------------------------------------------------------
+-- @online: guard
 DO $$
 DECLARE
     kind "char";
@@ -46,6 +48,12 @@ BEGIN
             USING ERRCODE = 'wrong_object_type';
     END IF;
 
+    IF partition_demo.online_in_progress('event_logs') THEN
+        RAISE EXCEPTION 'an online migration of event_logs is in progress'
+            USING ERRCODE = 'object_in_use',
+                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
+    END IF;
+
     IF to_regclass('event_logs_partitioned') IS NOT NULL
        OR to_regclass('event_logs_old') IS NOT NULL THEN
         RAISE EXCEPTION 'event_logs_partitioned or event_logs_old already exists'
@@ -60,12 +68,14 @@ $$;
 -- at the rename and be lost to the live table. (Tested: an INSERT that waited
 -- on this lock resolves the name again after COMMIT and lands in the new
 -- partitioned event_logs, with an id from its sequence.)
+-- @online: lock
 LOCK TABLE event_logs IN EXCLUSIVE MODE;
 
 -- -----------------------------------------------------------------------------
 -- 1. The partitioned table. The primary key (step 4) must contain the partition key
 --    (created_at); id alone stays unique in practice through the sequence.
 -- -----------------------------------------------------------------------------
+-- @online: create
 CREATE TABLE event_logs_partitioned (
     id          BIGSERIAL,
     event_type  VARCHAR(50) NOT NULL,
@@ -96,6 +106,7 @@ CREATE TABLE event_logs_default PARTITION OF event_logs_partitioned DEFAULT;
 -- 3. Copy every row, ids included; explicit column lists so that column order
 --    can never silently mismatch (SPEC-NOTES 6). Rows route to partitions.
 -- -----------------------------------------------------------------------------
+-- @online: copy
 -- @bench:copy begin
 INSERT INTO event_logs_partitioned (id, event_type, user_id, event_data, ip_address, created_at)
 SELECT id, event_type, user_id, event_data, ip_address, created_at
@@ -113,6 +124,7 @@ FROM event_logs;
 --    (SPEC-NOTES 7). Same set as on the plain table; the temporary names
 --    become the canonical ones in step 7.
 -- -----------------------------------------------------------------------------
+-- @online: keys
 -- @bench:keys begin
 ALTER TABLE event_logs_partitioned ADD PRIMARY KEY (id, created_at);
 CREATE INDEX idx_event_logs_partitioned_created_at ON event_logs_partitioned (created_at);
@@ -124,16 +136,8 @@ CREATE INDEX idx_event_logs_partitioned_user_id    ON event_logs_partitioned (us
 -- 5. Verify: same row count and checksum over all columns, or the whole
 --    transaction is rolled back and event_logs stays as it was.
 -- -----------------------------------------------------------------------------
+-- @online: verify
 SELECT partition_demo.assert_same_rows('event_logs', 'event_logs_partitioned');
-
--- -----------------------------------------------------------------------------
--- 6. The new BIGSERIAL's sequence starts at 1 while the copied ids go up to
---    max(id): move it past them, or the next insert reuses id 1 (SPEC-NOTES 4).
---    The old table keeps its own sequence, which no longer feeds the live table.
--- -----------------------------------------------------------------------------
-SELECT partition_demo.sync_sequence(
-           pg_get_serial_sequence('event_logs_partitioned', 'id')::regclass,
-           'event_logs_partitioned', 'id') AS event_logs_id_seq_last_value;
 
 -- -----------------------------------------------------------------------------
 -- 7. Renames. RENAME TABLE does not rename indexes, constraints or sequences
@@ -142,6 +146,7 @@ SELECT partition_demo.sync_sequence(
 --    table's objects to the canonical names. Renaming a constraint renames
 --    its index too. Defaults reference sequences by OID: renames are safe.
 -- -----------------------------------------------------------------------------
+-- @online: swap
 ALTER TABLE event_logs RENAME TO event_logs_old;
 ALTER TABLE event_logs_old RENAME CONSTRAINT event_logs_pkey TO event_logs_old_pkey;
 ALTER INDEX idx_event_logs_created_at RENAME TO idx_event_logs_old_created_at;
@@ -156,6 +161,20 @@ ALTER INDEX idx_event_logs_partitioned_event_type RENAME TO idx_event_logs_event
 ALTER INDEX idx_event_logs_partitioned_user_id    RENAME TO idx_event_logs_user_id;
 ALTER SEQUENCE event_logs_partitioned_id_seq RENAME TO event_logs_id_seq;
 
+-- -----------------------------------------------------------------------------
+-- 8. The new BIGSERIAL's sequence starts at 1 while the copied ids go up to
+--    max(id): move it past them, or the next insert reuses id 1 (SPEC-NOTES 4).
+--    The old table keeps its own sequence, which no longer feeds the live table.
+--    Done AFTER the renames: renaming the old sequence locks it until
+--    COMMIT, so no session can draw from it any more, and the new sequence
+--    continues after the larger of max(id) and the old sequence's last
+--    value: an id a writer drew before the swap and inserts after it (into
+--    the new table, as the name now resolves there) is never handed out again.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.sync_sequence('event_logs_id_seq', 'event_logs', 'id', 'event_logs_old_id_seq')
+       AS event_logs_id_seq_last_value;
+
+-- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves;
 -- without parent statistics, plans over the whole table are guesses.
 ANALYZE event_logs;

@@ -12,11 +12,12 @@
 --   4. keys, indexes    primary key and indexes on the parent, built after
 --                       the copy (cascade to every partition)
 --   5. verify           same row count and content checksum, or roll back
---   6. sequence         the new table's own sequence continues after max(id)
---   6b. usernames       side table users_distributed_usernames + trigger
+--   6. usernames        side table users_distributed_usernames + trigger
 --   7. renames          users_distributed -> users_distributed_old (with its
 --                       pkey, unique constraint, indexes, sequence), then
 --                       users_distributed_partitioned -> users_distributed
+--   8. sequence         the new table's own sequence continues after max(id)
+--                       and after the old sequence
 --
 -- Why no UNIQUE (username): PostgreSQL rejects it on this table ("unique
 -- constraint on partitioned table must include all partitioning columns"),
@@ -33,6 +34,7 @@
 -- 0. Guard: only a plain users_distributed can be migrated, and no leftover of
 --    an earlier attempt may be in the way.
 -- -----------------------------------------------------------------------------
+-- @online: guard
 DO $$
 DECLARE
     kind "char";
@@ -54,6 +56,12 @@ BEGIN
             USING ERRCODE = 'wrong_object_type';
     END IF;
 
+    IF partition_demo.online_in_progress('users_distributed') THEN
+        RAISE EXCEPTION 'an online migration of users_distributed is in progress'
+            USING ERRCODE = 'object_in_use',
+                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
+    END IF;
+
     IF to_regclass('users_distributed_partitioned') IS NOT NULL
        OR to_regclass('users_distributed_old') IS NOT NULL
        OR to_regclass('public.users_distributed_usernames') IS NOT NULL THEN
@@ -68,12 +76,14 @@ $$;
 -- wait. A row written after the copy would otherwise stay behind in
 -- users_distributed_old at the rename. A waiting INSERT resolves the name
 -- again after COMMIT and lands in the new partitioned table.
+-- @online: lock
 LOCK TABLE users_distributed IN EXCLUSIVE MODE;
 
 -- -----------------------------------------------------------------------------
 -- 1. The partitioned table. The partition key id is the whole primary key (step 4);
---    username is NOT NULL but its uniqueness is enforced in step 6b.
+--    username is NOT NULL but its uniqueness is enforced in step 6.
 -- -----------------------------------------------------------------------------
+-- @online: create
 CREATE TABLE users_distributed_partitioned (
     id                 SERIAL,
     username           VARCHAR(50)  NOT NULL,
@@ -102,6 +112,7 @@ CREATE TABLE users_distributed_p3 PARTITION OF users_distributed_partitioned
 -- -----------------------------------------------------------------------------
 -- 3. Copy every row, ids included, with explicit column lists (SPEC-NOTES 6).
 -- -----------------------------------------------------------------------------
+-- @online: copy
 -- @bench:copy begin
 INSERT INTO users_distributed_partitioned (id, username, email, country_code, registration_date, status)
 SELECT id, username, email, country_code, registration_date, status
@@ -118,6 +129,7 @@ FROM users_distributed;
 --    username index serves lookups by name (hash on id cannot prune them, so
 --    each partition's index is probed); it is not, and cannot be, unique.
 -- -----------------------------------------------------------------------------
+-- @online: keys
 -- @bench:keys begin
 ALTER TABLE users_distributed_partitioned ADD PRIMARY KEY (id);
 CREATE INDEX idx_users_distributed_partitioned_username ON users_distributed_partitioned (username);
@@ -127,18 +139,11 @@ CREATE INDEX idx_users_distributed_partitioned_email    ON users_distributed_par
 -- -----------------------------------------------------------------------------
 -- 5. Verify: same row count and checksum over all columns, or roll back.
 -- -----------------------------------------------------------------------------
+-- @online: verify
 SELECT partition_demo.assert_same_rows('users_distributed', 'users_distributed_partitioned');
 
 -- -----------------------------------------------------------------------------
--- 6. Move the new SERIAL's sequence past the copied ids (SPEC-NOTES 4): here a
---    collision would even be an error, since id alone is the primary key.
--- -----------------------------------------------------------------------------
-SELECT partition_demo.sync_sequence(
-           pg_get_serial_sequence('users_distributed_partitioned', 'id')::regclass,
-           'users_distributed_partitioned', 'id') AS users_distributed_id_seq_last_value;
-
--- -----------------------------------------------------------------------------
--- 6b. Global username uniqueness.
+-- 6. Global username uniqueness.
 --    users_distributed_usernames holds one row per user; its PRIMARY KEY
 --    (username) is the global unique index PostgreSQL cannot build on a table
 --    hash-partitioned by id. The AFTER ROW trigger (function in
@@ -151,6 +156,7 @@ SELECT partition_demo.sync_sequence(
 --    exists, so the migration pays no per-row trigger cost; the copied names
 --    are unique already (they came from a UNIQUE column).
 -- -----------------------------------------------------------------------------
+-- @online: create
 CREATE TABLE public.users_distributed_usernames (
     username  VARCHAR(50) NOT NULL,
     user_id   INTEGER     NOT NULL
@@ -159,6 +165,7 @@ CREATE TABLE public.users_distributed_usernames (
 COMMENT ON TABLE public.users_distributed_usernames IS
     'global unique index on users_distributed.username (maintained by trigger users_distributed_username_unique)';
 
+-- @online: derived
 -- @bench:copy begin
 INSERT INTO public.users_distributed_usernames (username, user_id)
 SELECT username, id
@@ -188,6 +195,7 @@ CREATE TRIGGER users_distributed_username_truncate
 --    table's objects to the canonical names. Renaming a constraint renames
 --    its index too; defaults reference sequences by OID.
 -- -----------------------------------------------------------------------------
+-- @online: swap
 ALTER TABLE users_distributed RENAME TO users_distributed_old;
 ALTER TABLE users_distributed_old RENAME CONSTRAINT users_distributed_pkey TO users_distributed_old_pkey;
 ALTER TABLE users_distributed_old RENAME CONSTRAINT users_distributed_username_key TO users_distributed_old_username_key;
@@ -201,6 +209,19 @@ ALTER INDEX idx_users_distributed_partitioned_username RENAME TO idx_users_distr
 ALTER INDEX idx_users_distributed_partitioned_email    RENAME TO idx_users_distributed_email;
 ALTER SEQUENCE users_distributed_partitioned_id_seq RENAME TO users_distributed_id_seq;
 
+-- -----------------------------------------------------------------------------
+-- 8. Move the new SERIAL's sequence past the copied ids (SPEC-NOTES 4): here a
+--    collision would even be an error, since id alone is the primary key.
+--    Done AFTER the renames: renaming the old sequence locks it until
+--    COMMIT, so no session can draw from it any more, and the new sequence
+--    continues after the larger of max(id) and the old sequence's last
+--    value: an id a writer drew before the swap and inserts after it (into
+--    the new table, as the name now resolves there) is never handed out again.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.sync_sequence('users_distributed_id_seq', 'users_distributed', 'id', 'users_distributed_old_id_seq')
+       AS users_distributed_id_seq_last_value;
+
+-- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves.
 ANALYZE users_distributed;
 ANALYZE public.users_distributed_usernames;

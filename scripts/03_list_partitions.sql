@@ -12,10 +12,11 @@
 --   4. keys, indexes    primary key and indexes on the parent, built after
 --                       the copy (cascade to every partition)
 --   5. verify           same row count and content checksum, or roll back
---   6. sequence         the new table's own sequence continues after max(id)
 --   7. renames          orders_by_region -> orders_by_region_old (with its
 --                       pkey, indexes, sequence), then
 --                       orders_by_region_partitioned -> orders_by_region
+--   8. sequence         the new table's own sequence continues after max(id)
+--                       and after the old sequence
 --
 -- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/03_list_partitions.sql
@@ -25,6 +26,7 @@
 -- 0. Guard: only a plain orders_by_region can be migrated, and no leftover of
 --    an earlier attempt may be in the way.
 -- -----------------------------------------------------------------------------
+-- @online: guard
 DO $$
 DECLARE
     kind "char";
@@ -46,6 +48,12 @@ BEGIN
             USING ERRCODE = 'wrong_object_type';
     END IF;
 
+    IF partition_demo.online_in_progress('orders_by_region') THEN
+        RAISE EXCEPTION 'an online migration of orders_by_region is in progress'
+            USING ERRCODE = 'object_in_use',
+                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
+    END IF;
+
     IF to_regclass('orders_by_region_partitioned') IS NOT NULL
        OR to_regclass('orders_by_region_old') IS NOT NULL THEN
         RAISE EXCEPTION 'orders_by_region_partitioned or orders_by_region_old already exists'
@@ -59,11 +67,13 @@ $$;
 -- wait. A row written after the copy would otherwise stay behind in
 -- orders_by_region_old at the rename. A waiting INSERT resolves the name
 -- again after COMMIT and lands in the new partitioned table.
+-- @online: lock
 LOCK TABLE orders_by_region IN EXCLUSIVE MODE;
 
 -- -----------------------------------------------------------------------------
 -- 1. The partitioned table; the primary key (step 4) must contain the partition key.
 -- -----------------------------------------------------------------------------
+-- @online: create
 CREATE TABLE orders_by_region_partitioned (
     id            BIGSERIAL,
     order_number  VARCHAR(50)   NOT NULL,
@@ -93,6 +103,7 @@ CREATE TABLE orders_other PARTITION OF orders_by_region_partitioned DEFAULT;
 -- -----------------------------------------------------------------------------
 -- 3. Copy every row, ids included, with explicit column lists (SPEC-NOTES 6).
 -- -----------------------------------------------------------------------------
+-- @online: copy
 -- @bench:copy begin
 INSERT INTO orders_by_region_partitioned (id, order_number, user_id, product_id, region,
                                           order_total, order_status, created_at)
@@ -111,6 +122,7 @@ FROM orders_by_region;
 --    region index is kept for parity with the plain table: it still helps
 --    within orders_other and within multi-region partitions.
 -- -----------------------------------------------------------------------------
+-- @online: keys
 -- @bench:keys begin
 ALTER TABLE orders_by_region_partitioned ADD PRIMARY KEY (id, region);
 CREATE INDEX idx_orders_by_region_partitioned_user_id ON orders_by_region_partitioned (user_id);
@@ -121,20 +133,14 @@ CREATE INDEX idx_orders_by_region_partitioned_region  ON orders_by_region_partit
 -- -----------------------------------------------------------------------------
 -- 5. Verify: same row count and checksum over all columns, or roll back.
 -- -----------------------------------------------------------------------------
+-- @online: verify
 SELECT partition_demo.assert_same_rows('orders_by_region', 'orders_by_region_partitioned');
-
--- -----------------------------------------------------------------------------
--- 6. Move the new BIGSERIAL's sequence past the copied ids (SPEC-NOTES 4):
---    PRIMARY KEY (id, region) would NOT catch a reused id in another region.
--- -----------------------------------------------------------------------------
-SELECT partition_demo.sync_sequence(
-           pg_get_serial_sequence('orders_by_region_partitioned', 'id')::regclass,
-           'orders_by_region_partitioned', 'id') AS orders_by_region_id_seq_last_value;
 
 -- -----------------------------------------------------------------------------
 -- 7. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
 --    table's objects to the canonical names.
 -- -----------------------------------------------------------------------------
+-- @online: swap
 ALTER TABLE orders_by_region RENAME TO orders_by_region_old;
 ALTER TABLE orders_by_region_old RENAME CONSTRAINT orders_by_region_pkey TO orders_by_region_old_pkey;
 ALTER INDEX idx_orders_by_region_user_id RENAME TO idx_orders_by_region_old_user_id;
@@ -149,6 +155,19 @@ ALTER INDEX idx_orders_by_region_partitioned_status  RENAME TO idx_orders_by_reg
 ALTER INDEX idx_orders_by_region_partitioned_region  RENAME TO idx_orders_by_region_region;
 ALTER SEQUENCE orders_by_region_partitioned_id_seq RENAME TO orders_by_region_id_seq;
 
+-- -----------------------------------------------------------------------------
+-- 8. Move the new BIGSERIAL's sequence past the copied ids (SPEC-NOTES 4):
+--    PRIMARY KEY (id, region) would NOT catch a reused id in another region.
+--    Done AFTER the renames: renaming the old sequence locks it until
+--    COMMIT, so no session can draw from it any more, and the new sequence
+--    continues after the larger of max(id) and the old sequence's last
+--    value: an id a writer drew before the swap and inserts after it (into
+--    the new table, as the name now resolves there) is never handed out again.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.sync_sequence('orders_by_region_id_seq', 'orders_by_region', 'id', 'orders_by_region_old_id_seq')
+       AS orders_by_region_id_seq_last_value;
+
+-- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves.
 ANALYZE orders_by_region;
 

@@ -14,9 +14,10 @@
 --   4. keys, indexes    primary key and indexes on the parent, built after
 --                       the copy (cascade to every partition)
 --   5. verify           same row count and content checksum, or roll back
---   6. sequence         the new table's own sequence continues after max(id)
 --   7. renames          sales_data -> sales_data_old (with its pkey, indexes,
 --                       sequence), then sales_data_partitioned -> sales_data
+--   8. sequence         the new table's own sequence continues after max(id)
+--                       and after the old sequence
 --
 -- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/04_composite_partitions.sql
@@ -26,6 +27,7 @@
 -- 0. Guard: only a plain sales_data can be migrated, and no leftover of an
 --    earlier attempt may be in the way.
 -- -----------------------------------------------------------------------------
+-- @online: guard
 DO $$
 DECLARE
     kind "char";
@@ -47,6 +49,12 @@ BEGIN
             USING ERRCODE = 'wrong_object_type';
     END IF;
 
+    IF partition_demo.online_in_progress('sales_data') THEN
+        RAISE EXCEPTION 'an online migration of sales_data is in progress'
+            USING ERRCODE = 'object_in_use',
+                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
+    END IF;
+
     IF to_regclass('sales_data_partitioned') IS NOT NULL
        OR to_regclass('sales_data_old') IS NOT NULL THEN
         RAISE EXCEPTION 'sales_data_partitioned or sales_data_old already exists'
@@ -60,12 +68,14 @@ $$;
 -- A row written after the copy would otherwise stay behind in sales_data_old
 -- at the rename. A waiting INSERT resolves the name again after COMMIT and
 -- lands in the new partitioned table.
+-- @online: lock
 LOCK TABLE sales_data IN EXCLUSIVE MODE;
 
 -- -----------------------------------------------------------------------------
 -- 1. The partitioned table. The primary key (step 4) must contain the partition keys
 --    of BOTH levels: sale_date (range) and product_category (list).
 -- -----------------------------------------------------------------------------
+-- @online: create
 CREATE TABLE sales_data_partitioned (
     id                BIGSERIAL,
     sale_date         DATE          NOT NULL,
@@ -123,6 +133,7 @@ CREATE TABLE sales_2024_q2_other PARTITION OF sales_2024_q2 DEFAULT;
 -- 3. Copy every row, ids included, with explicit column lists (SPEC-NOTES 6).
 --    Each row is routed through both levels to its leaf.
 -- -----------------------------------------------------------------------------
+-- @online: copy
 -- @bench:copy begin
 INSERT INTO sales_data_partitioned (id, sale_date, product_category, product_id, quantity,
                                     unit_price, total_amount, store_id)
@@ -141,6 +152,7 @@ FROM sales_data;
 --    quarters (as partitioned indexes), on every leaf below, and on sales_default
 --    (SPEC-NOTES 7). Same set as on the plain table.
 -- -----------------------------------------------------------------------------
+-- @online: keys
 -- @bench:keys begin
 ALTER TABLE sales_data_partitioned ADD PRIMARY KEY (id, sale_date, product_category);
 CREATE INDEX idx_sales_data_partitioned_sale_date  ON sales_data_partitioned (sale_date);
@@ -151,20 +163,14 @@ CREATE INDEX idx_sales_data_partitioned_product_id ON sales_data_partitioned (pr
 -- -----------------------------------------------------------------------------
 -- 5. Verify: same row count and checksum over all columns, or roll back.
 -- -----------------------------------------------------------------------------
+-- @online: verify
 SELECT partition_demo.assert_same_rows('sales_data', 'sales_data_partitioned');
-
--- -----------------------------------------------------------------------------
--- 6. Move the new BIGSERIAL's sequence past the copied ids (SPEC-NOTES 4):
---    the composite primary key would NOT catch a reused id.
--- -----------------------------------------------------------------------------
-SELECT partition_demo.sync_sequence(
-           pg_get_serial_sequence('sales_data_partitioned', 'id')::regclass,
-           'sales_data_partitioned', 'id') AS sales_data_id_seq_last_value;
 
 -- -----------------------------------------------------------------------------
 -- 7. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
 --    table's objects to the canonical names.
 -- -----------------------------------------------------------------------------
+-- @online: swap
 ALTER TABLE sales_data RENAME TO sales_data_old;
 ALTER TABLE sales_data_old RENAME CONSTRAINT sales_data_pkey TO sales_data_old_pkey;
 ALTER INDEX idx_sales_data_sale_date  RENAME TO idx_sales_data_old_sale_date;
@@ -179,6 +185,19 @@ ALTER INDEX idx_sales_data_partitioned_category   RENAME TO idx_sales_data_categ
 ALTER INDEX idx_sales_data_partitioned_product_id RENAME TO idx_sales_data_product_id;
 ALTER SEQUENCE sales_data_partitioned_id_seq RENAME TO sales_data_id_seq;
 
+-- -----------------------------------------------------------------------------
+-- 8. Move the new BIGSERIAL's sequence past the copied ids (SPEC-NOTES 4):
+--    the composite primary key would NOT catch a reused id.
+--    Done AFTER the renames: renaming the old sequence locks it until
+--    COMMIT, so no session can draw from it any more, and the new sequence
+--    continues after the larger of max(id) and the old sequence's last
+--    value: an id a writer drew before the swap and inserts after it (into
+--    the new table, as the name now resolves there) is never handed out again.
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.sync_sequence('sales_data_id_seq', 'sales_data', 'id', 'sales_data_old_id_seq')
+       AS sales_data_id_seq_last_value;
+
+-- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves
 -- (here: neither sales_data nor the two quarter parents).
 ANALYZE sales_data;

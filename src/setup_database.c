@@ -9,6 +9,7 @@
  * program sequences, times and reports it, and prints the resulting trees.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "utils/config.h"
 #include "utils/db.h"
 #include "utils/log.h"
+#include "utils/online_migration.h"
 #include "utils/parse.h"
 #include "utils/partition_stats.h"
 #include "utils/paths.h"
@@ -42,17 +44,37 @@ static const char *const demo_tables[] = {
 #define HELPERS_FILE "lib/partition_demo.sql"
 /* Drops this project's objects and only those. */
 #define RESET_FILE "lib/reset.sql"
+/* The SQL side of --online (safe to run every time, as the helpers). */
+#define ONLINE_FILE "online/00_online_functions.sql"
+/* demo_tables[i] is migrated by migration_files[i + FIRST_TABLE_FILE] */
+#define FIRST_TABLE_FILE 2
 
 typedef struct SetupOptions
 {
 	bool		reset;
+	bool		online;
+	bool		abort_online;
+	const char *table;			/* --table: one of demo_tables, or NULL for all */
 	char	   *scripts_dir;
 	long long	seed_rows;
+	OnlineOptions online_options;
 } SetupOptions;
+
+static volatile sig_atomic_t interrupted = 0;
+
+/* First SIGINT/SIGTERM: stop after the current step; a second one: now. */
+static void
+on_signal(int signo)
+{
+	interrupted = 1;
+	signal(signo, SIG_DFL);
+}
 
 static void
 usage(FILE *out)
 {
+	OnlineOptions options_defaults = online_default_options();
+
 	fprintf(out,
 			"Usage: %s [OPTIONS]\n"
 			"\n"
@@ -67,8 +89,37 @@ usage(FILE *out)
 			"  --scripts DIR    read the SQL files from DIR (default: <project>/scripts)\n"
 			"  -h, --help       show this help and exit\n"
 			"\n"
+			"Online migration (other sessions keep writing; see README, \"Partitioning a\n"
+			"live table\"):\n"
+			"  --online         migrate each table while it is written to: batched copy,\n"
+			"                   changes captured and replayed, a short final lock\n"
+			"  --table T        only table T (event_logs, users_distributed,\n"
+			"                   orders_by_region, sales_data); the others stay plain\n"
+			"  --abort          remove what a half-done online migration left behind\n"
+			"                   (of --table T, or of every table) and exit\n"
+			"  --batch N        ids per copy batch (default %lld)\n"
+			"  --lock-timeout MS  longest wait for each lock of the final swap\n"
+			"                   (default %d); writers queue behind it meanwhile\n"
+			"  --attempts N     swap attempts before giving up (default %d)\n"
+			"\n"
 			"Connection settings come from .env and the environment (see bin/show-config).\n",
-			log_progname(), DEFAULT_SEED_ROWS);
+			log_progname(), DEFAULT_SEED_ROWS, options_defaults.batch_ids,
+			options_defaults.lock_timeout_ms, options_defaults.attempts);
+}
+
+/* --batch, --lock-timeout, --attempts: within sane bounds, or reported. */
+static bool
+parse_online_number(int option, const char *text, long long *value)
+{
+	const char *name = option == 'b' ? "--batch" : option == 'l' ? "--lock-timeout" : "--attempts";
+	long long	min = option == 'l' ? 10 : 1;
+	long long	max = option == 'b' ? 10000000 : option == 'l' ? 60000 : 1000;
+	ParseResult result = parse_long(text, min, max, value);
+
+	if (result != PARSE_OK)
+		log_error("invalid %s \"%s\": %s (%lld to %lld)", name, text,
+				  parse_result_reason(result), min, max);
+	return result == PARSE_OK;
 }
 
 /* Returns 0 to go on, or the exit status (2 for usage errors). */
@@ -80,11 +131,20 @@ parse_options(int argc, char **argv, SetupOptions *options)
 		{"reset", no_argument, NULL, 'r'},
 		{"scripts", required_argument, NULL, 's'},
 		{"seed-rows", required_argument, NULL, 'n'},
+		{"online", no_argument, NULL, 'o'},
+		{"table", required_argument, NULL, 't'},
+		{"abort", no_argument, NULL, 'a'},
+		{"batch", required_argument, NULL, 'b'},
+		{"lock-timeout", required_argument, NULL, 'l'},
+		{"attempts", required_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0}
 	};
 	int			c;
+	long long	value;
 
 	options->seed_rows = DEFAULT_SEED_ROWS;
+	options->online_options = online_default_options();
+	options->online_options.interrupted = &interrupted;
 	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1)
 	{
 		ParseResult result;
@@ -110,10 +170,51 @@ parse_options(int argc, char **argv, SetupOptions *options)
 					return 2;
 				}
 				break;
+			case 'o':
+				options->online = true;
+				break;
+			case 'a':
+				options->abort_online = true;
+				break;
+			case 't':
+				options->table = NULL;
+				for (size_t i = 0; i < sizeof(demo_tables) / sizeof(demo_tables[0]); i++)
+					if (strcmp(optarg, demo_tables[i]) == 0)
+						options->table = demo_tables[i];
+				if (!options->table)
+				{
+					log_error("unknown --table \"%s\"", optarg);
+					log_hint("one of: event_logs, users_distributed, orders_by_region, sales_data");
+					return 2;
+				}
+				break;
+			case 'b':
+			case 'l':
+			case 'A':
+				if (!parse_online_number(c, optarg, &value))
+					return 2;
+				if (c == 'b')
+					options->online_options.batch_ids = value;
+				else if (c == 'l')
+					options->online_options.lock_timeout_ms = (int) value;
+				else
+					options->online_options.attempts = (int) value;
+				break;
 			default:
 				log_hint("try \"%s --help\" for more information", log_progname());
 				return 2;
 		}
+	}
+	if (options->table && !options->online && !options->abort_online)
+	{
+		log_error("--table needs --online or --abort");
+		log_hint("the offline setup always migrates all four tables");
+		return 2;
+	}
+	if (options->abort_online && (options->online || options->reset))
+	{
+		log_error("--abort cannot be combined with --online or --reset");
+		return 2;
 	}
 	if (optind < argc)
 	{
@@ -267,6 +368,52 @@ print_summary(PGconn *conn)
 	return ok;
 }
 
+/* Migrates one table online, with the same bookkeeping as an offline file. */
+static bool
+run_online(PGconn *conn, const SetupOptions *options, int file_index, const char *label)
+{
+	const char *file = migration_files[file_index];
+	char	   *path = paths_join(options->scripts_dir, file);
+	bool		ok;
+
+	fprintf(stderr, "%s %s (online: %s keeps taking writes)\n", label, file,
+			demo_tables[file_index - FIRST_TABLE_FILE]);
+	ok = path && online_migrate(conn, path, demo_tables[file_index - FIRST_TABLE_FILE],
+								&options->online_options, record_applied, (void *) file);
+	free(path);
+	return ok;
+}
+
+/* --abort: removes half-done online migrations, of one table or of all. */
+static int
+run_abort(PGconn *conn, const SetupOptions *options)
+{
+	int			removed = 0;
+
+	for (size_t i = 0; i < sizeof(demo_tables) / sizeof(demo_tables[0]); i++)
+	{
+		bool		found;
+
+		if (options->table && strcmp(options->table, demo_tables[i]) != 0)
+			continue;
+		if (!online_abort(conn, demo_tables[i], &options->online_options, &found))
+			return 1;
+		removed += found;
+	}
+	if (removed == 0)
+		fprintf(stderr, "no online migration%s%s was in progress; nothing to remove\n",
+				options->table ? " of " : "", options->table ? options->table : "");
+	return 0;
+}
+
+/* Whether migration file i is run by this invocation. */
+static bool
+selected_file(const SetupOptions *options, int i)
+{
+	return !options->table || i < FIRST_TABLE_FILE ||
+		strcmp(options->table, demo_tables[i - FIRST_TABLE_FILE]) == 0;
+}
+
 static int
 run_setup(PGconn *conn, const SetupOptions *options)
 {
@@ -280,29 +427,44 @@ run_setup(PGconn *conn, const SetupOptions *options)
 	if (options->reset && !run_file(conn, options->scripts_dir, RESET_FILE, "[reset]", NULL))
 		return 1;
 	if (!run_file(conn, options->scripts_dir, HELPERS_FILE, "[helpers]", NULL) ||
+		!run_file(conn, options->scripts_dir, ONLINE_FILE, "[helpers]", NULL) ||
 		!load_applied(conn, applied))
 		return 1;
+	if (options->abort_online)
+		return run_abort(conn, options);
 	for (int i = 0; i < MIGRATION_COUNT; i++)
-		pending += !applied[i];
+		pending += !applied[i] && selected_file(options, i);
 	if (pending == 0)
 	{
-		log_error("the database is already set up: all %d scripts are applied", MIGRATION_COUNT);
+		if (options->table)
+			log_error("%s is already partitioned (its script is applied)", options->table);
+		else
+			log_error("the database is already set up: all %d scripts are applied", MIGRATION_COUNT);
 		log_detail("partition_demo.applied_scripts lists them");
 		log_hint("run \"%s --reset\" to drop this project's tables and set up again",
 				 log_progname());
 		return 1;
 	}
-	if (pending < MIGRATION_COUNT)
+	if (!options->table && pending < MIGRATION_COUNT)
 		fprintf(stderr, "continuing an earlier setup: %d of %d scripts already applied\n",
 				MIGRATION_COUNT - pending, MIGRATION_COUNT);
 	if (!set_seed_rows(conn, options->seed_rows))
 		return 1;
 	for (int i = 0; i < MIGRATION_COUNT; i++)
 	{
-		if (applied[i])
+		bool		ok;
+
+		if (applied[i] || !selected_file(options, i))
 			continue;
 		snprintf(label, sizeof(label), "[%d/%d]", ++step, pending);
-		if (!run_file(conn, options->scripts_dir, migration_files[i], label, record_applied))
+		if (options->online && i >= FIRST_TABLE_FILE)
+		{
+			if (!run_online(conn, options, i, label))
+				return 1;
+			continue;
+		}
+		ok = run_file(conn, options->scripts_dir, migration_files[i], label, record_applied);
+		if (!ok)
 		{
 			log_hint("files before %s stay applied and its changes were rolled back; "
 					 "fix the cause and run %s again to continue there",
@@ -336,6 +498,12 @@ main(int argc, char **argv)
 		goto cleanup;
 	}
 	db_show_notices(conn, true);
+	if (options.online)
+	{
+		/* stop between steps: every step is a transaction of its own */
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+	}
 	fprintf(stderr, "setting up database \"%s\" at %s\n", config->dbname,
 			config_server_label(config));
 	status = run_setup(conn, &options);

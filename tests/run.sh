@@ -15,7 +15,8 @@ if [[ $only == all || $only == unit ]]; then
 	for test_binary in "$root/$build_dir"/tests/test_*; do
 		[[ -x $test_binary && ! -d $test_binary ]] || continue
 		log=$(mktemp)
-		"$test_binary" >"$log" 2>&1
+		# from the project root: some tests read the project's own scripts
+		(cd "$root" && "$test_binary") >"$log" 2>&1
 		status=$?
 		ok=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log")
 		bad=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log")

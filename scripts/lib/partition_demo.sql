@@ -140,27 +140,65 @@ COMMENT ON FUNCTION partition_demo.assert_same_rows(regclass, regclass) IS
     'raises data_exception unless target has the same row count and checksum as source (over source''s columns)';
 
 -- -----------------------------------------------------------------------------
--- sync_sequence(seq, tbl, col): after rows were copied with their ids, make
--- nextval(seq) return max(col) + 1 (or 1 if tbl is empty or holds no id >= 1).
--- Returns the value set.
+-- sync_sequence(seq, tbl, col [, after]): after rows were copied with their
+-- ids, make nextval(seq) return max(col) + 1, or more: when the sequence
+-- "after" (the one that fed tbl's rows before) has handed out higher ids, the
+-- next value follows those too, since a writer may hold such an id and insert
+-- it later. Returns the last value set (nextval starts at 1 when both are empty).
 -- -----------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION partition_demo.sync_sequence(seq regclass, tbl regclass, col text)
+-- The three-argument form of earlier versions would make calls ambiguous.
+DROP FUNCTION IF EXISTS partition_demo.sync_sequence(regclass, regclass, text);
+
+CREATE OR REPLACE FUNCTION partition_demo.sync_sequence(seq regclass, tbl regclass, col text,
+                                                        after regclass DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
 VOLATILE
 AS $$
 DECLARE
-    max_id bigint;
+    max_id  bigint;
+    handed  bigint;
 BEGIN
     EXECUTE format('SELECT max(%I)::bigint FROM %s', col, tbl) INTO max_id;
+    IF after IS NOT NULL THEN
+        -- last_value counts as handed out only once nextval has returned it
+        EXECUTE format('SELECT CASE WHEN is_called THEN last_value END FROM %s', after)
+            INTO handed;
+        max_id := greatest(max_id, handed);
+    END IF;
     -- is_called = true: the next nextval returns max_id + 1;
-    -- is_called = false (empty table): the next nextval returns 1 itself.
+    -- is_called = false (nothing yet): the next nextval returns 1 itself.
     RETURN pg_catalog.setval(seq, greatest(max_id, 1), coalesce(max_id >= 1, false));
 END
 $$;
 
-COMMENT ON FUNCTION partition_demo.sync_sequence(regclass, regclass, text) IS
-    'setval(seq) so that the next nextval is max(tbl.col) + 1, or 1 when tbl is empty';
+COMMENT ON FUNCTION partition_demo.sync_sequence(regclass, regclass, text, regclass) IS
+    'setval(seq) so that the next nextval is past max(tbl.col) and past every value sequence "after" handed out, or 1 when there is none';
+
+-- -----------------------------------------------------------------------------
+-- online_in_progress(table_name): whether bin/setup-database --online has
+-- started and not finished migrating the table (scripts/online/). The guards
+-- of 01..04 ask, to point at --online/--abort instead of --reset.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_in_progress(table_name text)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+AS $$
+DECLARE
+    found boolean := false;
+BEGIN
+    IF to_regclass('partition_demo.online_migrations') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT FROM partition_demo.online_migrations AS o
+                                 WHERE o.table_name = $1)'
+            INTO found USING table_name;
+    END IF;
+    RETURN found;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.online_in_progress(text) IS
+    'true while an online migration of the table (bin/setup-database --online) is started and not swapped';
 
 -- -----------------------------------------------------------------------------
 -- users_distributed_register_username(): trigger function behind the global

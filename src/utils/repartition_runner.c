@@ -25,8 +25,8 @@ repartition_runner_retryable(const char *sqlstate)
 						strcmp(sqlstate, "40001") == 0);	/* serialization_failure */
 }
 
-static void
-sleep_ms(int ms)
+void
+repartition_runner_sleep_ms(int ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L};
 
@@ -35,8 +35,8 @@ sleep_ms(int ms)
 }
 
 /* Doubling wait with up to 50% random jitter, so that retries do not march in step. */
-static int
-backoff_ms(const RetryPolicy *policy, int attempt)
+int
+repartition_runner_backoff_ms(const RetryPolicy *policy, int attempt)
 {
 	long		delay = policy->base_delay_ms;
 
@@ -131,11 +131,11 @@ repartition_runner_execute_file(PGconn *conn, const char *path, const RetryPolic
 		if (result != ATTEMPT_RETRY)
 			break;
 
-		int			wait = backoff_ms(policy, attempt);
+		int			wait = repartition_runner_backoff_ms(policy, attempt);
 
 		log_info("    rolled back attempt %d of %d; trying again in %.1f s", attempt,
 				 policy->max_attempts, wait / 1000.0);
-		sleep_ms(wait);
+		repartition_runner_sleep_ms(wait);
 	}
 	if (result == ATTEMPT_GAVE_UP)
 		log_hint("gave up after %d attempt%s: other sessions kept holding conflicting locks "

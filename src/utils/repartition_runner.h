@@ -50,6 +50,12 @@ RetryPolicy repartition_runner_default_policy(void);
 /* True for the SQLSTATEs after which a transaction is simply retried. */
 bool		repartition_runner_retryable(const char *sqlstate);
 
+/* The wait before attempt + 1: doubling from base_delay_ms, capped, with jitter. */
+int			repartition_runner_backoff_ms(const RetryPolicy *policy, int attempt);
+
+/* Sleeps ms milliseconds, resuming after signals. */
+void		repartition_runner_sleep_ms(int ms);
+
 /*
  * Runs the file at path in one transaction (BEGIN ... COMMIT), retrying as
  * described above.  Returns true once an attempt committed.  callbacks may

@@ -49,12 +49,15 @@ keep_sqlstate(SqlRunResult *result, const PGresult *res)
  * the file and reported, unless options->on_statement_error deals with it.
  */
 static bool
-run_script(PGconn *conn, const char *path, const SqlScript *script,
+run_script(PGconn *conn, const char *path, const SqlScript *script, const bool *selected,
 		   const SqlRunOptions *options, SqlRunResult *result)
 {
 	for (size_t i = 0; i < script->count; i++)
 	{
 		const SqlStatement *statement = &script->statements[i];
+
+		if (selected && !selected[i])
+			continue;
 
 		/* the extended protocol refuses a string of several statements */
 		PGresult   *res = PQexecParams(conn, statement->text, 0, NULL, NULL, NULL, NULL, 0);
@@ -111,7 +114,7 @@ sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *scrip
 	memset(result, 0, sizeof(*result));
 	if (!db_command(conn, "BEGIN"))
 		return false;
-	ok = run_script(conn, path, script, options, result);
+	ok = run_script(conn, path, script, NULL, options, result);
 	if (ok && options && options->before_commit)
 		ok = options->before_commit(conn, path, sql_runner_now_ms() - start, options->arg);
 	if (ok)
@@ -121,6 +124,19 @@ sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *scrip
 		/* the file's changes are undone together; a failed ROLLBACK is reported */
 		db_command(conn, "ROLLBACK");
 	}
+	result->elapsed_ms = sql_runner_now_ms() - start;
+	return ok;
+}
+
+bool
+sql_runner_run_selected(PGconn *conn, const char *path, const SqlScript *script,
+						const bool *selected, const SqlRunOptions *options, SqlRunResult *result)
+{
+	double		start = sql_runner_now_ms();
+	bool		ok;
+
+	memset(result, 0, sizeof(*result));
+	ok = run_script(conn, path, script, selected, options, result);
 	result->elapsed_ms = sql_runner_now_ms() - start;
 	return ok;
 }

@@ -64,6 +64,16 @@ bool		sql_runner_execute_file_hooked(PGconn *conn, const char *path,
 bool		sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *script,
 									  const SqlRunOptions *options, SqlRunResult *result);
 
+/*
+ * Runs the statements of script whose selected[i] is true, in order, inside
+ * the caller's transaction (no BEGIN/COMMIT here); stops at the first
+ * failure, reported at its file:line unless options->on_statement_error
+ * deals with it (before_commit is not used here; options may be NULL).
+ */
+bool		sql_runner_run_selected(PGconn *conn, const char *path, const SqlScript *script,
+									const bool *selected, const SqlRunOptions *options,
+									SqlRunResult *result);
+
 /* Runs files in order, each in its own transaction; stops at the first failure. */
 bool		sql_runner_execute_files(PGconn *conn, const char *const *paths, int count);
 

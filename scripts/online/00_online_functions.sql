@@ -1,0 +1,574 @@
+-- =============================================================================
+-- scripts/online/00_online_functions.sql -- the SQL side of an ONLINE migration:
+-- a plain table becomes its partitioned form while other sessions keep
+-- inserting, updating and deleting its rows (bin/setup-database --online).
+-- =============================================================================
+-- The partitioned table, its partitions, keys, indexes and names come from the
+-- same migration script as offline (01..04): its statements are marked with
+-- "-- @online: <section>" and bin/setup-database runs the sections in this order
+-- around the functions below:
+--
+--   prepare  [guard] [create]  online_start()         one short transaction:
+--            capture triggers on the plain table, so every change from now on
+--            leaves its row id in partition_demo.online_changes (the table's
+--            lock while creating them is SHARE ROW EXCLUSIVE, bounded by
+--            lock_timeout and retried)
+--   copy     online_copy_batch() until done: rows up to the id that was
+--            highest at prepare time, in id ranges, one transaction each,
+--            under ACCESS SHARE only (writers go on)
+--   keys     [keys] [derived]  online_keys_built()   primary key and indexes
+--            built after the copy, as offline
+--   replay   online_replay() until caught up: for each changed id, its row
+--            is deleted from the partitioned table and copied again from the
+--            plain one as it is NOW; a later change logs the id again
+--   verify   online_verify_snapshot() in a REPEATABLE READ transaction: count
+--            and checksum of both tables at one snapshot S over every row
+--            whose id has no change waiting; the ids waiting are kept
+--   swap     online_lock_and_verify() [swap] online_finish(): EXCLUSIVE lock
+--            on the plain table (writers wait, readers go on), replay the last
+--            changes, compare count and checksum of the rows changed since S
+--            (rows not changed since S were compared at S), renames and
+--            sequence as offline, capture removed; one transaction with a
+--            short lock_timeout, retried rather than queued behind a long
+--            transaction
+--   finish   [finish]   ANALYZE, as offline
+--
+-- Why this is exact: a row id is either unchanged since S (then its row was
+-- equal in both tables at S and still is, in both) or it is in the change log
+-- after S (then its row is compared under the lock); the two parts together
+-- cover every row of both tables. The checksum is the same as offline: the
+-- sum of 64-bit hashes of each row's text form (table_fingerprint()).
+--
+-- The key of a change is the column id, the primary key of all four plain
+-- tables; online_start() refuses a table whose primary key is anything else.
+-- Safe to run again (CREATE ... IF NOT EXISTS, CREATE OR REPLACE); loaded by
+-- bin/setup-database after scripts/lib/partition_demo.sql.
+-- =============================================================================
+
+SET LOCAL client_min_messages = warning;
+
+-- One row per table being migrated online; gone once the swap committed.
+CREATE TABLE IF NOT EXISTS partition_demo.online_migrations (
+    table_name     text        PRIMARY KEY,   -- canonical name, e.g. event_logs
+    source         regclass    NOT NULL,      -- the plain table (its OID survives renames)
+    target         regclass    NOT NULL,      -- <table>_partitioned
+    phase          text        NOT NULL CHECK (phase IN ('copying', 'replaying')),
+    copied_up_to   bigint      NOT NULL,      -- ids <= this are copied
+    copy_end       bigint      NOT NULL,      -- max(id) at prepare; later ids come from the log
+    rows_copied    bigint      NOT NULL DEFAULT 0,
+    drop_on_abort  regclass[]  NOT NULL,      -- tables this migration created
+    verified_at    pg_snapshot,               -- snapshot S of the last full comparison
+    started_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+    updated_at     timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+-- The change log. Only the id is logged, not the row: replay copies the row as
+-- it is when replayed, so the order of changes to one id never matters.
+CREATE TABLE IF NOT EXISTS partition_demo.online_changes (
+    change_id   bigserial PRIMARY KEY,
+    table_name  text    NOT NULL,
+    row_id      bigint  NOT NULL,
+    writer_xid  xid8    NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    replayed    boolean NOT NULL DEFAULT false
+);
+
+CREATE INDEX IF NOT EXISTS online_changes_waiting
+    ON partition_demo.online_changes (table_name, change_id) WHERE NOT replayed;
+
+-- Ids with a change waiting at snapshot S: left out of the comparison at S,
+-- compared under the lock instead.
+CREATE TABLE IF NOT EXISTS partition_demo.online_unverified (
+    table_name  text   NOT NULL,
+    row_id      bigint NOT NULL,
+    PRIMARY KEY (table_name, row_id)
+);
+
+-- -----------------------------------------------------------------------------
+-- Capture: statement-level triggers with transition tables, so that a COPY or
+-- a multi-row INSERT of thousands of rows logs them in one INSERT ... SELECT.
+-- TG_ARGV[0] is the canonical table name. An UPDATE logs old and new id (an id
+-- may change).
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_capture()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO partition_demo.online_changes (table_name, row_id)
+        SELECT TG_ARGV[0], n.id FROM captured_new AS n;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO partition_demo.online_changes (table_name, row_id)
+        SELECT TG_ARGV[0], n.id FROM captured_new AS n
+        UNION
+        SELECT TG_ARGV[0], o.id FROM captured_old AS o;
+    ELSE
+        INSERT INTO partition_demo.online_changes (table_name, row_id)
+        SELECT TG_ARGV[0], o.id FROM captured_old AS o;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- TRUNCATE fires no row-level capture: refused while the migration runs.
+CREATE OR REPLACE FUNCTION partition_demo.online_refuse_truncate()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RAISE EXCEPTION 'TRUNCATE of % is refused: an online migration of it is in progress', TG_ARGV[0]
+        USING ERRCODE = 'object_in_use',
+              HINT = 'let bin/setup-database --online finish, or run bin/setup-database --abort first';
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_begin_prepare(): remembers which tables exist, so that online_start()
+-- can record the tables the [create] section made (dropped by --abort).
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_begin_prepare()
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF to_regclass('pg_temp.online_relations_before') IS NOT NULL THEN
+        DROP TABLE pg_temp.online_relations_before;
+    END IF;
+    CREATE TEMP TABLE online_relations_before ON COMMIT DROP AS
+        SELECT c.oid FROM pg_catalog.pg_class AS c WHERE c.relkind IN ('r', 'p');
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_start(table_name): after the [create] section, in the same
+-- transaction: checks the plain table, installs the capture triggers and
+-- records the migration. Returns the number of rows to copy (an estimate).
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_start(table_name text)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    source   regclass := to_regclass(table_name);
+    target   regclass := to_regclass(table_name || '_partitioned');
+    key_cols text[];
+    created  regclass[];
+    min_id   bigint;
+    max_id   bigint;
+BEGIN
+    IF source IS NULL OR target IS NULL THEN
+        RAISE EXCEPTION 'online_start(%): % or %_partitioned is missing', table_name, table_name, table_name
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO key_cols
+      FROM pg_catalog.pg_index AS i
+      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+     WHERE i.indrelid = source AND i.indisprimary;
+    IF key_cols IS DISTINCT FROM ARRAY['id'] THEN
+        RAISE EXCEPTION 'an online migration needs a primary key on id alone; % has %', source, key_cols
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+
+    SELECT array_agg(c.oid::regclass ORDER BY c.oid) INTO created
+      FROM pg_catalog.pg_class AS c
+     WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+       AND c.oid NOT IN (SELECT b.oid FROM pg_temp.online_relations_before AS b);
+
+    -- CREATE TRIGGER takes SHARE ROW EXCLUSIVE: it waits for the writers in
+    -- progress (bounded by the caller's lock_timeout), and every write that
+    -- commits after this transaction is captured.
+    EXECUTE format('CREATE TRIGGER online_capture_insert AFTER INSERT ON %s
+                        REFERENCING NEW TABLE AS captured_new
+                        FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_capture(%L)',
+                   source, table_name);
+    EXECUTE format('CREATE TRIGGER online_capture_update AFTER UPDATE ON %s
+                        REFERENCING OLD TABLE AS captured_old NEW TABLE AS captured_new
+                        FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_capture(%L)',
+                   source, table_name);
+    EXECUTE format('CREATE TRIGGER online_capture_delete AFTER DELETE ON %s
+                        REFERENCING OLD TABLE AS captured_old
+                        FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_capture(%L)',
+                   source, table_name);
+    EXECUTE format('CREATE TRIGGER online_refuse_truncate BEFORE TRUNCATE ON %s
+                        FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_refuse_truncate(%L)',
+                   source, table_name);
+
+    -- Read after the triggers exist: a row committed before is copied, a
+    -- row committed after (whatever its id) is in the log.
+    EXECUTE format('SELECT coalesce(min(id), 1) - 1, coalesce(max(id), 0) FROM %s', source)
+        INTO min_id, max_id;
+
+    INSERT INTO partition_demo.online_migrations
+           (table_name, source, target, phase, copied_up_to, copy_end, drop_on_abort)
+    VALUES (table_name, source, target, 'copying', min_id, max_id,
+            coalesce(created, ARRAY[target]));
+
+    RETURN (SELECT greatest(c.reltuples, 0)::bigint FROM pg_catalog.pg_class AS c WHERE c.oid = source);
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_copy_batch(table_name, batch_ids): copies the rows with ids in the
+-- next range of batch_ids ids and records the progress in the same
+-- transaction (a killed batch is simply done again). Only ACCESS SHARE on
+-- the plain table. Returns the rows copied, the id reached and the last id.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_copy_batch(table_name text, batch_ids bigint)
+RETURNS TABLE (rows_copied bigint, copied_up_to bigint, copy_end bigint)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    m     partition_demo.online_migrations;
+    cols  text;
+    upto  bigint;
+    n     bigint;
+BEGIN
+    SELECT * INTO STRICT m FROM partition_demo.online_migrations AS o
+     WHERE o.table_name = online_copy_batch.table_name FOR UPDATE;
+    IF m.phase <> 'copying' OR m.copied_up_to >= m.copy_end THEN
+        RETURN QUERY SELECT 0::bigint, m.copied_up_to, m.copy_end;
+        RETURN;
+    END IF;
+
+    upto := least(m.copied_up_to + greatest(batch_ids, 1), m.copy_end);
+    SELECT string_agg(format('%I', c), ', ') INTO cols
+      FROM unnest(partition_demo.table_columns(m.source)) AS c;
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s WHERE id > $1 AND id <= $2',
+                   m.target, cols, cols, m.source)
+        USING m.copied_up_to, upto;
+    GET DIAGNOSTICS n = ROW_COUNT;
+
+    UPDATE partition_demo.online_migrations AS o
+       SET copied_up_to = upto, rows_copied = o.rows_copied + n, updated_at = clock_timestamp()
+     WHERE o.table_name = online_copy_batch.table_name;
+    RETURN QUERY SELECT n, upto, m.copy_end;
+END
+$$;
+
+-- After the [keys] and [derived] sections, in their transaction.
+CREATE OR REPLACE FUNCTION partition_demo.online_keys_built(table_name text)
+RETURNS void
+LANGUAGE sql
+AS $$
+    UPDATE partition_demo.online_migrations AS o
+       SET phase = 'replaying', updated_at = clock_timestamp()
+     WHERE o.table_name = online_keys_built.table_name AND o.phase = 'copying'
+       AND o.copied_up_to >= o.copy_end;
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_replay_ids(m, ids): makes the rows of these ids in the partitioned
+-- table what they are in the plain table now (absent = deleted). Only rows
+-- that differ are touched: a row copied after its change is already right,
+-- and deleting it would make the username trigger of users_distributed keep
+-- its name (the trigger never unregisters a name the live table, here still
+-- the plain one, holds for the same id) and then refuse the same name again.
+-- Differing rows go first, which frees their old names before new ones are
+-- registered.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_replay_ids(m partition_demo.online_migrations,
+                                                            ids bigint[])
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    cols     text;
+    s_row    text;
+    t_row    text;
+BEGIN
+    SELECT string_agg(format('%I', c), ', '),
+           string_agg(format('s.%I', c), ', '),
+           string_agg(format('t.%I', c), ', ')
+      INTO cols, s_row, t_row
+      FROM unnest(partition_demo.table_columns(m.source)) AS c;
+    -- the same text form as the checksum: equal here means equal there
+    EXECUTE format('DELETE FROM %s AS t WHERE t.id = ANY ($1)
+                      AND NOT EXISTS (SELECT FROM %s AS s
+                                       WHERE s.id = t.id AND ROW(%s)::text = ROW(%s)::text)',
+                   m.target, m.source, s_row, t_row)
+        USING ids;
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s AS s WHERE s.id = ANY ($1)
+                      AND NOT EXISTS (SELECT FROM %s AS t
+                                       WHERE t.id = s.id AND ROW(%s)::text = ROW(%s)::text)',
+                   m.target, cols, s_row, m.source, m.target, t_row, s_row)
+        USING ids;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_replay(table_name, max_changes): replays up to max_changes logged
+-- changes, oldest first. Returns how many it took, or -1 when replaying them
+-- now would break a unique rule (a user took a name another user gave up in
+-- a change not replayed yet): nothing is replayed then, and the final step
+-- replays everything at once under its lock, where the plain table's rows
+-- are all consistent with each other.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_replay(table_name text, max_changes integer)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    m      partition_demo.online_migrations;
+    ids    bigint[];
+    taken  integer;
+BEGIN
+    SELECT * INTO STRICT m FROM partition_demo.online_migrations AS o
+     WHERE o.table_name = online_replay.table_name;
+    IF m.phase <> 'replaying' THEN
+        RAISE EXCEPTION 'online_replay(%): the copy is not finished', table_name
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    BEGIN
+        WITH batch AS (
+            SELECT c.change_id FROM partition_demo.online_changes AS c
+             WHERE c.table_name = online_replay.table_name AND NOT c.replayed
+             ORDER BY c.change_id
+             LIMIT CASE WHEN max_changes > 0 THEN max_changes END
+        ), taken_now AS (
+            UPDATE partition_demo.online_changes AS c SET replayed = true
+              FROM batch WHERE c.change_id = batch.change_id
+            RETURNING c.row_id
+        )
+        SELECT array_agg(DISTINCT t.row_id), count(*) INTO ids, taken FROM taken_now AS t;
+
+        IF taken > 0 THEN
+            PERFORM partition_demo.online_replay_ids(m, ids);
+        END IF;
+    EXCEPTION WHEN unique_violation THEN
+        RETURN -1;
+    END;
+    RETURN taken;
+END
+$$;
+
+-- Changes logged and not yet replayed.
+CREATE OR REPLACE FUNCTION partition_demo.online_waiting(table_name text)
+RETURNS bigint
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT count(*) FROM partition_demo.online_changes AS c
+     WHERE c.table_name = online_waiting.table_name AND NOT c.replayed;
+$$;
+
+-- -----------------------------------------------------------------------------
+-- fingerprint of the rows of tbl whose id is (inside = true) or is not
+-- (inside = false) in ids: count and checksum as table_fingerprint().
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_fingerprint(tbl regclass, columns text[],
+                                                             ids bigint[], inside boolean)
+RETURNS TABLE (row_count bigint, checksum numeric)
+LANGUAGE plpgsql
+STABLE
+AS $$
+DECLARE
+    column_list text;
+BEGIN
+    SELECT string_agg(format('t.%I', c.name), ', ' ORDER BY c.ord) INTO column_list
+      FROM unnest(columns) WITH ORDINALITY AS c(name, ord);
+    -- inside: few ids, looked up by index; outside: one pass with a hash anti-join
+    RETURN QUERY EXECUTE format(
+        'SELECT count(*)::bigint, coalesce(sum(hashtextextended(ROW(%s)::text, 0)), 0)::numeric
+           FROM %s AS t WHERE %s',
+        column_list, tbl,
+        CASE WHEN inside THEN 't.id = ANY ($1)'
+             ELSE 'NOT EXISTS (SELECT FROM unnest($1) AS x(id) WHERE x.id = t.id)' END)
+        USING coalesce(ids, '{}'::bigint[]);
+END
+$$;
+
+-- Raises unless both fingerprints match; what names the part compared.
+CREATE OR REPLACE FUNCTION partition_demo.online_assert_same(m partition_demo.online_migrations,
+                                                             ids bigint[], inside boolean,
+                                                             what text)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    cols text[] := partition_demo.table_columns(m.source);
+    s    record;
+    t    record;
+BEGIN
+    SELECT * INTO STRICT s FROM partition_demo.online_fingerprint(m.source, cols, ids, inside);
+    SELECT * INTO STRICT t FROM partition_demo.online_fingerprint(m.target, cols, ids, inside);
+    IF s.row_count IS DISTINCT FROM t.row_count OR s.checksum IS DISTINCT FROM t.checksum THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'data_exception',
+            MESSAGE = format('online migration check failed: %s does not hold exactly the rows of %s (%s)',
+                             m.target, m.source, what),
+            DETAIL  = format('%s: %s rows, checksum %s; %s: %s rows, checksum %s',
+                             m.source, s.row_count, s.checksum, m.target, t.row_count, t.checksum),
+            HINT    = 'nothing was swapped; bin/setup-database --abort removes the partial table';
+    END IF;
+    RETURN t.row_count;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_verify_snapshot(table_name): in a REPEATABLE READ transaction (one
+-- snapshot S for every statement): compares every row whose id has no change
+-- waiting, keeps the waiting ids for the final step, and forgets the changes
+-- already replayed (each of them is older than S). Returns the rows compared.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_verify_snapshot(table_name text)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    m        partition_demo.online_migrations;
+    waiting  bigint[];
+    compared bigint;
+BEGIN
+    IF current_setting('transaction_isolation') <> 'repeatable read' THEN
+        RAISE EXCEPTION 'online_verify_snapshot() must run in a REPEATABLE READ transaction'
+            USING ERRCODE = 'active_sql_transaction';
+    END IF;
+    SELECT * INTO STRICT m FROM partition_demo.online_migrations AS o
+     WHERE o.table_name = online_verify_snapshot.table_name;
+
+    DELETE FROM partition_demo.online_unverified AS u WHERE u.table_name = online_verify_snapshot.table_name;
+    INSERT INTO partition_demo.online_unverified (table_name, row_id)
+    SELECT DISTINCT c.table_name, c.row_id FROM partition_demo.online_changes AS c
+     WHERE c.table_name = online_verify_snapshot.table_name AND NOT c.replayed;
+    SELECT array_agg(u.row_id) INTO waiting FROM partition_demo.online_unverified AS u
+     WHERE u.table_name = online_verify_snapshot.table_name;
+
+    compared := partition_demo.online_assert_same(m, waiting, false, 'rows without waiting changes');
+
+    DELETE FROM partition_demo.online_changes AS c
+     WHERE c.table_name = online_verify_snapshot.table_name AND c.replayed;
+    UPDATE partition_demo.online_migrations AS o
+       SET verified_at = pg_catalog.pg_current_snapshot(), updated_at = clock_timestamp()
+     WHERE o.table_name = online_verify_snapshot.table_name;
+    RETURN compared;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_lock_and_verify(table_name): the first statement of the swap
+-- transaction. Takes EXCLUSIVE on the plain table (writers wait from here to
+-- COMMIT; readers go on until the renames), replays every waiting change and
+-- compares the rows of every id changed since the snapshot of
+-- online_verify_snapshot(). Returns the rows compared here.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_lock_and_verify(table_name text)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    m        partition_demo.online_migrations;
+    changed  bigint[];
+    waiting  bigint[];
+BEGIN
+    SELECT * INTO STRICT m FROM partition_demo.online_migrations AS o
+     WHERE o.table_name = online_lock_and_verify.table_name;
+    IF m.phase <> 'replaying' OR m.verified_at IS NULL THEN
+        RAISE EXCEPTION 'online_lock_and_verify(%): copy or comparison not done', table_name
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', m.source);
+
+    WITH taken AS (
+        UPDATE partition_demo.online_changes AS c SET replayed = true
+         WHERE c.table_name = online_lock_and_verify.table_name AND NOT c.replayed
+        RETURNING c.row_id
+    )
+    SELECT array_agg(DISTINCT t.row_id) INTO waiting FROM taken AS t;
+    IF waiting IS NOT NULL THEN
+        PERFORM partition_demo.online_replay_ids(m, waiting);
+    END IF;
+
+    -- changed since S: waiting at S, or written by a transaction S did not see
+    SELECT array_agg(DISTINCT x.row_id) INTO changed FROM (
+        SELECT u.row_id FROM partition_demo.online_unverified AS u
+         WHERE u.table_name = online_lock_and_verify.table_name
+        UNION ALL
+        SELECT c.row_id FROM partition_demo.online_changes AS c
+         WHERE c.table_name = online_lock_and_verify.table_name
+           AND NOT pg_catalog.pg_visible_in_snapshot(c.writer_xid, m.verified_at)
+    ) AS x;
+
+    RETURN partition_demo.online_assert_same(m, changed, true, 'rows changed since the comparison');
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_finish(table_name): last statement before COMMIT of the swap: the
+-- capture triggers leave the (renamed) plain table, the bookkeeping goes.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_forget(m partition_demo.online_migrations)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = m.source) THEN
+        EXECUTE format('DROP TRIGGER IF EXISTS online_capture_insert ON %s', m.source);
+        EXECUTE format('DROP TRIGGER IF EXISTS online_capture_update ON %s', m.source);
+        EXECUTE format('DROP TRIGGER IF EXISTS online_capture_delete ON %s', m.source);
+        EXECUTE format('DROP TRIGGER IF EXISTS online_refuse_truncate ON %s', m.source);
+    END IF;
+    DELETE FROM partition_demo.online_changes AS c WHERE c.table_name = m.table_name;
+    DELETE FROM partition_demo.online_unverified AS u WHERE u.table_name = m.table_name;
+    DELETE FROM partition_demo.online_migrations AS o WHERE o.table_name = m.table_name;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION partition_demo.online_finish(table_name text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    m partition_demo.online_migrations;
+BEGIN
+    SELECT * INTO STRICT m FROM partition_demo.online_migrations AS o
+     WHERE o.table_name = online_finish.table_name;
+    PERFORM partition_demo.online_forget(m);
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_abort(table_name): removes what a half-done online migration left:
+-- capture triggers, logged changes, the partitioned table and any other table
+-- its [create] section made. The plain table, which kept every row and every
+-- write throughout, is not touched. Returns the tables dropped (NULL when no
+-- migration of table_name was in progress).
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_abort(table_name text)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    m        partition_demo.online_migrations;
+    dropped  text[] := '{}';
+    tbl      regclass;
+BEGIN
+    SELECT * INTO m FROM partition_demo.online_migrations AS o
+     WHERE o.table_name = online_abort.table_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    PERFORM partition_demo.online_forget(m);
+    FOREACH tbl IN ARRAY m.drop_on_abort LOOP
+        IF EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = tbl) THEN
+            dropped := dropped || tbl::text;
+            EXECUTE format('DROP TABLE %s', tbl);
+        END IF;
+    END LOOP;
+    RETURN array_to_string(dropped, ', ');
+END
+$$;
+
+-- What is in progress, for messages and for deciding where to resume.
+CREATE OR REPLACE FUNCTION partition_demo.online_progress(table_name text)
+RETURNS TABLE (phase text, rows_copied bigint, copied_up_to bigint, copy_end bigint,
+               changes_waiting bigint, started_at timestamptz)
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT o.phase, o.rows_copied, o.copied_up_to, o.copy_end,
+           partition_demo.online_waiting(o.table_name), o.started_at
+      FROM partition_demo.online_migrations AS o
+     WHERE o.table_name = online_progress.table_name;
+$$;
