@@ -16,6 +16,8 @@
 --                      readers go on
 --   1. snapshot        rows and checksum of every partition (for step 9)
 --   2. plan            the month and its weeks (temporary table split_plan)
+--   2b. native         ALTER TABLE ... SPLIT PARTITION where the server has it
+--                      (PostgreSQL 19); then steps 3-8 have nothing to do
 --   3. weekly tables   standalone, shaped like partitions (columns, defaults,
 --                      the parent's indexes, CHECK = the week's bound); they
 --                      play the part of the spec's temp table
@@ -121,6 +123,52 @@ BEGIN
     -- INSERT's: parent first, then the partition).
     EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', month_partition);
     RAISE NOTICE 'splitting % into % weekly partitions', month_partition, weeks;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- 2b. Native split, where the server has it: ALTER TABLE ... SPLIT PARTITION
+--    (PostgreSQL 19; added during 17's development and reverted before its
+--    release, absent from 15-18). One statement creates the weeks from the
+--    parent's template (columns, defaults, indexes) and routes the month's
+--    rows into them. It holds ACCESS EXCLUSIVE on event_logs for the whole
+--    split, readers included, where steps 3-8 let readers go on during the
+--    copy: the price of one statement. It is tried in a subtransaction: on a
+--    server without it the statement is a syntax error, rolled back alone,
+--    and steps 3-8 do the split by hand. After a native split the plan is
+--    emptied, so steps 3-8 have nothing to do; step 9 verifies either way.
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    month_partition regclass;
+    weeks           text;
+    s               record;
+BEGIN
+    SELECT p.month_partition,
+           string_agg(format('PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                             p.week_name, p.range_from, p.range_to), ', ' ORDER BY p.range_from)
+      INTO month_partition, weeks
+      FROM pg_temp.split_plan AS p
+     GROUP BY p.month_partition;
+    IF month_partition IS NULL THEN
+        RETURN;
+    END IF;
+
+    BEGIN
+        EXECUTE format('ALTER TABLE event_logs SPLIT PARTITION %s INTO (%s)', month_partition, weeks);
+    EXCEPTION WHEN syntax_error OR feature_not_supported THEN
+        IF current_setting('server_version_num')::integer >= 190000 THEN
+            RAISE NOTICE 'native SPLIT PARTITION refused (%), splitting by hand', SQLERRM;
+        END IF;
+        RETURN;
+    END;
+
+    FOR s IN SELECT p.week_name FROM pg_temp.split_plan AS p ORDER BY p.range_from LOOP
+        EXECUTE format('ANALYZE %I', s.week_name);
+    END LOOP;
+    RAISE NOTICE 'split % natively (ALTER TABLE ... SPLIT PARTITION, PostgreSQL %)',
+        month_partition, current_setting('server_version');
+    DELETE FROM pg_temp.split_plan;
 END
 $$;
 
