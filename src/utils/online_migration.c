@@ -272,7 +272,8 @@ build_keys(Online *online)
 
 	ok = db_command(online->conn, "BEGIN") &&
 		run_section(online, SECTION_KEYS) &&
-		run_section(online, SECTION_DERIVED) &&
+		(res = query(online, "SELECT partition_demo.online_drop_changed($1)", NULL)) &&
+		(PQclear(res), run_section(online, SECTION_DERIVED)) &&
 		(res = query(online, "SELECT partition_demo.online_keys_built($1)", NULL)) &&
 		(PQclear(res), db_command(online->conn, "COMMIT"));
 	if (!ok)

@@ -18,7 +18,7 @@ row_mutator() {
 		while [[ ! -e $stop ]]; do
 			n=$((n + 1))
 			id=$(((RANDOM * 32768 + RANDOM) % max_id + 1))
-			case $((n % 4)) in
+			case $((n % 5)) in
 			0) echo "WITH c AS (DELETE FROM event_logs WHERE id = $id RETURNING id)
 				INSERT INTO online_mutations (tbl, id, op) SELECT 'event_logs', id, 'd' FROM c;" ;;
 			1) echo "WITH c AS (UPDATE event_logs SET event_type = 'mut_$n' WHERE id = $id RETURNING id)
@@ -27,6 +27,9 @@ row_mutator() {
 				INSERT INTO online_mutations (tbl, id, op, val) SELECT 'users_distributed', id, 'u', 'mut_${tag}_$n' FROM c;" ;;
 			3) echo "WITH c AS (DELETE FROM users_distributed WHERE id = $id RETURNING id)
 				INSERT INTO online_mutations (tbl, id, op) SELECT 'users_distributed', id, 'd' FROM c;" ;;
+			# the name stays: the row changes, its username registration must not
+			4) echo "WITH c AS (UPDATE users_distributed SET status = 'mut_$n' WHERE id = $id RETURNING id)
+				INSERT INTO online_mutations (tbl, id, op, val) SELECT 'users_distributed', id, 's', 'mut_$n' FROM c;" ;;
 			esac
 			sleep "$pause"
 		done
@@ -52,6 +55,8 @@ SELECT format('changed=%s stale=%s', (SELECT count(*) FROM last),
         AND EXISTS (SELECT FROM users_distributed AS u WHERE u.id = l.id))
   + (SELECT count(*) FROM last AS l WHERE l.tbl = 'users_distributed' AND l.op = 'u'
         AND NOT EXISTS (SELECT FROM users_distributed AS u WHERE u.id = l.id AND u.username = l.val))
+  + (SELECT count(*) FROM last AS l WHERE l.tbl = 'users_distributed' AND l.op = 's'
+        AND NOT EXISTS (SELECT FROM users_distributed AS u WHERE u.id = l.id AND u.status = l.val))
   + (SELECT count(*) FROM users_distributed AS u WHERE NOT EXISTS (
         SELECT FROM users_distributed_usernames AS n WHERE n.username = u.username AND n.user_id = u.id))
   + abs((SELECT count(*) FROM users_distributed_usernames) - (SELECT count(*) FROM users_distributed)));
