@@ -32,6 +32,7 @@ typedef struct Online
 	SqlScript  *script;
 	ScriptSection *sections;
 	RetryPolicy retry;
+	bool		retrying;		/* in a step that retries lock failures itself */
 	double		started_ms;		/* this run's start, for the bookkeeping's duration */
 	char		sqlstate[6];	/* of the last failure that was not reported */
 } Online;
@@ -44,8 +45,9 @@ interrupted(const Online *online)
 
 /*
  * Runs one query with the table name as $1 (and value as $2 when given).
- * A failure whose SQLSTATE is retryable is left to the caller (kept in
- * online->sqlstate, not reported); any other is reported.
+ * Inside a step that retries (online->retrying), a failure whose SQLSTATE is
+ * retryable is left to the caller (kept in online->sqlstate, not reported);
+ * any other failure is reported.
  */
 static PGresult *
 query(Online *online, const char *sql, const char *value)
@@ -60,7 +62,7 @@ query(Online *online, const char *sql, const char *value)
 		return res;
 	sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	snprintf(online->sqlstate, sizeof(online->sqlstate), "%s", sqlstate ? sqlstate : "");
-	if (!repartition_runner_retryable(sqlstate))
+	if (!online->retrying || !repartition_runner_retryable(sqlstate))
 		db_report_error(res, online->conn, NULL);
 	PQclear(res);
 	return NULL;
@@ -75,7 +77,7 @@ keep_retryable(const PGresult *res, const char *where, void *arg)
 
 	(void) where;
 	snprintf(online->sqlstate, sizeof(online->sqlstate), "%s", sqlstate ? sqlstate : "");
-	return repartition_runner_retryable(sqlstate);
+	return online->retrying && repartition_runner_retryable(sqlstate);
 }
 
 /* Runs the script's statements of one section in the current transaction. */
@@ -185,6 +187,7 @@ may_retry(Online *online, const char *step, int attempt)
 static bool
 prepare(Online *online)
 {
+	online->retrying = true;
 	for (int attempt = 1;; attempt++)
 	{
 		PGresult   *res = NULL;
@@ -198,6 +201,7 @@ prepare(Online *online)
 			(PQclear(res), db_command(online->conn, "COMMIT"));
 		if (ok)
 		{
+			online->retrying = false;
 			fprintf(stderr, "    prepared: %s_partitioned created, changes to %s are captured "
 					"from now on\n", online->table, online->table);
 			return true;
@@ -362,8 +366,10 @@ swap(Online *online, SqlRunnerHook before_commit, void *arg)
 		char		compared[32] = "";
 		bool		ok;
 
+		online->retrying = false;
 		if (!replay(online, false))
 			return false;
+		online->retrying = true;
 		start = sql_runner_now_ms();
 		ok = begin_with_lock_timeout(online, "BEGIN") &&
 			(res = query(online, "SELECT partition_demo.online_lock_and_verify($1)", NULL));
@@ -380,6 +386,7 @@ swap(Online *online, SqlRunnerHook before_commit, void *arg)
 			db_command(online->conn, "COMMIT");
 		if (ok)
 		{
+			online->retrying = false;
 			fprintf(stderr, "    swapped in %.0f ms (writers of %s waited at most that long); "
 					"%s rows changed since the comparison, compared under the lock\n",
 					sql_runner_now_ms() - start, online->table, compared);
@@ -509,6 +516,7 @@ online_abort(PGconn *conn, const char *table, const OnlineOptions *options, bool
 
 	online.retry = repartition_runner_default_policy();
 	online.retry.max_attempts = options->attempts;
+	online.retrying = true;
 	*found = false;
 	for (int attempt = 1;; attempt++)
 	{
