@@ -9,7 +9,9 @@
 #   3. query_bench.sh       a one-month query and removals, partitioned against _old
 #   4. repartition_bench.sh each scenario's duration and a concurrent writer's longest stall
 #   5. scale_bench.sh       migration time at 10k/100k/1M rows; planning time at 12/120/1,200 partitions
-#   6. chart.gp             bench/results.svg (gnuplot)
+#   6. partman_bench.sh     the event_logs migration against pg_partman's partition_data_proc
+#   7. online_bench.sh      setup's migrations online under two writers against offline: time, stall, rows lost
+#   8. chart.gp             bench/results.svg (gnuplot)
 #
 # Each step writes its tables to bench/out/ (scratch, git-ignored); then this
 # script assembles bench/results.md (summary, details, chart) and
@@ -40,7 +42,8 @@ command -v gnuplot >/dev/null || {
 
 # results of an earlier run must not end up in this one's summary
 mkdir -p "$OUT"
-rm -f "$OUT"/{load,migration,queries,repartition,scale,partman}.{md,json} "$OUT"/scale_*.dat "$OUT/steps.tsv"
+rm -f "$OUT"/{load,migration,queries,repartition,scale,partman,online}.{md,json} "$OUT"/scale_*.dat \
+	"$OUT/online_setup.log" "$OUT/steps.tsv"
 
 started=$SECONDS
 step() { # name command...
@@ -72,6 +75,10 @@ step scale env SCALE_REUSE_MIGRATION="$OUT/migration.md" bash "$ROOT/bench/scale
 echo
 echo "== event_logs migration against pg_partman's partition_data_proc ($MIGRATION_ROWS rows)"
 step partman bash "$ROOT/bench/partman_bench.sh" "$MIGRATION_ROWS"
+
+echo
+echo "== setup's migrations online under load-data 2 and a row mutator, against offline ($MIGRATION_ROWS rows per table)"
+step online bash "$ROOT/bench/online_bench.sh" "$MIGRATION_ROWS"
 
 # the machine and the server, for the header and the chart's title
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
@@ -123,7 +130,8 @@ def check(ok):
 
 
 load_md, mig_md = read("load.md"), read("migration.md")
-queries, repart, scale = (json.loads(read(f)) for f in ("queries.json", "repartition.json", "scale.json"))
+queries, repart, scale, online = (json.loads(read(f)) for f in
+                                  ("queries.json", "repartition.json", "scale.json", "online.json"))
 steps = dict(line.split("\t") for line in read("steps.tsv").split("\n") if line)
 
 lines = []
@@ -176,6 +184,15 @@ pm_ours, pm_partman = cells(read("partman.md"), "01_range_partitions.sql"), cell
 w(f"| event_logs migration (01, verification included) vs pg_partman `partition_data_proc` "
   f"(no wait, no verification, {mig_rows:,} rows) | {num(pm_ours[1]):.2f} s | {num(pm_partman[1]):.2f} s "
   f"| {num(pm_ours[1]) / num(pm_partman[1]):.2f} | ≤ 0.50 {check(num(pm_ours[1]) / num(pm_partman[1]) <= 0.5)} |")
+on_w = online["writer"]
+on_ok = (online["ratio"] <= 3, on_w["max_ms"] < 1000,
+         online["ledger"]["missing"] == 0 and on_w["failed_rows"] == 0 and online["mutations"]["stale"] == 0)
+w(f"| setup's migrations online (`setup-database --online`, all four tables, {online['rows']:,} rows per table) "
+  "under `load-data 2` and a row mutator vs offline: total time; longest writer stall; rows lost "
+  f"| {online['online_wall_ms'] / 1000:.2f} s; stall {ms(on_w['max_ms'])}; {online['ledger']['missing']:,} lost "
+  f"({on_w['failed_rows']:,} failed, {online['mutations']['stale']:,} stale) "
+  f"| offline: {online['offline_wall_ms'] / 1000:.2f} s | {online['ratio']:.2f} "
+  f"| time ≤ 3× {check(on_ok[0])}; stall < 1 s {check(on_ok[1])}; 0 lost {check(on_ok[2])} |")
 led = repart["ledger"]
 w("")
 w("Ratio = measured ÷ baseline (times: below 1 is faster; rates: above 1 is faster); for the scenarios, "
@@ -183,7 +200,11 @@ w("Ratio = measured ÷ baseline (times: below 1 is faster; rates: above 1 is fas
   "transaction every 20 ms, each into one of the four tables); its stall is its longest commit latency "
   "in the scenario's window, lock waits and retries included; baseline: the same writer with no scenario "
   f"running. Rows the writers committed during all scenarios: {led['checked']:,} checked by "
-  f"`load-data --verify`, {led['missing']:,} missing.")
+  f"`load-data --verify`, {led['missing']:,} missing. Online migration: wall clock of `setup-database "
+  "--online` against `setup-database` on a copy of the same seed; its writers are `load-data 2` (one row "
+  "per transaction every 2 ms) and a session updating and deleting seeded rows; stall: load-data's longest "
+  "commit latency; lost: committed rows `load-data --verify` did not find (failed: rows load-data could "
+  "not write; stale: rows not in the state the updating session left them in).")
 w("")
 
 # ---- details -------------------------------------------------------------------
@@ -194,6 +215,7 @@ sections = [
     ("repartition", f"Re-partitioning under a concurrent writer ({rows:,} rows per table)", "repartition.md"),
     ("scale", "How the cost grows", "scale.md"),
     ("partman", f"Against pg_partman ({mig_rows:,} rows of event_logs)", "partman.md"),
+    ("online", f"Online migration under writers against offline ({mig_rows:,} rows per table)", "online.md"),
 ]
 for key, title, f in sections:
     w(f"## {title}")

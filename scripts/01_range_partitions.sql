@@ -10,11 +10,11 @@
 --   4. keys, indexes    primary key and indexes on the parent, built after
 --                       the copy (cascade to every partition)
 --   5. verify           same row count and content checksum, or roll back
---   7. renames          event_logs -> event_logs_old (with its pkey, indexes and
---                       sequence), then event_logs_partitioned -> event_logs
---                       (with canonical pkey, index and sequence names)
---   8. sequence         the new table's own sequence continues after max(id)
---                       and after the old sequence
+--   6. renames          event_logs -> event_logs_old (with its pkey and indexes),
+--                       then event_logs_partitioned -> event_logs
+--                       (with canonical pkey and index names)
+--   7. sequences        the live table keeps its sequence (moved to the new
+--                       column), the plain _old one gets a new one
 --
 -- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/01_range_partitions.sql
@@ -122,7 +122,7 @@ FROM event_logs;
 --    Indexes on the parent: PostgreSQL (11+) creates the matching index on
 --    every partition, and on every partition created or attached later
 --    (SPEC-NOTES 7). Same set as on the plain table; the temporary names
---    become the canonical ones in step 7.
+--    become the canonical ones in step 6.
 -- -----------------------------------------------------------------------------
 -- @online: keys
 -- @bench:keys begin
@@ -140,7 +140,7 @@ CREATE INDEX idx_event_logs_partitioned_user_id    ON event_logs_partitioned (us
 SELECT partition_demo.assert_same_rows('event_logs', 'event_logs_partitioned');
 
 -- -----------------------------------------------------------------------------
--- 7. Renames. RENAME TABLE does not rename indexes, constraints or sequences
+-- 6. Renames. RENAME TABLE does not rename indexes, constraints or sequences
 --    (SPEC-NOTES 5), so each is renamed explicitly: first the old table's
 --    objects to *_old names (freeing the canonical names), then the new
 --    table's objects to the canonical names. Renaming a constraint renames
@@ -152,27 +152,34 @@ ALTER TABLE event_logs_old RENAME CONSTRAINT event_logs_pkey TO event_logs_old_p
 ALTER INDEX idx_event_logs_created_at RENAME TO idx_event_logs_old_created_at;
 ALTER INDEX idx_event_logs_event_type RENAME TO idx_event_logs_old_event_type;
 ALTER INDEX idx_event_logs_user_id    RENAME TO idx_event_logs_old_user_id;
-ALTER SEQUENCE event_logs_id_seq RENAME TO event_logs_old_id_seq;
 
 ALTER TABLE event_logs_partitioned RENAME TO event_logs;
 ALTER TABLE event_logs RENAME CONSTRAINT event_logs_partitioned_pkey TO event_logs_pkey;
 ALTER INDEX idx_event_logs_partitioned_created_at RENAME TO idx_event_logs_created_at;
 ALTER INDEX idx_event_logs_partitioned_event_type RENAME TO idx_event_logs_event_type;
 ALTER INDEX idx_event_logs_partitioned_user_id    RENAME TO idx_event_logs_user_id;
-ALTER SEQUENCE event_logs_partitioned_id_seq RENAME TO event_logs_id_seq;
 
 -- -----------------------------------------------------------------------------
--- 8. The new BIGSERIAL's sequence starts at 1 while the copied ids go up to
---    max(id): move it past them, or the next insert reuses id 1 (SPEC-NOTES 4).
---    The old table keeps its own sequence, which no longer feeds the live table.
---    Done AFTER the renames: renaming the old sequence locks it until
---    COMMIT, so no session can draw from it any more, and the new sequence
---    continues after the larger of max(id) and the old sequence's last
---    value: an id a writer drew before the swap and inserts after it (into
---    the new table, as the name now resolves there) is never handed out again.
+-- 7. Sequences. The live table keeps the very sequence that has always fed
+--    it, event_logs_id_seq: a writer may hold ids drawn from it before the swap
+--    and insert them after (bin/load-data draws its ids in a statement of
+--    their own, and a nextval() waiting on this transaction's locks draws from
+--    the sequence it resolved before, by OID, after the COMMIT). A sequence of
+--    the new table's own would hand those ids out a second time. So the new
+--    BIGSERIAL's sequence is dropped, the old one moves to the new column
+--    (OWNED BY) and is only ever moved forward, past max(id) (SPEC-NOTES 4).
+--    The plain event_logs_old gets a sequence of its own, past its max(id).
 -- -----------------------------------------------------------------------------
-SELECT partition_demo.sync_sequence('event_logs_id_seq', 'event_logs', 'id', 'event_logs_old_id_seq')
+ALTER TABLE event_logs ALTER COLUMN id SET DEFAULT nextval('event_logs_id_seq'::regclass);
+ALTER SEQUENCE event_logs_id_seq OWNED BY event_logs.id;
+DROP SEQUENCE event_logs_partitioned_id_seq;
+SELECT partition_demo.sync_sequence('event_logs_id_seq', 'event_logs', 'id', 'event_logs_id_seq')
        AS event_logs_id_seq_last_value;
+
+CREATE SEQUENCE event_logs_old_id_seq AS bigint OWNED BY event_logs_old.id;
+ALTER TABLE event_logs_old ALTER COLUMN id SET DEFAULT nextval('event_logs_old_id_seq'::regclass);
+SELECT partition_demo.sync_sequence('event_logs_old_id_seq', 'event_logs_old', 'id')
+       AS event_logs_old_id_seq_last_value;
 
 -- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves;

@@ -14,10 +14,10 @@
 --   5. verify           same row count and content checksum, or roll back
 --   6. usernames        side table users_distributed_usernames + trigger
 --   7. renames          users_distributed -> users_distributed_old (with its
---                       pkey, unique constraint, indexes, sequence), then
+--                       pkey, unique constraint, indexes), then
 --                       users_distributed_partitioned -> users_distributed
---   8. sequence         the new table's own sequence continues after max(id)
---                       and after the old sequence
+--   8. sequences        the live table keeps its sequence (moved to the new
+--                       column), the plain _old one gets a new one
 --
 -- Why no UNIQUE (username): PostgreSQL rejects it on this table ("unique
 -- constraint on partitioned table must include all partitioning columns"),
@@ -201,25 +201,33 @@ ALTER TABLE users_distributed_old RENAME CONSTRAINT users_distributed_pkey TO us
 ALTER TABLE users_distributed_old RENAME CONSTRAINT users_distributed_username_key TO users_distributed_old_username_key;
 ALTER INDEX idx_users_distributed_username RENAME TO idx_users_distributed_old_username;
 ALTER INDEX idx_users_distributed_email    RENAME TO idx_users_distributed_old_email;
-ALTER SEQUENCE users_distributed_id_seq RENAME TO users_distributed_old_id_seq;
 
 ALTER TABLE users_distributed_partitioned RENAME TO users_distributed;
 ALTER TABLE users_distributed RENAME CONSTRAINT users_distributed_partitioned_pkey TO users_distributed_pkey;
 ALTER INDEX idx_users_distributed_partitioned_username RENAME TO idx_users_distributed_username;
 ALTER INDEX idx_users_distributed_partitioned_email    RENAME TO idx_users_distributed_email;
-ALTER SEQUENCE users_distributed_partitioned_id_seq RENAME TO users_distributed_id_seq;
 
 -- -----------------------------------------------------------------------------
--- 8. Move the new SERIAL's sequence past the copied ids (SPEC-NOTES 4): here a
---    collision would even be an error, since id alone is the primary key.
---    Done AFTER the renames: renaming the old sequence locks it until
---    COMMIT, so no session can draw from it any more, and the new sequence
---    continues after the larger of max(id) and the old sequence's last
---    value: an id a writer drew before the swap and inserts after it (into
---    the new table, as the name now resolves there) is never handed out again.
+-- 8. Sequences. The live table keeps the very sequence that has always fed
+--    it, users_distributed_id_seq: a writer may hold ids drawn from it before the swap
+--    and insert them after (bin/load-data draws its ids in a statement of
+--    their own, and a nextval() waiting on this transaction's locks draws from
+--    the sequence it resolved before, by OID, after the COMMIT). A sequence of
+--    the new table's own would hand those ids out a second time. So the new
+--    SERIAL's sequence is dropped, the old one moves to the new column
+--    (OWNED BY) and is only ever moved forward, past max(id) (SPEC-NOTES 4).
+--    The plain users_distributed_old gets a sequence of its own, past its max(id).
 -- -----------------------------------------------------------------------------
-SELECT partition_demo.sync_sequence('users_distributed_id_seq', 'users_distributed', 'id', 'users_distributed_old_id_seq')
+ALTER TABLE users_distributed ALTER COLUMN id SET DEFAULT nextval('users_distributed_id_seq'::regclass);
+ALTER SEQUENCE users_distributed_id_seq OWNED BY users_distributed.id;
+DROP SEQUENCE users_distributed_partitioned_id_seq;
+SELECT partition_demo.sync_sequence('users_distributed_id_seq', 'users_distributed', 'id', 'users_distributed_id_seq')
        AS users_distributed_id_seq_last_value;
+
+CREATE SEQUENCE users_distributed_old_id_seq AS integer OWNED BY users_distributed_old.id;
+ALTER TABLE users_distributed_old ALTER COLUMN id SET DEFAULT nextval('users_distributed_old_id_seq'::regclass);
+SELECT partition_demo.sync_sequence('users_distributed_old_id_seq', 'users_distributed_old', 'id')
+       AS users_distributed_old_id_seq_last_value;
 
 -- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves.

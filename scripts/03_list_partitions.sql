@@ -12,11 +12,11 @@
 --   4. keys, indexes    primary key and indexes on the parent, built after
 --                       the copy (cascade to every partition)
 --   5. verify           same row count and content checksum, or roll back
---   7. renames          orders_by_region -> orders_by_region_old (with its
---                       pkey, indexes, sequence), then
+--   6. renames          orders_by_region -> orders_by_region_old (with its
+--                       pkey and indexes), then
 --                       orders_by_region_partitioned -> orders_by_region
---   8. sequence         the new table's own sequence continues after max(id)
---                       and after the old sequence
+--   7. sequences        the live table keeps its sequence (moved to the new
+--                       column), the plain _old one gets a new one
 --
 -- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/03_list_partitions.sql
@@ -137,7 +137,7 @@ CREATE INDEX idx_orders_by_region_partitioned_region  ON orders_by_region_partit
 SELECT partition_demo.assert_same_rows('orders_by_region', 'orders_by_region_partitioned');
 
 -- -----------------------------------------------------------------------------
--- 7. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
+-- 6. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
 --    table's objects to the canonical names.
 -- -----------------------------------------------------------------------------
 -- @online: swap
@@ -146,26 +146,34 @@ ALTER TABLE orders_by_region_old RENAME CONSTRAINT orders_by_region_pkey TO orde
 ALTER INDEX idx_orders_by_region_user_id RENAME TO idx_orders_by_region_old_user_id;
 ALTER INDEX idx_orders_by_region_status  RENAME TO idx_orders_by_region_old_status;
 ALTER INDEX idx_orders_by_region_region  RENAME TO idx_orders_by_region_old_region;
-ALTER SEQUENCE orders_by_region_id_seq RENAME TO orders_by_region_old_id_seq;
 
 ALTER TABLE orders_by_region_partitioned RENAME TO orders_by_region;
 ALTER TABLE orders_by_region RENAME CONSTRAINT orders_by_region_partitioned_pkey TO orders_by_region_pkey;
 ALTER INDEX idx_orders_by_region_partitioned_user_id RENAME TO idx_orders_by_region_user_id;
 ALTER INDEX idx_orders_by_region_partitioned_status  RENAME TO idx_orders_by_region_status;
 ALTER INDEX idx_orders_by_region_partitioned_region  RENAME TO idx_orders_by_region_region;
-ALTER SEQUENCE orders_by_region_partitioned_id_seq RENAME TO orders_by_region_id_seq;
 
 -- -----------------------------------------------------------------------------
--- 8. Move the new BIGSERIAL's sequence past the copied ids (SPEC-NOTES 4):
---    PRIMARY KEY (id, region) would NOT catch a reused id in another region.
---    Done AFTER the renames: renaming the old sequence locks it until
---    COMMIT, so no session can draw from it any more, and the new sequence
---    continues after the larger of max(id) and the old sequence's last
---    value: an id a writer drew before the swap and inserts after it (into
---    the new table, as the name now resolves there) is never handed out again.
+-- 7. Sequences. The live table keeps the very sequence that has always fed
+--    it, orders_by_region_id_seq: a writer may hold ids drawn from it before the swap
+--    and insert them after (bin/load-data draws its ids in a statement of
+--    their own, and a nextval() waiting on this transaction's locks draws from
+--    the sequence it resolved before, by OID, after the COMMIT). A sequence of
+--    the new table's own would hand those ids out a second time. So the new
+--    BIGSERIAL's sequence is dropped, the old one moves to the new column
+--    (OWNED BY) and is only ever moved forward, past max(id) (SPEC-NOTES 4).
+--    The plain orders_by_region_old gets a sequence of its own, past its max(id).
 -- -----------------------------------------------------------------------------
-SELECT partition_demo.sync_sequence('orders_by_region_id_seq', 'orders_by_region', 'id', 'orders_by_region_old_id_seq')
+ALTER TABLE orders_by_region ALTER COLUMN id SET DEFAULT nextval('orders_by_region_id_seq'::regclass);
+ALTER SEQUENCE orders_by_region_id_seq OWNED BY orders_by_region.id;
+DROP SEQUENCE orders_by_region_partitioned_id_seq;
+SELECT partition_demo.sync_sequence('orders_by_region_id_seq', 'orders_by_region', 'id', 'orders_by_region_id_seq')
        AS orders_by_region_id_seq_last_value;
+
+CREATE SEQUENCE orders_by_region_old_id_seq AS bigint OWNED BY orders_by_region_old.id;
+ALTER TABLE orders_by_region_old ALTER COLUMN id SET DEFAULT nextval('orders_by_region_old_id_seq'::regclass);
+SELECT partition_demo.sync_sequence('orders_by_region_old_id_seq', 'orders_by_region_old', 'id')
+       AS orders_by_region_old_id_seq_last_value;
 
 -- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves.

@@ -14,10 +14,10 @@
 --   4. keys, indexes    primary key and indexes on the parent, built after
 --                       the copy (cascade to every partition)
 --   5. verify           same row count and content checksum, or roll back
---   7. renames          sales_data -> sales_data_old (with its pkey, indexes,
---                       sequence), then sales_data_partitioned -> sales_data
---   8. sequence         the new table's own sequence continues after max(id)
---                       and after the old sequence
+--   6. renames          sales_data -> sales_data_old (with its pkey and indexes),
+--                       then sales_data_partitioned -> sales_data
+--   7. sequences        the live table keeps its sequence (moved to the new
+--                       column), the plain _old one gets a new one
 --
 -- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/04_composite_partitions.sql
@@ -167,7 +167,7 @@ CREATE INDEX idx_sales_data_partitioned_product_id ON sales_data_partitioned (pr
 SELECT partition_demo.assert_same_rows('sales_data', 'sales_data_partitioned');
 
 -- -----------------------------------------------------------------------------
--- 7. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
+-- 6. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
 --    table's objects to the canonical names.
 -- -----------------------------------------------------------------------------
 -- @online: swap
@@ -176,26 +176,34 @@ ALTER TABLE sales_data_old RENAME CONSTRAINT sales_data_pkey TO sales_data_old_p
 ALTER INDEX idx_sales_data_sale_date  RENAME TO idx_sales_data_old_sale_date;
 ALTER INDEX idx_sales_data_category   RENAME TO idx_sales_data_old_category;
 ALTER INDEX idx_sales_data_product_id RENAME TO idx_sales_data_old_product_id;
-ALTER SEQUENCE sales_data_id_seq RENAME TO sales_data_old_id_seq;
 
 ALTER TABLE sales_data_partitioned RENAME TO sales_data;
 ALTER TABLE sales_data RENAME CONSTRAINT sales_data_partitioned_pkey TO sales_data_pkey;
 ALTER INDEX idx_sales_data_partitioned_sale_date  RENAME TO idx_sales_data_sale_date;
 ALTER INDEX idx_sales_data_partitioned_category   RENAME TO idx_sales_data_category;
 ALTER INDEX idx_sales_data_partitioned_product_id RENAME TO idx_sales_data_product_id;
-ALTER SEQUENCE sales_data_partitioned_id_seq RENAME TO sales_data_id_seq;
 
 -- -----------------------------------------------------------------------------
--- 8. Move the new BIGSERIAL's sequence past the copied ids (SPEC-NOTES 4):
---    the composite primary key would NOT catch a reused id.
---    Done AFTER the renames: renaming the old sequence locks it until
---    COMMIT, so no session can draw from it any more, and the new sequence
---    continues after the larger of max(id) and the old sequence's last
---    value: an id a writer drew before the swap and inserts after it (into
---    the new table, as the name now resolves there) is never handed out again.
+-- 7. Sequences. The live table keeps the very sequence that has always fed
+--    it, sales_data_id_seq: a writer may hold ids drawn from it before the swap
+--    and insert them after (bin/load-data draws its ids in a statement of
+--    their own, and a nextval() waiting on this transaction's locks draws from
+--    the sequence it resolved before, by OID, after the COMMIT). A sequence of
+--    the new table's own would hand those ids out a second time. So the new
+--    BIGSERIAL's sequence is dropped, the old one moves to the new column
+--    (OWNED BY) and is only ever moved forward, past max(id) (SPEC-NOTES 4).
+--    The plain sales_data_old gets a sequence of its own, past its max(id).
 -- -----------------------------------------------------------------------------
-SELECT partition_demo.sync_sequence('sales_data_id_seq', 'sales_data', 'id', 'sales_data_old_id_seq')
+ALTER TABLE sales_data ALTER COLUMN id SET DEFAULT nextval('sales_data_id_seq'::regclass);
+ALTER SEQUENCE sales_data_id_seq OWNED BY sales_data.id;
+DROP SEQUENCE sales_data_partitioned_id_seq;
+SELECT partition_demo.sync_sequence('sales_data_id_seq', 'sales_data', 'id', 'sales_data_id_seq')
        AS sales_data_id_seq_last_value;
+
+CREATE SEQUENCE sales_data_old_id_seq AS bigint OWNED BY sales_data_old.id;
+ALTER TABLE sales_data_old ALTER COLUMN id SET DEFAULT nextval('sales_data_old_id_seq'::regclass);
+SELECT partition_demo.sync_sequence('sales_data_old_id_seq', 'sales_data_old', 'id')
+       AS sales_data_old_id_seq_last_value;
 
 -- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves

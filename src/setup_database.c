@@ -353,7 +353,10 @@ print_summary(PGconn *conn)
 		snprintf(old_name, sizeof(old_name), "%s_old", demo_tables[i]);
 		old_count = plain_table_rows(conn, old_name);
 		partition_stats_format_count(stats->nodes[0].rows, rows, sizeof(rows));
-		if (old_count >= 0)
+		if (stats->nodes[0].key[0] == '\0')
+			printf("%s: %s rows, still a plain table (not migrated by this run)\n\n",
+				   demo_tables[i], rows);
+		else if (old_count >= 0)
 		{
 			partition_stats_format_count(old_count, old_rows, sizeof(old_rows));
 			printf("%s: %s rows in %zu partitions; %s (plain table): %s rows%s\n\n",
@@ -456,6 +459,13 @@ run_setup(PGconn *conn, const SetupOptions *options)
 
 		if (applied[i] || !selected_file(options, i))
 			continue;
+		if (interrupted)
+		{
+			log_error("interrupted: stopped before %s", migration_files[i]);
+			log_hint("the files before it are applied; run %s again to continue there",
+					 log_progname());
+			return 1;
+		}
 		snprintf(label, sizeof(label), "[%d/%d]", ++step, pending);
 		if (options->online && i >= FIRST_TABLE_FILE)
 		{

@@ -141,10 +141,11 @@ COMMENT ON FUNCTION partition_demo.assert_same_rows(regclass, regclass) IS
 
 -- -----------------------------------------------------------------------------
 -- sync_sequence(seq, tbl, col [, after]): after rows were copied with their
--- ids, make nextval(seq) return max(col) + 1, or more: when the sequence
--- "after" (the one that fed tbl's rows before) has handed out higher ids, the
--- next value follows those too, since a writer may hold such an id and insert
--- it later. Returns the last value set (nextval starts at 1 when both are empty).
+-- ids, make nextval(seq) return max(col) + 1, or more: every value the
+-- sequence "after" has handed out is skipped too, since a writer may hold
+-- such an id and insert it later. With after = seq the sequence only ever
+-- moves forward. Returns the last value set (nextval starts at 1 when there
+-- is nothing yet).
 -- -----------------------------------------------------------------------------
 -- The three-argument form of earlier versions would make calls ambiguous.
 DROP FUNCTION IF EXISTS partition_demo.sync_sequence(regclass, regclass, text);

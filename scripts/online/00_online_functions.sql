@@ -171,9 +171,13 @@ BEGIN
             USING ERRCODE = 'feature_not_supported';
     END IF;
 
+    -- new since online_begin_prepare() AND written by this transaction: a
+    -- table another session commits meanwhile is not ours to drop
     SELECT array_agg(c.oid::regclass ORDER BY c.oid) INTO created
       FROM pg_catalog.pg_class AS c
      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+       AND c.relpersistence <> 't'
+       AND c.xmin = pg_catalog.pg_current_xact_id()::xid
        AND c.oid NOT IN (SELECT b.oid FROM pg_temp.online_relations_before AS b);
 
     -- CREATE TRIGGER takes SHARE ROW EXCLUSIVE: it waits for the writers in

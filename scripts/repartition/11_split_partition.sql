@@ -127,9 +127,9 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 2b. Native split, where the server has it: ALTER TABLE ... SPLIT PARTITION
---    (PostgreSQL 19; added during 17's development and reverted before its
---    release, absent from 15-18). One statement creates the weeks from the
+-- 2b. Native split where the server has it (PostgreSQL 19). ALTER TABLE
+--    SPLIT PARTITION was added during 17's development and reverted before
+--    its release; 15-18 do not have it. One statement creates the weeks from the
 --    parent's template (columns, defaults, indexes) and routes the month's
 --    rows into them. It holds ACCESS EXCLUSIVE on event_logs for the whole
 --    split, readers included, where steps 3-8 let readers go on during the

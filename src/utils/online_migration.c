@@ -33,6 +33,7 @@ typedef struct Online
 	ScriptSection *sections;
 	RetryPolicy retry;
 	bool		retrying;		/* in a step that retries lock failures itself */
+	bool		hinted;			/* a failure has said what to do already */
 	double		started_ms;		/* this run's start, for the bookkeeping's duration */
 	char		sqlstate[6];	/* of the last failure that was not reported */
 } Online;
@@ -162,23 +163,28 @@ report_lock_holder(Online *online)
 static bool
 may_retry(Online *online, const char *step, int attempt)
 {
+	char		sqlstate[6];
 	int			wait;
 
 	if (!repartition_runner_retryable(online->sqlstate))
 		return false;
-	report_lock_holder(online);
+	memcpy(sqlstate, online->sqlstate, sizeof(sqlstate));	/* the next query clears it */
 	if (attempt >= online->retry.max_attempts)
 	{
-		log_error("%s of %s: lock not granted in %d attempts (lock_timeout %d ms each)", step,
-				  online->table, attempt, online->options->lock_timeout_ms);
+		log_error("%s of %s: lock not granted in %d attempts (lock_timeout %d ms each, "
+				  "SQLSTATE %s)", step, online->table, attempt,
+				  online->options->lock_timeout_ms, sqlstate);
+		report_lock_holder(online);
 		log_hint("%s is unchanged; end the long transaction above, then run this again "
 				 "(it resumes), or raise --lock-timeout / --attempts", online->table);
+		online->hinted = true;
 		return false;
 	}
 	wait = repartition_runner_backoff_ms(&online->retry, attempt);
 	fprintf(stderr, "    %s: lock not granted within %d ms (SQLSTATE %s), attempt %d of %d; "
-			"retrying in %.1f s\n", step, online->options->lock_timeout_ms, online->sqlstate,
+			"retrying in %.1f s\n", step, online->options->lock_timeout_ms, sqlstate,
 			attempt, online->retry.max_attempts, wait / 1000.0);
+	report_lock_holder(online);
 	pause_ms(online, wait);
 	return !interrupted(online);
 }
@@ -187,6 +193,8 @@ may_retry(Online *online, const char *step, int attempt)
 static bool
 prepare(Online *online)
 {
+	if (interrupted(online))
+		return false;
 	online->retrying = true;
 	for (int attempt = 1;; attempt++)
 	{
@@ -430,7 +438,7 @@ read_progress(Online *online, bool announce, char *phase, size_t len,
 		*copy_end = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 		if (announce)
 			fprintf(stderr, "    resuming the online migration started %s: %s, %s rows copied "
-				"(ids up to %s of %s), %s changes waiting\n", PQgetvalue(res, 0, 5), phase,
+				"(ids up to %s of %s), changes waiting: %s\n", PQgetvalue(res, 0, 5), phase,
 				PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
 				PQgetvalue(res, 0, 4));
 	}
@@ -494,14 +502,14 @@ online_migrate(PGconn *conn, const char *script_path, const char *table,
 	online.retry.base_delay_ms = 250;
 	online.retry.max_delay_ms = 4000;
 	ok = migrate(&online, before_commit, arg);
-	if (!ok && interrupted(&online))
+	if (!ok && interrupted(&online) && !online.hinted)
 	{
 		rollback(&online);
 		log_error("interrupted: the online migration of %s stopped before the swap", table);
 		log_hint("%s is unchanged and keeps every row and write; run with --online again to "
 				 "resume, or with --abort to remove what was built", table);
 	}
-	else if (!ok)
+	else if (!ok && !online.hinted)
 		log_hint("%s is unchanged and keeps serving; run with --online again to resume, "
 				 "or with --abort to remove what was built", table);
 	sql_script_free(online.script);

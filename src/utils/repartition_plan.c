@@ -10,7 +10,10 @@
 
 #define SUMMARY_WIDTH 72
 
-/* A step heading is a comment line "-- N. text" (text: what follows the "--"). */
+/*
+ * A step heading is a comment line "-- N. text" or "-- Nb. text" (a step
+ * inserted after N); text is what follows the "--".
+ */
 static bool
 is_step_heading(const char *text)
 {
@@ -19,6 +22,8 @@ is_step_heading(const char *text)
 	if (*p++ != ' ' || !isdigit((unsigned char) *p))
 		return false;
 	while (isdigit((unsigned char) *p))
+		p++;
+	if (islower((unsigned char) *p))
 		p++;
 	return p[0] == '.' && p[1] == ' ';
 }
