@@ -479,6 +479,38 @@ test_kill_9_in_the_middle_of_the_copy_then_resume() {
 	assert_eq "$OM_NO_STATE" "$(om_state)"
 }
 
+# The server restarts while the copy runs: the run ends with status 1 and a
+# hint, the plain table serves with all its rows (and a write after the
+# restart), and the next run resumes and ends with those rows.
+test_server_restart_in_the_middle_of_the_copy_then_resume() {
+	trap om_cleanup EXIT
+	om_fresh_db om_restart
+	local print dir pid
+	print=$(om_fingerprint event_logs)
+	dir=$(mktemp -d)
+	"$OM_SETUP" --online --table event_logs --batch 50 >"$dir/out" 2>"$dir/err" &
+	pid=$!
+	om_pause_copy event_logs
+	test_cluster_restart >/dev/null || fail "the server did not restart"
+	om_wait_pid "$pid"
+	wait "$OM_PAUSE_JOB" 2>/dev/null || true
+	assert_eq 1 "$OM_RC" "exit status after the server went away"
+	assert_contains "$(<"$dir/err")" "run with --online again to resume"
+	rm -rf -- "$dir"
+
+	assert_eq r "$(om_relkind event_logs)" "event_logs is still the plain table"
+	assert_eq "$print" "$(om_fingerprint event_logs)" "with every row"
+	sql "INSERT INTO event_logs (event_type, user_id, created_at)
+		VALUES ('after_restart', 1, '2024-02-02')" >/dev/null
+	assert_exit 0 "$OM_SETUP" --online --table event_logs
+	assert_contains "$OUT" "resuming the online migration started"
+	assert_eq p "$(om_relkind event_logs)"
+	assert_eq 1 "$(sql "SELECT count(*) FROM event_logs WHERE event_type = 'after_restart'")" \
+		"the write after the restart was captured and replayed"
+	assert_eq "$(om_fingerprint event_logs_old)" "$(om_fingerprint event_logs)"
+	assert_eq "$OM_NO_STATE" "$(om_state)"
+}
+
 # A writer that draws an id from the table's sequence in a statement of its
 # own, and inserts the row later, as load-data does: if it draws while the
 # swap holds the old sequence (renamed, locked until COMMIT), it gets its id
@@ -700,6 +732,7 @@ run_test sigint_in_the_middle_of_the_copy_then_resume test_sigint_in_the_middle_
 run_test sigint_during_the_seed_begins_no_migration test_sigint_during_the_seed_begins_no_migration
 run_test kill_9_in_the_middle_of_the_copy_then_abort test_kill_9_in_the_middle_of_the_copy_then_abort
 run_test kill_9_in_the_middle_of_the_copy_then_resume test_kill_9_in_the_middle_of_the_copy_then_resume
+run_test server_restart_in_the_middle_of_the_copy_then_resume test_server_restart_in_the_middle_of_the_copy_then_resume
 run_test id_drawn_during_the_swap_is_not_handed_out_again test_id_drawn_during_the_swap_is_not_handed_out_again
 run_test lock_holder_at_prepare_bounded_retries test_lock_holder_at_prepare_bounded_retries
 run_test lock_holder_at_swap_bounded_retries_then_resume test_lock_holder_at_swap_bounded_retries_then_resume
