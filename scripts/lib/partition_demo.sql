@@ -54,8 +54,11 @@ COMMENT ON FUNCTION partition_demo.table_columns(regclass) IS
     'user columns of a table (not dropped), in attnum order';
 
 -- -----------------------------------------------------------------------------
--- table_fingerprint(tbl, columns): count(*) and a content checksum of tbl over
--- the given columns.
+-- table_fingerprint(tbl, columns [, ids, inside]): count(*) and a content
+-- checksum of tbl over the given columns; with ids, only of the rows whose id
+-- is (inside, the default) or is not (inside = false) among them: the online
+-- migration compares rows with and without waiting changes apart. Inside:
+-- few ids, looked up by index; outside: one pass with a hash anti-join.
 --
 -- The checksum is the SUM of a 64-bit hash of each row's text form. A sum does
 -- not depend on row order, so it is computed in one streaming pass (no sort, no
@@ -70,7 +73,12 @@ COMMENT ON FUNCTION partition_demo.table_columns(regclass) IS
 -- Both tables must be read in the same session settings (DateStyle etc.),
 -- which is always the case inside one migration transaction.
 -- -----------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION partition_demo.table_fingerprint(tbl regclass, columns text[])
+-- The two-argument form of earlier versions would make calls ambiguous.
+DROP FUNCTION IF EXISTS partition_demo.table_fingerprint(regclass, text[]);
+
+CREATE OR REPLACE FUNCTION partition_demo.table_fingerprint(tbl regclass, columns text[],
+                                                            ids bigint[] DEFAULT NULL,
+                                                            inside boolean DEFAULT true)
 RETURNS TABLE (row_count bigint, checksum numeric)
 LANGUAGE plpgsql
 STABLE
@@ -90,12 +98,16 @@ BEGIN
     RETURN QUERY EXECUTE format(
         'SELECT count(*)::bigint,
                 coalesce(sum(hashtextextended(ROW(%s)::text, 0)), 0)::numeric
-           FROM %s AS t',
-        column_list, tbl);
+           FROM %s AS t %s',
+        column_list, tbl,
+        CASE WHEN ids IS NULL THEN ''
+             WHEN inside THEN 'WHERE t.id = ANY ($1)'
+             ELSE 'WHERE NOT EXISTS (SELECT FROM unnest($1) AS x(id) WHERE x.id = t.id)' END)
+        USING ids;
 END
 $$;
 
-COMMENT ON FUNCTION partition_demo.table_fingerprint(regclass, text[]) IS
+COMMENT ON FUNCTION partition_demo.table_fingerprint(regclass, text[], bigint[], boolean) IS
     'row count and order-independent checksum (sum of 64-bit row hashes) of a table over the given columns';
 
 -- -----------------------------------------------------------------------------

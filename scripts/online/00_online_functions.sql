@@ -8,7 +8,8 @@
 -- "-- @online: <section>" and bin/setup-database runs the sections in this order
 -- around the functions below:
 --
---   prepare  [guard] [create]  online_start()         one short transaction:
+--   prepare  [guard] online_begin_prepare() [create] online_start(), one short
+--            transaction:
 --            capture triggers on the plain table, so every change from now on
 --            leaves its row id in partition_demo.online_changes (the table's
 --            lock while creating them is SHARE ROW EXCLUSIVE, bounded by
@@ -125,14 +126,22 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- online_begin_prepare(): remembers which tables exist, so that online_start()
--- can record the tables the [create] section made (dropped by --abort).
+-- online_begin_prepare(table_name): first statement of the prepare
+-- transaction. Refuses a table whose migration is recorded already, and
+-- remembers which tables exist, so that online_start() can record the tables
+-- the [create] section made (dropped by --abort).
 -- -----------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION partition_demo.online_begin_prepare()
+DROP FUNCTION IF EXISTS partition_demo.online_begin_prepare();
+CREATE OR REPLACE FUNCTION partition_demo.online_begin_prepare(table_name text)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
+    IF partition_demo.online_in_progress(table_name) THEN
+        RAISE EXCEPTION 'an online migration of % is in progress already', table_name
+            USING ERRCODE = 'object_in_use',
+                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
+    END IF;
     IF to_regclass('pg_temp.online_relations_before') IS NOT NULL THEN
         DROP TABLE pg_temp.online_relations_before;
     END IF;
@@ -144,10 +153,12 @@ $$;
 -- -----------------------------------------------------------------------------
 -- online_start(table_name): after the [create] section, in the same
 -- transaction: checks the plain table, installs the capture triggers and
--- records the migration. Returns the number of rows to copy (an estimate).
+-- records the migration.
 -- -----------------------------------------------------------------------------
+-- earlier versions returned bigint, which CREATE OR REPLACE cannot change
+DROP FUNCTION IF EXISTS partition_demo.online_start(text);
 CREATE OR REPLACE FUNCTION partition_demo.online_start(table_name text)
-RETURNS bigint
+RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -208,8 +219,6 @@ BEGIN
            (table_name, source, target, phase, copied_up_to, copy_end, drop_on_abort)
     VALUES (table_name, source, target, 'copying', min_id, max_id,
             coalesce(created, ARRAY[target]));
-
-    RETURN (SELECT greatest(c.reltuples, 0)::bigint FROM pg_catalog.pg_class AS c WHERE c.oid = source);
 END
 $$;
 
@@ -398,32 +407,10 @@ AS $$
 $$;
 
 -- -----------------------------------------------------------------------------
--- fingerprint of the rows of tbl whose id is (inside = true) or is not
--- (inside = false) in ids: count and checksum as table_fingerprint().
+-- online_assert_same(m, ids, inside, what): raises unless both tables hold the
+-- same rows among those whose id is (inside) or is not (not inside) in ids;
+-- returns how many rows that is.
 -- -----------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION partition_demo.online_fingerprint(tbl regclass, columns text[],
-                                                             ids bigint[], inside boolean)
-RETURNS TABLE (row_count bigint, checksum numeric)
-LANGUAGE plpgsql
-STABLE
-AS $$
-DECLARE
-    column_list text;
-BEGIN
-    SELECT string_agg(format('t.%I', c.name), ', ' ORDER BY c.ord) INTO column_list
-      FROM unnest(columns) WITH ORDINALITY AS c(name, ord);
-    -- inside: few ids, looked up by index; outside: one pass with a hash anti-join
-    RETURN QUERY EXECUTE format(
-        'SELECT count(*)::bigint, coalesce(sum(hashtextextended(ROW(%s)::text, 0)), 0)::numeric
-           FROM %s AS t WHERE %s',
-        column_list, tbl,
-        CASE WHEN inside THEN 't.id = ANY ($1)'
-             ELSE 'NOT EXISTS (SELECT FROM unnest($1) AS x(id) WHERE x.id = t.id)' END)
-        USING coalesce(ids, '{}'::bigint[]);
-END
-$$;
-
--- Raises unless both fingerprints match; what names the part compared.
 CREATE OR REPLACE FUNCTION partition_demo.online_assert_same(m partition_demo.online_migrations,
                                                              ids bigint[], inside boolean,
                                                              what text)
@@ -435,17 +422,13 @@ DECLARE
     s    record;
     t    record;
 BEGIN
-    SELECT * INTO STRICT s FROM partition_demo.online_fingerprint(m.source, cols, ids, inside);
-    SELECT * INTO STRICT t FROM partition_demo.online_fingerprint(m.target, cols, ids, inside);
-    IF s.row_count IS DISTINCT FROM t.row_count OR s.checksum IS DISTINCT FROM t.checksum THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'data_exception',
-            MESSAGE = format('online migration check failed: %s does not hold exactly the rows of %s (%s)',
-                             m.target, m.source, what),
-            DETAIL  = format('%s: %s rows, checksum %s; %s: %s rows, checksum %s',
-                             m.source, s.row_count, s.checksum, m.target, t.row_count, t.checksum),
-            HINT    = 'nothing was swapped; bin/setup-database --abort removes the partial table';
-    END IF;
+    SELECT * INTO STRICT s
+      FROM partition_demo.table_fingerprint(m.source, cols, coalesce(ids, '{}'), inside);
+    SELECT * INTO STRICT t
+      FROM partition_demo.table_fingerprint(m.target, cols, coalesce(ids, '{}'), inside);
+    PERFORM partition_demo.assert_same_fingerprint(
+        format('%s holds exactly the rows of %s, among the %s', m.target, m.source, what),
+        s.row_count, s.checksum, t.row_count, t.checksum);
     RETURN t.row_count;
 END
 $$;
@@ -621,4 +604,23 @@ AS $$
            partition_demo.online_waiting(o.table_name), o.started_at
       FROM partition_demo.online_migrations AS o
      WHERE o.table_name = online_progress.table_name;
+$$;
+
+-- The oldest session holding a lock on the table, for the message of a lock
+-- timeout: pid, state, seconds in its transaction, lock mode, query (60 chars).
+CREATE OR REPLACE FUNCTION partition_demo.online_lock_holder(table_name text)
+RETURNS TABLE (pid integer, state text, xact_seconds text, mode text, query text)
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT a.pid, coalesce(a.state, '?'),
+           coalesce(round(extract(epoch FROM now() - a.xact_start))::text, '?'),
+           l.mode, left(regexp_replace(coalesce(a.query, ''), '\s+', ' ', 'g'), 60)
+      FROM pg_catalog.pg_locks AS l
+      JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+     WHERE l.locktype = 'relation' AND l.granted
+       AND l.relation = pg_catalog.to_regclass(online_lock_holder.table_name)
+       AND l.pid <> pg_catalog.pg_backend_pid()
+     ORDER BY a.xact_start NULLS LAST
+     LIMIT 1;
 $$;

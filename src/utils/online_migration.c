@@ -11,7 +11,7 @@
 #include "repartition_runner.h"
 #include "script_sections.h"
 
-#define REPLAY_BATCH "5000"
+#define REPLAY_BATCH 5000
 #define PROGRESS_EVERY_MS 2000.0
 
 OnlineOptions
@@ -20,6 +20,16 @@ online_default_options(void)
 	OnlineOptions options = {.batch_ids = 50000, .lock_timeout_ms = 300, .attempts = 20};
 
 	return options;
+}
+
+/* Pauses between attempts: 250 ms doubling to 4 s, with jitter. */
+static RetryPolicy
+retry_policy(const OnlineOptions *options)
+{
+	RetryPolicy policy = {.max_attempts = options->attempts, .base_delay_ms = 250,
+	.max_delay_ms = 4000};
+
+	return policy;
 }
 
 /* What every step needs. */
@@ -110,13 +120,13 @@ rollback(Online *online)
 }
 
 static bool
-begin_with_lock_timeout(Online *online, const char *begin)
+begin_with_lock_timeout(Online *online)
 {
 	char		timeout[32];
 	const char *params[1] = {timeout};
 	PGresult   *res;
 
-	if (!db_command(online->conn, begin))
+	if (!db_command(online->conn, "BEGIN"))
 		return false;
 	/* SET LOCAL: the session's own setting is back after the transaction */
 	snprintf(timeout, sizeof(timeout), "%dms", online->options->lock_timeout_ms);
@@ -138,16 +148,7 @@ pause_ms(const Online *online, int ms)
 static void
 report_lock_holder(Online *online)
 {
-	PGresult   *res = query(online,
-							"SELECT a.pid, coalesce(a.state, '?'), "
-							"       coalesce(round(extract(epoch FROM now() - a.xact_start))::text, '?'), "
-							"       l.mode, left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 60) "
-							"  FROM pg_catalog.pg_locks AS l "
-							"  JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid "
-							" WHERE l.locktype = 'relation' AND l.granted "
-							"   AND l.relation = pg_catalog.to_regclass($1) "
-							"   AND l.pid <> pg_catalog.pg_backend_pid() "
-							" ORDER BY a.xact_start NULLS LAST LIMIT 1", NULL);
+	PGresult   *res = query(online, "SELECT * FROM partition_demo.online_lock_holder($1)", NULL);
 
 	if (res && PQntuples(res) == 1)
 		log_detail("oldest holder of a lock on %s: pid %s, %s for %s s, %s: %s", online->table,
@@ -201,9 +202,9 @@ prepare(Online *online)
 		PGresult   *res = NULL;
 		bool		ok;
 
-		ok = begin_with_lock_timeout(online, "BEGIN") &&
+		ok = begin_with_lock_timeout(online) &&
 			run_section(online, SECTION_GUARD) &&
-			(res = query(online, "SELECT partition_demo.online_begin_prepare(), $1", NULL)) &&
+			(res = query(online, "SELECT partition_demo.online_begin_prepare($1)", NULL)) &&
 			(PQclear(res), run_section(online, SECTION_CREATE)) &&
 			(res = query(online, "SELECT partition_demo.online_start($1)", NULL)) &&
 			(PQclear(res), db_command(online->conn, "COMMIT"));
@@ -309,6 +310,9 @@ replay(Online *online, bool verbose)
 	long long	total = 0;
 	int			taken;
 	bool		conflict = false;
+	char		batch[16];
+
+	snprintf(batch, sizeof(batch), "%d", REPLAY_BATCH);
 
 	do
 	{
@@ -316,8 +320,9 @@ replay(Online *online, bool verbose)
 
 		if (interrupted(online))
 			return false;
-		if (!(res = query(online, conflict ? "SELECT partition_demo.online_replay($1, 0)"
-						  : "SELECT partition_demo.online_replay($1, " REPLAY_BATCH ")", NULL)))
+		/* after a conflict, everything waiting at once (0: no limit) */
+		if (!(res = query(online, "SELECT partition_demo.online_replay($1, $2)",
+						  conflict ? "0" : batch)))
 			return false;
 		taken = atoi(PQgetvalue(res, 0, 0));
 		PQclear(res);
@@ -325,7 +330,7 @@ replay(Online *online, bool verbose)
 		if (taken < 0 && conflict)
 			break;
 		conflict = taken < 0;
-	} while (conflict || taken >= atoi(REPLAY_BATCH));
+	} while (conflict || taken >= REPLAY_BATCH);
 	if (verbose)
 		fprintf(stderr, "    replayed %lld changes made while copying%s\n", total,
 				taken < 0 ? " (the rest is replayed under the swap's lock: a unique name "
@@ -379,7 +384,7 @@ swap(Online *online, SqlRunnerHook before_commit, void *arg)
 			return false;
 		online->retrying = true;
 		start = sql_runner_now_ms();
-		ok = begin_with_lock_timeout(online, "BEGIN") &&
+		ok = begin_with_lock_timeout(online) &&
 			(res = query(online, "SELECT partition_demo.online_lock_and_verify($1)", NULL));
 		if (ok)
 		{
@@ -497,10 +502,7 @@ online_migrate(PGconn *conn, const char *script_path, const char *table,
 	bool		ok;
 
 	online.started_ms = sql_runner_now_ms();
-	online.retry = repartition_runner_default_policy();
-	online.retry.max_attempts = options->attempts;
-	online.retry.base_delay_ms = 250;
-	online.retry.max_delay_ms = 4000;
+	online.retry = retry_policy(options);
 	ok = migrate(&online, before_commit, arg);
 	if (!ok && interrupted(&online) && !online.hinted)
 	{
@@ -522,15 +524,14 @@ online_abort(PGconn *conn, const char *table, const OnlineOptions *options, bool
 {
 	Online		online = {.conn = conn, .table = table, .options = options};
 
-	online.retry = repartition_runner_default_policy();
-	online.retry.max_attempts = options->attempts;
+	online.retry = retry_policy(options);
 	online.retrying = true;
 	*found = false;
 	for (int attempt = 1;; attempt++)
 	{
 		PGresult   *res = NULL;
 
-		if (begin_with_lock_timeout(&online, "BEGIN") &&
+		if (begin_with_lock_timeout(&online) &&
 			(res = query(&online, "SELECT partition_demo.online_abort($1)", NULL)))
 		{
 			*found = !PQgetisnull(res, 0, 0);
