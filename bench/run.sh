@@ -31,10 +31,7 @@ LOAD_ROWS=${BENCH_LOAD_ROWS:-200000}
 MIGRATION_ROWS=${BENCH_MIGRATION_ROWS:-$BENCH_ROWS}
 read -r -a SCALE_SIZES <<<"${BENCH_SCALE_SIZES:-10000 100000 1000000}"
 
-command -v gnuplot >/dev/null || {
-	echo "run.sh: gnuplot is missing (Debian: apt-get install gnuplot-nox)" >&2
-	exit 1
-}
+bash "$ROOT/tools/install-deps.sh" bench
 [[ -x $ROOT/bin/load-data ]] || {
 	echo "run.sh: build the programs first (make)" >&2
 	exit 1

@@ -35,7 +35,7 @@
 -- "pick" is one row by construction (an aggregate without GROUP BY), so
 -- joining it can never repeat or drop a generated row.
 --
--- Where the rows land after 01..04 (SPEC-NOTES 8: fill the defined partitions,
+-- Where the rows land after 01..04 (docs/spec-notes.md §8: fill the defined partitions,
 -- leave a deliberate, visible minority in each DEFAULT):
 --   event_logs       ~95% Jan-Mar 2024 (event_logs_2024_01/02/03),
 --                    ~5% Apr-Jun 2024 (event_logs_default)

@@ -19,7 +19,7 @@
 -- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/01_range_partitions.sql
 -- It must run in ONE transaction: run statement by statement, a failure would
--- leave the renames half done (SPEC-NOTES 3).
+-- leave the renames half done (docs/spec-notes.md §3).
 -- =============================================================================
 
 -- -----------------------------------------------------------------------------
@@ -104,7 +104,7 @@ CREATE TABLE event_logs_default PARTITION OF event_logs_partitioned DEFAULT;
 
 -- -----------------------------------------------------------------------------
 -- 3. Copy every row, ids included; explicit column lists so that column order
---    can never silently mismatch (SPEC-NOTES 6). Rows route to partitions.
+--    can never silently mismatch (docs/spec-notes.md §6). Rows route to partitions.
 -- -----------------------------------------------------------------------------
 -- @online: copy
 -- @bench:copy begin
@@ -121,7 +121,7 @@ FROM event_logs;
 --    table without them, and a duplicate key fails the migration here.
 --    Indexes on the parent: PostgreSQL (11+) creates the matching index on
 --    every partition, and on every partition created or attached later
---    (SPEC-NOTES 7). Same set as on the plain table; the temporary names
+--    (docs/spec-notes.md §7). Same set as on the plain table; the temporary names
 --    become the canonical ones in step 6.
 -- -----------------------------------------------------------------------------
 -- @online: keys
@@ -141,7 +141,7 @@ SELECT partition_demo.assert_same_rows('event_logs', 'event_logs_partitioned');
 
 -- -----------------------------------------------------------------------------
 -- 6. Renames. RENAME TABLE does not rename indexes, constraints or sequences
---    (SPEC-NOTES 5), so each is renamed explicitly: first the old table's
+--    (docs/spec-notes.md §5), so each is renamed explicitly: first the old table's
 --    objects to *_old names (freeing the canonical names), then the new
 --    table's objects to the canonical names. Renaming a constraint renames
 --    its index too. Defaults reference sequences by OID: renames are safe.
@@ -167,7 +167,7 @@ ALTER INDEX idx_event_logs_partitioned_user_id    RENAME TO idx_event_logs_user_
 --    the sequence it resolved before, by OID, after the COMMIT). A sequence of
 --    the new table's own would hand those ids out a second time. So the new
 --    BIGSERIAL's sequence is dropped, the old one moves to the new column
---    (OWNED BY) and is only ever moved forward, past max(id) (SPEC-NOTES 4).
+--    (OWNED BY) and is only ever moved forward, past max(id) (docs/spec-notes.md §4).
 --    The plain event_logs_old gets a sequence of its own, past its max(id).
 -- -----------------------------------------------------------------------------
 ALTER TABLE event_logs ALTER COLUMN id SET DEFAULT nextval('event_logs_id_seq'::regclass);

@@ -23,7 +23,7 @@
 -- constraint on partitioned table must include all partitioning columns"),
 -- and a unique index per partition is not global: the same name could exist
 -- once in each partition. Step 6b keeps the rule with a side table whose
--- primary key is the global unique index (SPEC-NOTES 1).
+-- primary key is the global unique index (docs/spec-notes.md §1).
 --
 -- bin/setup-database wraps this file in BEGIN ... COMMIT. By hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/02_hash_partitions.sql
@@ -110,7 +110,7 @@ CREATE TABLE users_distributed_p3 PARTITION OF users_distributed_partitioned
     FOR VALUES WITH (MODULUS 4, REMAINDER 3);
 
 -- -----------------------------------------------------------------------------
--- 3. Copy every row, ids included, with explicit column lists (SPEC-NOTES 6).
+-- 3. Copy every row, ids included, with explicit column lists (docs/spec-notes.md §6).
 -- -----------------------------------------------------------------------------
 -- @online: copy
 -- @bench:copy begin
@@ -125,7 +125,7 @@ FROM users_distributed;
 --    by row during the copy (make bench measures both orders). Still in
 --    this transaction and before the verification: nobody ever sees the
 --    table without them, and a duplicate key fails the migration here.
---    Indexes on the parent (cascade to all partitions, SPEC-NOTES 7). The
+--    Indexes on the parent (cascade to all partitions, docs/spec-notes.md §7). The
 --    username index serves lookups by name (hash on id cannot prune them, so
 --    each partition's index is probed); it is not, and cannot be, unique.
 -- -----------------------------------------------------------------------------
@@ -191,7 +191,7 @@ CREATE TRIGGER users_distributed_username_truncate
     FOR EACH STATEMENT EXECUTE FUNCTION public.users_distributed_unregister_truncated();
 
 -- -----------------------------------------------------------------------------
--- 7. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
+-- 7. Renames (docs/spec-notes.md §5): old objects to *_old names first, then the new
 --    table's objects to the canonical names. Renaming a constraint renames
 --    its index too; defaults reference sequences by OID.
 -- -----------------------------------------------------------------------------
@@ -215,7 +215,7 @@ ALTER INDEX idx_users_distributed_partitioned_email    RENAME TO idx_users_distr
 --    the sequence it resolved before, by OID, after the COMMIT). A sequence of
 --    the new table's own would hand those ids out a second time. So the new
 --    SERIAL's sequence is dropped, the old one moves to the new column
---    (OWNED BY) and is only ever moved forward, past max(id) (SPEC-NOTES 4).
+--    (OWNED BY) and is only ever moved forward, past max(id) (docs/spec-notes.md §4).
 --    The plain users_distributed_old gets a sequence of its own, past its max(id).
 -- -----------------------------------------------------------------------------
 ALTER TABLE users_distributed ALTER COLUMN id SET DEFAULT nextval('users_distributed_id_seq'::regclass);

@@ -101,7 +101,7 @@ CREATE TABLE orders_asia_pacific PARTITION OF orders_by_region_partitioned
 CREATE TABLE orders_other PARTITION OF orders_by_region_partitioned DEFAULT;
 
 -- -----------------------------------------------------------------------------
--- 3. Copy every row, ids included, with explicit column lists (SPEC-NOTES 6).
+-- 3. Copy every row, ids included, with explicit column lists (docs/spec-notes.md §6).
 -- -----------------------------------------------------------------------------
 -- @online: copy
 -- @bench:copy begin
@@ -118,7 +118,7 @@ FROM orders_by_region;
 --    by row during the copy (make bench measures both orders). Still in
 --    this transaction and before the verification: nobody ever sees the
 --    table without them, and a duplicate key fails the migration here.
---    Indexes on the parent (cascade to all partitions, SPEC-NOTES 7). The
+--    Indexes on the parent (cascade to all partitions, docs/spec-notes.md §7). The
 --    region index is kept for parity with the plain table: it still helps
 --    within orders_other and within multi-region partitions.
 -- -----------------------------------------------------------------------------
@@ -137,7 +137,7 @@ CREATE INDEX idx_orders_by_region_partitioned_region  ON orders_by_region_partit
 SELECT partition_demo.assert_same_rows('orders_by_region', 'orders_by_region_partitioned');
 
 -- -----------------------------------------------------------------------------
--- 6. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
+-- 6. Renames (docs/spec-notes.md §5): old objects to *_old names first, then the new
 --    table's objects to the canonical names.
 -- -----------------------------------------------------------------------------
 -- @online: swap
@@ -161,7 +161,7 @@ ALTER INDEX idx_orders_by_region_partitioned_region  RENAME TO idx_orders_by_reg
 --    the sequence it resolved before, by OID, after the COMMIT). A sequence of
 --    the new table's own would hand those ids out a second time. So the new
 --    BIGSERIAL's sequence is dropped, the old one moves to the new column
---    (OWNED BY) and is only ever moved forward, past max(id) (SPEC-NOTES 4).
+--    (OWNED BY) and is only ever moved forward, past max(id) (docs/spec-notes.md §4).
 --    The plain orders_by_region_old gets a sequence of its own, past its max(id).
 -- -----------------------------------------------------------------------------
 ALTER TABLE orders_by_region ALTER COLUMN id SET DEFAULT nextval('orders_by_region_id_seq'::regclass);

@@ -90,7 +90,7 @@ CREATE TABLE sales_data_partitioned (
 -- -----------------------------------------------------------------------------
 -- 2. First level: one partition per quarter, itself partitioned by category.
 --
---    Decision (SPEC-NOTES 2): the spec defines only Q1 and Q2 2024, so any
+--    Decision (docs/spec-notes.md §2): the spec defines only Q1 and Q2 2024, so any
 --    sale dated outside them would be rejected ("no partition of relation ...
 --    found for row") and abort the whole migration. The top level therefore
 --    gets a DEFAULT, sales_default: a plain leaf (not sub-partitioned) that
@@ -130,7 +130,7 @@ CREATE TABLE sales_2024_q2_clothing PARTITION OF sales_2024_q2
 CREATE TABLE sales_2024_q2_other PARTITION OF sales_2024_q2 DEFAULT;
 
 -- -----------------------------------------------------------------------------
--- 3. Copy every row, ids included, with explicit column lists (SPEC-NOTES 6).
+-- 3. Copy every row, ids included, with explicit column lists (docs/spec-notes.md §6).
 --    Each row is routed through both levels to its leaf.
 -- -----------------------------------------------------------------------------
 -- @online: copy
@@ -150,7 +150,7 @@ FROM sales_data;
 --    table without them, and a duplicate key fails the migration here.
 --    Indexes on the top-level parent: PostgreSQL creates them on both
 --    quarters (as partitioned indexes), on every leaf below, and on sales_default
---    (SPEC-NOTES 7). Same set as on the plain table.
+--    (docs/spec-notes.md §7). Same set as on the plain table.
 -- -----------------------------------------------------------------------------
 -- @online: keys
 -- @bench:keys begin
@@ -167,7 +167,7 @@ CREATE INDEX idx_sales_data_partitioned_product_id ON sales_data_partitioned (pr
 SELECT partition_demo.assert_same_rows('sales_data', 'sales_data_partitioned');
 
 -- -----------------------------------------------------------------------------
--- 6. Renames (SPEC-NOTES 5): old objects to *_old names first, then the new
+-- 6. Renames (docs/spec-notes.md §5): old objects to *_old names first, then the new
 --    table's objects to the canonical names.
 -- -----------------------------------------------------------------------------
 -- @online: swap
@@ -191,7 +191,7 @@ ALTER INDEX idx_sales_data_partitioned_product_id RENAME TO idx_sales_data_produ
 --    the sequence it resolved before, by OID, after the COMMIT). A sequence of
 --    the new table's own would hand those ids out a second time. So the new
 --    BIGSERIAL's sequence is dropped, the old one moves to the new column
---    (OWNED BY) and is only ever moved forward, past max(id) (SPEC-NOTES 4).
+--    (OWNED BY) and is only ever moved forward, past max(id) (docs/spec-notes.md §4).
 --    The plain sales_data_old gets a sequence of its own, past its max(id).
 -- -----------------------------------------------------------------------------
 ALTER TABLE sales_data ALTER COLUMN id SET DEFAULT nextval('sales_data_id_seq'::regclass);

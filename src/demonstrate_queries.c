@@ -23,6 +23,7 @@
 #include "utils/db.h"
 #include "utils/log.h"
 #include "utils/parse.h"
+#include "utils/program.h"
 #include "utils/paths.h"
 #include "utils/query_demo.h"
 #include "utils/query_file.h"
@@ -78,6 +79,7 @@ usage(FILE *out)
 			"  --runs N         timed runs per query after a warm-up (default %d, 1 to %d)\n"
 			"  --queries DIR    read the query files from DIR (default: <project>/scripts/queries)\n"
 			"  -h, --help       show this help and exit\n"
+			"  -V, --version    show the version and exit\n"
 			"\n"
 			"Connection settings come from .env and the environment (see bin/show-config).\n",
 			log_progname(), DEFAULT_RUNS, MAX_RUNS);
@@ -287,8 +289,7 @@ main(int argc, char **argv)
 	Demo		demo = {0};
 	int			status;
 
-	log_set_progname(argv[0]);
-	argv[0] = (char *) log_progname();	/* getopt's own messages use the short name */
+	program_start(argc, argv);
 	if ((status = parse_options(argc, argv, &options)) != 0)
 		goto cleanup;
 	if (!query_file_load_dir(options.queries_dir, &set) ||

@@ -25,6 +25,7 @@
 #include "utils/load_runner.h"
 #include "utils/log.h"
 #include "utils/parse.h"
+#include "utils/program.h"
 
 #define MAX_INTERVAL_MS 3600000
 #define MAX_DURATION_S (10LL * 365 * 24 * 3600)
@@ -80,7 +81,10 @@ usage(FILE *out)
 			"  --ledger FILE      append \"<table>\\t<id>\" for every committed row\n"
 			"  --verify FILE      check that every row of a ledger is present, then exit\n"
 			"  --json             final statistics as one JSON document on stdout\n"
-			"  -h, --help         show this help and exit\n",
+			"  -h, --help         show this help and exit\n"
+			"  -V, --version      show the version and exit\n"
+			"\n"
+			"Connection settings come from .env and the environment (see bin/show-config).\n",
 			log_progname(), MAX_BATCH_DEFAULT);
 }
 
@@ -251,8 +255,7 @@ main(int argc, char **argv)
 	PGconn	   *conn = NULL;
 	int			status;
 
-	log_set_progname(argv[0]);
-	argv[0] = (char *) log_progname();	/* getopt's own messages use the short name */
+	program_start(argc, argv);
 	/* the configuration first: SIMULATOR_INTERVAL_MS is the interval's default */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)

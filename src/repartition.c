@@ -20,6 +20,7 @@
 #include "utils/db.h"
 #include "utils/log.h"
 #include "utils/parse.h"
+#include "utils/program.h"
 #include "utils/paths.h"
 #include "utils/repartition_integrity.h"
 #include "utils/repartition_plan.h"
@@ -77,6 +78,7 @@ usage(FILE *out)
 			"  --attempts N     tries when locks are not available in time (default %d)\n"
 			"  --scripts DIR    read the SQL files from DIR (default: <project>/scripts)\n"
 			"  -h, --help       show this help and exit\n"
+			"  -V, --version    show the version and exit\n"
 			"\n"
 			"Connection settings come from .env and the environment (see bin/show-config).\n",
 			repartition_runner_default_policy().max_attempts);
@@ -470,7 +472,7 @@ main(int argc, char **argv)
 	char	   *path = NULL;
 	int			status;
 
-	log_set_progname(argv[0]);
+	program_start(argc, argv);
 	if ((status = parse_options(argc, argv, &options)) != 0)
 		goto cleanup;
 	if (options.list)

@@ -19,6 +19,7 @@
 #include "utils/log.h"
 #include "utils/online_migration.h"
 #include "utils/parse.h"
+#include "utils/program.h"
 #include "utils/partition_stats.h"
 #include "utils/paths.h"
 #include "utils/sql_runner.h"
@@ -88,6 +89,7 @@ usage(FILE *out)
 			"  --seed-rows N    seed rows per table (default %d)\n"
 			"  --scripts DIR    read the SQL files from DIR (default: <project>/scripts)\n"
 			"  -h, --help       show this help and exit\n"
+			"  -V, --version    show the version and exit\n"
 			"\n"
 			"Online migration (other sessions keep writing; see README, \"Partitioning a\n"
 			"live table\"):\n"
@@ -493,8 +495,7 @@ main(int argc, char **argv)
 	PGconn	   *conn = NULL;
 	int			status;
 
-	log_set_progname(argv[0]);
-	argv[0] = (char *) log_progname();	/* getopt's own messages use the short name */
+	program_start(argc, argv);
 	if ((status = parse_options(argc, argv, &options)) != 0)
 		goto cleanup;
 	if (!(config = config_load()))

@@ -15,6 +15,7 @@
 
 #include "utils/config.h"
 #include "utils/log.h"
+#include "utils/program.h"
 
 static void
 usage(FILE *out)
@@ -27,8 +28,24 @@ usage(FILE *out)
 			"Options:\n"
 			"  --shell               print bash assignments (no password)\n"
 			"  --password-file PATH  write the password to PATH (created, mode 0600)\n"
-			"  -h, --help            show this help and exit\n",
+			"  -h, --help            show this help and exit\n"
+			"  -V, --version         show the version and exit\n",
 			log_progname());
+}
+
+/*
+ * Blanks that fill text to width columns. printf's "%-24s" counts bytes, so a
+ * name with multibyte UTF-8 characters would push its row's last column right;
+ * this counts characters (UTF-8 continuation bytes are not one).
+ */
+static int
+padding(const char *text, int width)
+{
+	int			characters = 0;
+
+	for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+		characters += (*p & 0xC0) != 0x80;
+	return characters < width ? width - characters : 0;
 }
 
 /* Prints value in single quotes for bash: ' becomes '\'' */
@@ -82,8 +99,7 @@ main(int argc, char **argv)
 	int			c,
 				status = 0;
 
-	log_set_progname(argv[0]);
-	argv[0] = (char *) log_progname();	/* getopt's own messages use the short name */
+	program_start(argc, argv);
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
 	{
 		switch (c)
@@ -136,8 +152,8 @@ main(int argc, char **argv)
 
 		printf(".env file: %s\n", config->dotenv_path ? config->dotenv_path : "(none)");
 		for (int key = 0; key < CONFIG_KEY_COUNT; key++)
-			printf("%-22s %-24s (%s)\n", config_key_name(key), values[key],
-				   config_source_name(config->sources[key]));
+			printf("%-22s %s%*s (%s)\n", config_key_name(key), values[key],
+				   padding(values[key], 24), "", config_source_name(config->sources[key]));
 	}
 	config_free(config);
 	return status;

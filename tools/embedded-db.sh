@@ -25,7 +25,8 @@ PGC_PROG=embedded-db
 # shellcheck source=tools/pg-cluster-lib.sh
 source "$ROOT/tools/pg-cluster-lib.sh" || exit 1
 
-EMB_DIR=$ROOT/data/embedded
+# EMBEDDED_DB_DIR moves it (the tests use a directory of their own)
+EMB_DIR=${EMBEDDED_DB_DIR:-$ROOT/data/embedded}
 PGDATA_DIR=$EMB_DIR/pgdata
 INIT_DIR=$EMB_DIR/pgdata.init
 LOGFILE=$EMB_DIR/server.log
@@ -60,7 +61,8 @@ demo programs (.env, environment, defaults; read through bin/show-config).
   down    stop it
   status  show whether it runs; exit 0 if it does, 3 if not
 
-Environment: SHOW_CONFIG (default bin/show-config), PG_BINDIR (server binaries).
+Environment: SHOW_CONFIG (default bin/show-config), PG_BINDIR (server binaries),
+EMBEDDED_DB_DIR (default data/embedded).
 EOF
 }
 

@@ -20,7 +20,7 @@
 --   7. verify          event_logs holds exactly the rows of step 1
 -- Run again, it adds the month after that one.
 --
--- Why step 4 (SPEC-NOTES 9): PostgreSQL refuses to create or attach a
+-- Why step 4 (docs/spec-notes.md §9): PostgreSQL refuses to create or attach a
 -- partition while DEFAULT holds rows of its range ("updated partition
 -- constraint for default partition ... would be violated by some row",
 -- SQLSTATE 23514). The rows are moved in the same transaction as the attach,

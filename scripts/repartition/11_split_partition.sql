@@ -8,7 +8,7 @@
 --
 -- Weeks: days 1-7, 8-14, 15-21, 22-28 and 29 to the end of the month, named
 -- <month>_w1 .. _w5 (event_logs_2024_03_w1 ...). They never cross the month
--- bound (SPEC-NOTES 10: a week reaching into the next month would overlap its
+-- bound (docs/spec-notes.md §10: a week reaching into the next month would overlap its
 -- partition); the last one is shorter, and February of a common year has 4.
 --
 -- Steps (one transaction: all or nothing):
@@ -36,7 +36,7 @@
 -- ATTACH. Writers wait during the whole transaction (EXCLUSIVE on the parent):
 -- a row written to the month after the copy would be lost, and one written
 -- while it is detached would land in DEFAULT and make the weekly attach fail
--- (SPEC-NOTES 10). A waiting INSERT routes its row after the commit, with the
+-- (docs/spec-notes.md §10). A waiting INSERT routes its row after the commit, with the
 -- new layout: into the right week.
 --
 -- bin/repartition split runs it in one transaction; by hand:
@@ -239,7 +239,7 @@ $$;
 -- 6. Detach the month. From here until COMMIT the parent is ACCESS EXCLUSIVE
 --    (non-concurrent DETACH): readers wait too, so keep this part short.
 --    DETACH ... CONCURRENTLY is no option: it refuses to run in a transaction
---    block and when a DEFAULT partition exists (SPEC-NOTES 11).
+--    block and when a DEFAULT partition exists (docs/spec-notes.md §11).
 -- -----------------------------------------------------------------------------
 DO $$
 DECLARE

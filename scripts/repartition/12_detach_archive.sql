@@ -29,7 +29,7 @@
 -- Nothing is dropped unless the archive holds every row: a failed check
 -- raises, and the whole transaction is rolled back.
 --
--- Afterwards (SPEC-NOTES 11) new rows dated in the archived month go to
+-- Afterwards (docs/spec-notes.md §11) new rows dated in the archived month go to
 -- event_logs_default; the month can only be re-created after moving them out
 -- of DEFAULT, which is what cleanup does.
 --

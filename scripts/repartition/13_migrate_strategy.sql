@@ -32,18 +32,18 @@
 --                      constraint and index names
 --   8. verify          users_distributed holds exactly the rows of step 1
 --
--- Username uniqueness (SPEC-NOTES 12). The side table
+-- Username uniqueness (docs/spec-notes.md §12). The side table
 -- users_distributed_usernames and its trigger function stay as they are; the
 -- triggers move to the live table. The kept hash copy gets none: a write into
 -- the backup must neither register a name nor unregister a live one (the
 -- function's unregister step checks public.users_distributed, which is now
 -- the range table, as a second line of defence).
 --
--- Sequence (SPEC-NOTES 4). No new sequence: the new table's id default is
+-- Sequence (docs/spec-notes.md §4). No new sequence: the new table's id default is
 -- nextval('users_distributed_id_seq'), so ids simply continue. OWNED BY moves
 -- to the live table, so dropping the backup can never drop the sequence.
 --
--- Names (SPEC-NOTES 12). users_distributed_old is setup's plain table; the
+-- Names (docs/spec-notes.md §12). users_distributed_old is setup's plain table; the
 -- replaced hash table is users_distributed_hash. Its partitions keep their
 -- names users_distributed_p0 .. _p3, which the range partitions do not use.
 --
@@ -238,7 +238,7 @@ $$;
 -- 7. Swap. ACCESS EXCLUSIVE on both tables until COMMIT: catalog work only.
 --    The hash table becomes an inert backup (no triggers), then both are
 --    renamed, with their constraint and index names (RENAME TABLE leaves
---    those behind, SPEC-NOTES 5).
+--    those behind, docs/spec-notes.md §5).
 -- -----------------------------------------------------------------------------
 DO $$
 BEGIN

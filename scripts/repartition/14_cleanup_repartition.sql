@@ -14,7 +14,7 @@
 --
 -- It works from whatever state the scenarios leave, in any order and number
 -- of runs: a canonical month may be whole, split into weeks, archived (and
--- have new rows in DEFAULT since, SPEC-NOTES 11), or both; any number of
+-- have new rows in DEFAULT since, docs/spec-notes.md §11), or both; any number of
 -- months may have been added. Where rows go:
 --   rows of Jan-Mar 2024   into their month partition, rebuilt if needed from
 --                          its weekly partitions, from event_logs_default and
@@ -22,7 +22,7 @@
 --   any other row          of an added month or of the archive: through the
 --                          parent into event_logs_default, as after setup
 --   users                  every row of the range table, including users
---                          added since migrate (SPEC-NOTES 13): the kept hash
+--                          added since migrate (docs/spec-notes.md §13): the kept hash
 --                          table is brought up to date (rows deleted, changed
 --                          or added since) and verified, then swapped back
 -- With nothing to undo, it says so and changes nothing: safe to run twice.

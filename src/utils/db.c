@@ -60,7 +60,7 @@ db_connect(const Config *config, const char *application_name)
 
 		for (line = message ? strtok_r(message, "\n", &save) : NULL; line;
 			 line = strtok_r(NULL, "\n", &save))
-			log_detail("%s", line);
+			log_detail("%s", line + strspn(line, " \t"));	/* libpq indents with a tab */
 		free(message);
 	}
 	log_hint("start the embedded server with \"make db-up\" (or the container with "

@@ -143,7 +143,7 @@ test_detach_archives_the_oldest_month() {
 		SELECT hashtextextended(ROW(e.id, e.event_type, e.user_id, e.event_data, e.ip_address, e.created_at)::text, 0) AS h FROM event_logs AS e
 		UNION ALL
 		SELECT hashtextextended(ROW(a.id, a.event_type, a.user_id, a.event_data, a.ip_address, a.created_at)::text, 0) FROM event_logs_archive AS a) AS x")"
-	# a new January row now goes to DEFAULT (SPEC-NOTES 11)
+	# a new January row now goes to DEFAULT (docs/spec-notes.md §11)
 	assert_eq event_logs_default "$(sql "INSERT INTO event_logs (event_type, user_id, created_at)
 		VALUES ('t', 1, '2024-01-20') RETURNING tableoid::regclass")"
 

@@ -80,7 +80,7 @@ test_cleanup_brings_back_rows_written_in_between() {
 	rp_fresh_db rp_cleanup_writes
 	local name old_name
 	assert_exit 0 "$REPARTITION" detach
-	# a January row after its month was archived lands in DEFAULT (SPEC-NOTES 11)
+	# a January row after its month was archived lands in DEFAULT (docs/spec-notes.md §11)
 	sql "INSERT INTO event_logs (event_type, user_id, created_at) VALUES ('late', 1, '2024-01-31 23:59:59')" >/dev/null
 	assert_exit 0 "$REPARTITION" split
 	sql "INSERT INTO event_logs (event_type, user_id, created_at) VALUES ('weekly', 2, '2024-03-10')" >/dev/null
