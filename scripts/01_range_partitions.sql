@@ -68,7 +68,18 @@ $$;
 -- at the rename and be lost to the live table. (Tested: an INSERT that waited
 -- on this lock resolves the name again after COMMIT and lands in the new
 -- partitioned event_logs, with an id from its sequence.)
+-- Every lock wait from here on is bounded (SQLSTATE 55P03 when it expires):
+-- bin/setup-database sets lock_timeout for the file's transaction
+-- (--lock-timeout) and runs the file again, with backoff; run by hand, the
+-- wait is 2 s unless the session has a lock_timeout of its own.
 -- @online: lock
+DO $$
+BEGIN
+    IF pg_catalog.current_setting('lock_timeout') = '0' THEN
+        PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
+    END IF;
+END
+$$;
 LOCK TABLE event_logs IN EXCLUSIVE MODE;
 
 -- -----------------------------------------------------------------------------

@@ -67,7 +67,18 @@ $$;
 -- wait. A row written after the copy would otherwise stay behind in
 -- orders_by_region_old at the rename. A waiting INSERT resolves the name
 -- again after COMMIT and lands in the new partitioned table.
+-- Every lock wait from here on is bounded (SQLSTATE 55P03 when it expires):
+-- bin/setup-database sets lock_timeout for the file's transaction
+-- (--lock-timeout) and runs the file again, with backoff; run by hand, the
+-- wait is 2 s unless the session has a lock_timeout of its own.
 -- @online: lock
+DO $$
+BEGIN
+    IF pg_catalog.current_setting('lock_timeout') = '0' THEN
+        PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
+    END IF;
+END
+$$;
 LOCK TABLE orders_by_region IN EXCLUSIVE MODE;
 
 -- -----------------------------------------------------------------------------

@@ -327,29 +327,17 @@ read_integrity(PGconn *conn, const char *path, double elapsed_ms, void *arg)
 	return true;
 }
 
-/* Session settings: a killed client must not leave its transaction holding locks. */
+/*
+ * One scenario at a time.  (A killed client's session, and so its locks, go
+ * away within a second: db_connect sets client_connection_check_interval.)
+ */
 static bool
 prepare_session(PGconn *conn)
 {
 	PGresult   *res;
 	bool		locked;
 
-	/*
-	 * PostgreSQL 14+: the server checks every second that we are still there
-	 * and aborts a running statement (so releases its locks) if not, e.g.
-	 * after kill -9 of this program.
-	 */
-	res = db_query(conn,
-				   "SELECT pg_catalog.set_config('client_connection_check_interval', '1s', false)"
-				   " WHERE pg_catalog.current_setting('server_version_num')::int >= 140000",
-				   0, NULL);
-	if (!res)
-		return false;
-	PQclear(res);
-	/*
-	 * One scenario at a time.  Wait a little: the lock of a run that was
-	 * just killed goes away once the server has noticed (see above).
-	 */
+	/* wait a little: the lock of a run that was just killed goes away soon */
 	res = PQexec(conn, "SET lock_timeout = '10s'");
 	PQclear(res);
 	res = PQexec(conn, "SELECT pg_catalog.pg_advisory_lock("
@@ -402,7 +390,8 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 {
 	bool		color = !options->json && log_color_enabled(stdout);
 	RunContext	ctx = {0};
-	RunnerCallbacks callbacks = {before_attempt, read_integrity, &ctx};
+	RunnerCallbacks callbacks = {.before_attempt = before_attempt, .before_commit = read_integrity,
+	.arg = &ctx};
 	RetryPolicy policy = repartition_runner_default_policy();
 	RepartitionState before = {0},
 				after = {0};

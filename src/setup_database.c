@@ -5,8 +5,11 @@
  * 00_setup_base_tables.sql ... 04_composite_partitions.sql, recording each
  * applied file in partition_demo.applied_scripts in the same transaction.  A
  * run that fails at file N leaves the files before N applied and N's table
- * untouched; the next run continues at N.  The SQL does the work; this
- * program sequences, times and reports it, and prints the resulting trees.
+ * untouched; the next run continues at N.  Every file waits at most
+ * --lock-timeout for each lock; a file that did not get one is rolled back,
+ * its holder named, and run again after a pause, --attempts times at most.
+ * The SQL does the work; this program sequences, times and reports it, and
+ * prints the resulting trees.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -16,13 +19,14 @@
 
 #include "utils/config.h"
 #include "utils/db.h"
+#include "utils/lock_holder.h"
 #include "utils/log.h"
 #include "utils/online_migration.h"
 #include "utils/parse.h"
 #include "utils/program.h"
 #include "utils/partition_stats.h"
 #include "utils/paths.h"
-#include "utils/sql_runner.h"
+#include "utils/repartition_runner.h"
 
 #define DEFAULT_SEED_ROWS 5000
 #define MAX_SEED_ROWS 50000000
@@ -40,6 +44,22 @@ static const char *const migration_files[] = {
 static const char *const demo_tables[] = {
 	"event_logs", "users_distributed", "orders_by_region", "sales_data",
 };
+
+/* Whose lock holders a lock timeout names (NULL-terminated lists). */
+static const char *const all_demo_tables[] = {
+	"event_logs", "users_distributed", "orders_by_region", "sales_data", NULL,
+};
+static const char *const reset_tables[] = {
+	"event_logs", "users_distributed", "orders_by_region", "sales_data",
+	"event_logs_old", "users_distributed_old", "orders_by_region_old", "sales_data_old", NULL,
+};
+
+/* One file's run, for its hooks. */
+typedef struct FileRun
+{
+	const char *file;			/* as recorded in partition_demo.applied_scripts */
+	const char *const *tables;	/* whose lock holders to name; NULL: none */
+} FileRun;
 
 /* Project helper objects (schema partition_demo), safe to run every time. */
 #define HELPERS_FILE "lib/partition_demo.sql"
@@ -88,6 +108,11 @@ usage(FILE *out)
 			"  --reset          drop this project's objects first, then set up again\n"
 			"  --seed-rows N    seed rows per table (default %d)\n"
 			"  --scripts DIR    read the SQL files from DIR (default: <project>/scripts)\n"
+			"  --lock-timeout MS  longest wait for each lock (default %d): then the\n"
+			"                   transaction is rolled back and tried again, after a pause;\n"
+			"                   writers queue behind a waiting lock meanwhile\n"
+			"  --attempts N     tries of each file, and of the online prepare and swap,\n"
+			"                   before giving up (default %d)\n"
 			"  -h, --help       show this help and exit\n"
 			"  -V, --version    show the version and exit\n"
 			"\n"
@@ -100,13 +125,10 @@ usage(FILE *out)
 			"  --abort          remove what a half-done online migration left behind\n"
 			"                   (of --table T, or of every table) and exit\n"
 			"  --batch N        ids per copy batch (default %lld)\n"
-			"  --lock-timeout MS  longest wait for each lock of the final swap\n"
-			"                   (default %d); writers queue behind it meanwhile\n"
-			"  --attempts N     swap attempts before giving up (default %d)\n"
 			"\n"
 			"Connection settings come from .env and the environment (see bin/show-config).\n",
-			log_progname(), DEFAULT_SEED_ROWS, options_defaults.batch_ids,
-			options_defaults.lock_timeout_ms, options_defaults.attempts);
+			log_progname(), DEFAULT_SEED_ROWS, options_defaults.lock_timeout_ms,
+			options_defaults.attempts, options_defaults.batch_ids);
 }
 
 /* --batch, --lock-timeout, --attempts: within sane bounds, or reported. */
@@ -229,19 +251,50 @@ parse_options(int argc, char **argv, SetupOptions *options)
 	return 0;
 }
 
-/* Runs one file in its own transaction, with a progress line. */
-static bool
-run_file(PGconn *conn, const char *scripts_dir, const char *file, const char *label,
-		 SqlRunnerHook hook)
+/* After a lock failure: who holds a lock on the file's tables. */
+static void
+name_lock_holders(PGconn *conn, const char *sqlstate, void *arg)
 {
-	char	   *path = paths_join(scripts_dir, file);
-	SqlRunResult result;
+	const FileRun *run = arg;
+	int			named = 0;
+
+	(void) sqlstate;
+	if (!run->tables)
+		return;
+	for (int i = 0; run->tables[i]; i++)
+		named += lock_holder_report(conn, run->tables[i]) != 0;
+	if (named == 0)
+		log_detail("no other session holds a lock on %s now (the holder may just have ended)",
+				   run->tables[1] ? "the demo tables" : run->tables[0]);
+}
+
+/*
+ * Runs one file in its own transaction, with a progress line; a lock not
+ * granted within --lock-timeout rolls it back and runs it again, up to
+ * --attempts times (the retry policy of --online).  *gave_up tells whether
+ * it failed on locks only.
+ */
+static bool
+run_file(PGconn *conn, const SetupOptions *options, const FileRun *file_run, const char *label,
+		 SqlRunnerHook hook, bool *gave_up)
+{
+	char	   *path = paths_join(options->scripts_dir, file_run->file);
+	RetryPolicy policy = online_retry_policy(&options->online_options);
+	RunnerCallbacks callbacks = {.before_commit = hook, .after_lock_failure = name_lock_holders,
+	.arg = (void *) file_run};
+	RetryRun	run = {0};
 	bool		ok;
 
-	fprintf(stderr, "%s %s\n", label, file);
-	ok = path && sql_runner_execute_file_hooked(conn, path, hook, (void *) file, &result);
-	if (ok)
-		fprintf(stderr, "    done: %d statements in %.0f ms\n", result.statements, result.elapsed_ms);
+	fprintf(stderr, "%s %s\n", label, file_run->file);
+	ok = path && repartition_runner_execute_file(conn, path, &policy, &callbacks, &run);
+	if (ok && run.attempts > 1)
+		fprintf(stderr, "    done: %d statements in %.0f ms (attempt %d of %d, %.1f s in all)\n",
+				run.statements, run.last_attempt_ms, run.attempts, policy.max_attempts,
+				run.elapsed_ms / 1000.0);
+	else if (ok)
+		fprintf(stderr, "    done: %d statements in %.0f ms\n", run.statements, run.last_attempt_ms);
+	if (gave_up)
+		*gave_up = run.gave_up;
 	free(path);
 	return ok;
 }
@@ -250,9 +303,9 @@ run_file(PGconn *conn, const char *scripts_dir, const char *file, const char *la
 static bool
 record_applied(PGconn *conn, const char *path, double elapsed_ms, void *arg)
 {
-	const char *file = arg;
+	const FileRun *run = arg;
 	char		duration[32];
-	const char *params[2] = {file, duration};
+	const char *params[2] = {run->file, duration};
 	PGresult   *res;
 
 	(void) path;
@@ -378,13 +431,14 @@ static bool
 run_online(PGconn *conn, const SetupOptions *options, int file_index, const char *label)
 {
 	const char *file = migration_files[file_index];
+	FileRun		file_run = {.file = file};
 	char	   *path = paths_join(options->scripts_dir, file);
 	bool		ok;
 
 	fprintf(stderr, "%s %s (online: %s keeps taking writes)\n", label, file,
 			demo_tables[file_index - FIRST_TABLE_FILE]);
 	ok = path && online_migrate(conn, path, demo_tables[file_index - FIRST_TABLE_FILE],
-								&options->online_options, record_applied, (void *) file);
+								&options->online_options, record_applied, &file_run);
 	free(path);
 	return ok;
 }
@@ -411,6 +465,47 @@ run_abort(PGconn *conn, const SetupOptions *options)
 	return 0;
 }
 
+/* --reset: scripts/lib/reset.sql, all of it or (on a failure) nothing. */
+static bool
+run_reset(PGconn *conn, const SetupOptions *options)
+{
+	FileRun		file_run = {.file = RESET_FILE, .tables = reset_tables};
+	bool		gave_up;
+
+	if (run_file(conn, options, &file_run, "[reset]", NULL, &gave_up))
+		return true;
+	if (gave_up)
+		log_hint("nothing was dropped; end the transaction named above (or wait for it) and "
+				 "run %s --reset again, or raise --lock-timeout / --attempts", log_progname());
+	return false;
+}
+
+/* Migration file i, recorded as applied in its own transaction. */
+static bool
+run_migration_file(PGconn *conn, const SetupOptions *options, int i, const char *label)
+{
+	const char *one_table[2] = {NULL, NULL};
+	FileRun		file_run = {.file = migration_files[i], .tables = all_demo_tables};
+	bool		gave_up;
+
+	if (i >= FIRST_TABLE_FILE)
+	{
+		/* 01..04 lock their own table only */
+		one_table[0] = demo_tables[i - FIRST_TABLE_FILE];
+		file_run.tables = one_table;
+	}
+	if (run_file(conn, options, &file_run, label, record_applied, &gave_up))
+		return true;
+	if (gave_up)
+		log_hint("files before %s stay applied; end the transaction named above (or wait for "
+				 "it) and run %s again to continue there, or raise --lock-timeout / --attempts",
+				 migration_files[i], log_progname());
+	else
+		log_hint("files before %s stay applied; fix the cause and run %s again to continue there",
+				 migration_files[i], log_progname());
+	return false;
+}
+
 /* Whether migration file i is run by this invocation. */
 static bool
 selected_file(const SetupOptions *options, int i)
@@ -422,6 +517,8 @@ selected_file(const SetupOptions *options, int i)
 static int
 run_setup(PGconn *conn, const SetupOptions *options)
 {
+	static const FileRun helpers_run = {.file = HELPERS_FILE};
+	static const FileRun online_helpers_run = {.file = ONLINE_FILE};
 	bool		applied[MIGRATION_COUNT];
 	int			pending = 0,
 				step = 0;
@@ -429,10 +526,10 @@ run_setup(PGconn *conn, const SetupOptions *options)
 
 	if (!lock_setup(conn))
 		return 1;
-	if (options->reset && !run_file(conn, options->scripts_dir, RESET_FILE, "[reset]", NULL))
+	if (options->reset && !run_reset(conn, options))
 		return 1;
-	if (!run_file(conn, options->scripts_dir, HELPERS_FILE, "[helpers]", NULL) ||
-		!run_file(conn, options->scripts_dir, ONLINE_FILE, "[helpers]", NULL) ||
+	if (!run_file(conn, options, &helpers_run, "[helpers]", NULL, NULL) ||
+		!run_file(conn, options, &online_helpers_run, "[helpers]", NULL, NULL) ||
 		!load_applied(conn, applied))
 		return 1;
 	if (options->abort_online)
@@ -475,14 +572,9 @@ run_setup(PGconn *conn, const SetupOptions *options)
 				return 1;
 			continue;
 		}
-		ok = run_file(conn, options->scripts_dir, migration_files[i], label, record_applied);
+		ok = run_migration_file(conn, options, i, label);
 		if (!ok)
-		{
-			log_hint("files before %s stay applied and its changes were rolled back; "
-					 "fix the cause and run %s again to continue there",
-					 migration_files[i], log_progname());
 			return 1;
-		}
 	}
 	return print_summary(conn) ? 0 : 1;
 }

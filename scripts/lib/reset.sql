@@ -17,6 +17,19 @@
 -- (SET LOCAL: ends with this file's transaction.)
 SET LOCAL client_min_messages = warning;
 
+-- Every DROP below waits for the sessions using the table: bounded
+-- (SQLSTATE 55P03 when it expires, and nothing is dropped). bin/setup-database
+-- sets lock_timeout for this transaction (--lock-timeout) and runs the file
+-- again, with backoff; run by hand, the wait is 2 s unless the session has a
+-- lock_timeout of its own.
+DO $$
+BEGIN
+    IF pg_catalog.current_setting('lock_timeout') = '0' THEN
+        PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
+    END IF;
+END
+$$;
+
 -- The live tables, whatever their kind (plain before 01..04, partitioned
 -- after): dropping a partitioned table drops all its partitions, their
 -- indexes, triggers and owned sequences. CASCADE also removes objects that

@@ -607,13 +607,19 @@ AS $$
 $$;
 
 -- The oldest session holding a lock on the table, for the message of a lock
--- timeout: pid, state, seconds in its transaction, lock mode, query (60 chars).
-CREATE OR REPLACE FUNCTION partition_demo.online_lock_holder(table_name text)
-RETURNS TABLE (pid integer, state text, xact_seconds text, mode text, query text)
+-- timeout: pid, application_name, state, seconds in its transaction, lock
+-- mode, query (60 chars). Used by --online and by the offline files of
+-- bin/setup-database (src/utils/lock_holder.c). Every file that calls for it
+-- ends up taking ACCESS EXCLUSIVE (renames, DROP), which any holder blocks.
+-- (Dropped first: an older version returned other columns.)
+DROP FUNCTION IF EXISTS partition_demo.online_lock_holder(text);
+CREATE FUNCTION partition_demo.online_lock_holder(table_name text)
+RETURNS TABLE (pid integer, application_name text, state text, xact_seconds text,
+               mode text, query text)
 LANGUAGE sql
 STABLE
 AS $$
-    SELECT a.pid, coalesce(a.state, '?'),
+    SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, '?'),
            coalesce(round(extract(epoch FROM now() - a.xact_start))::text, '?'),
            l.mode, left(regexp_replace(coalesce(a.query, ''), '\s+', ' ', 'g'), 60)
       FROM pg_catalog.pg_locks AS l

@@ -28,13 +28,45 @@ open_connection(const Config *config, const char *application_name)
 	return PQconnectdbParams(keywords, values, 0);
 }
 
+/*
+ * PostgreSQL 14+: while a statement runs (a lock wait included), the server
+ * checks every second that the client is still there and ends the session if
+ * not.  Without it, the backend of a killed program stays in the lock queue
+ * until the lock is granted, and every writer queues behind it.  On failure,
+ * copies the server's message into errbuf.
+ */
+static bool
+watch_client_connection(PGconn *conn, char *errbuf, size_t errlen)
+{
+	PGresult   *res;
+	bool		ok;
+
+	if (PQserverVersion(conn) < 140000)
+		return true;
+	res = PQexec(conn, "SET client_connection_check_interval = '1s'");
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+	{
+		snprintf(errbuf, errlen, "could not set client_connection_check_interval: %s",
+				 PQresultErrorMessage(res));
+		errbuf[strcspn(errbuf, "\n")] = '\0';
+	}
+	PQclear(res);
+	return ok;
+}
+
 PGconn *
 db_connect_quiet(const Config *config, const char *application_name, char *errbuf, size_t errlen)
 {
 	PGconn	   *conn = open_connection(config, application_name);
 
 	if (conn && PQstatus(conn) == CONNECTION_OK)
-		return conn;
+	{
+		if (watch_client_connection(conn, errbuf, errlen))
+			return conn;
+		PQfinish(conn);
+		return NULL;
+	}
 	snprintf(errbuf, errlen, "%s", conn ? PQerrorMessage(conn) : "out of memory");
 	errbuf[strcspn(errbuf, "\n")] = '\0';
 	PQfinish(conn);
@@ -45,9 +77,16 @@ PGconn *
 db_connect(const Config *config, const char *application_name)
 {
 	PGconn	   *conn = open_connection(config, application_name);
+	char		errbuf[512];
 
 	if (conn && PQstatus(conn) == CONNECTION_OK)
-		return conn;
+	{
+		if (watch_client_connection(conn, errbuf, sizeof(errbuf)))
+			return conn;
+		log_error("%s", errbuf);
+		PQfinish(conn);
+		return NULL;
+	}
 
 	log_error("could not connect to the database \"%s\" as user \"%s\" at %s",
 			  config->dbname, config->user, config_server_label(config));

@@ -14,6 +14,11 @@
  * Connects with keyword/value arrays, so libpq's own PG* environment fills
  * nothing we set explicitly.  On failure reports one clear error naming
  * host:port and how to start a server, and returns NULL.
+ *
+ * Every connection (this one and db_connect_quiet's) sets
+ * client_connection_check_interval to 1 s on PostgreSQL 14 and later: the
+ * backend of a program killed while it waits for a lock (or holds one) goes
+ * away within about a second instead of staying in the lock queue.
  */
 PGconn	   *db_connect(const Config *config, const char *application_name);
 

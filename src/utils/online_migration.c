@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "lock_holder.h"
 #include "log.h"
 #include "partition_stats.h"
 #include "repartition_runner.h"
@@ -23,11 +24,11 @@ online_default_options(void)
 }
 
 /* Pauses between attempts: 250 ms doubling to 4 s, with jitter. */
-static RetryPolicy
-retry_policy(const OnlineOptions *options)
+RetryPolicy
+online_retry_policy(const OnlineOptions *options)
 {
 	RetryPolicy policy = {.max_attempts = options->attempts, .base_delay_ms = 250,
-	.max_delay_ms = 4000};
+	.max_delay_ms = 4000, .lock_timeout_ms = options->lock_timeout_ms};
 
 	return policy;
 }
@@ -148,13 +149,7 @@ pause_ms(const Online *online, int ms)
 static void
 report_lock_holder(Online *online)
 {
-	PGresult   *res = query(online, "SELECT * FROM partition_demo.online_lock_holder($1)", NULL);
-
-	if (res && PQntuples(res) == 1)
-		log_detail("oldest holder of a lock on %s: pid %s, %s for %s s, %s: %s", online->table,
-				   PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-				   PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4));
-	PQclear(res);
+	lock_holder_report(online->conn, online->table);
 }
 
 /*
@@ -502,7 +497,7 @@ online_migrate(PGconn *conn, const char *script_path, const char *table,
 	bool		ok;
 
 	online.started_ms = sql_runner_now_ms();
-	online.retry = retry_policy(options);
+	online.retry = online_retry_policy(options);
 	ok = migrate(&online, before_commit, arg);
 	if (!ok && interrupted(&online) && !online.hinted)
 	{
@@ -524,7 +519,7 @@ online_abort(PGconn *conn, const char *table, const OnlineOptions *options, bool
 {
 	Online		online = {.conn = conn, .table = table, .options = options};
 
-	online.retry = retry_policy(options);
+	online.retry = online_retry_policy(options);
 	online.retrying = true;
 	*found = false;
 	for (int attempt = 1;; attempt++)

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <libpq-fe.h>
 
+#include "repartition_runner.h"
 #include "sql_runner.h"
 
 typedef struct OnlineOptions
@@ -31,6 +32,13 @@ typedef struct OnlineOptions
 } OnlineOptions;
 
 OnlineOptions online_default_options(void);
+
+/*
+ * How lock failures are retried: options->attempts attempts, each waiting at
+ * most options->lock_timeout_ms for a lock, 250 ms doubling to 4 s between
+ * them.  setup-database runs its offline files with the same policy.
+ */
+RetryPolicy online_retry_policy(const OnlineOptions *options);
 
 /*
  * Migrates table with the marked statements of the script at script_path,

@@ -58,19 +58,39 @@ typedef enum AttemptResult
 /* What the sql_runner hooks of one attempt need. */
 typedef struct Attempt
 {
-	bool		may_retry;		/* an attempt is left */
+	int			number;			/* 1-based */
+	const RetryPolicy *policy;
 	const RunnerCallbacks *callbacks;	/* may be NULL */
 } Attempt;
 
-/* A failure that will be retried is one warning line; any other is reported in full. */
+/*
+ * A failure that will be retried is one warning line; any other is reported
+ * in full, except a lock timeout of the policy's own lock_timeout in the last
+ * attempt, which says so in one error line (the caller names the holder).
+ */
 static bool
 on_statement_error(const PGresult *res, const char *where, void *arg)
 {
 	const Attempt *attempt = arg;
 	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	int			timeout_ms = attempt->policy->lock_timeout_ms;
+	bool		last = attempt->number >= attempt->policy->max_attempts;
 
-	if (!attempt->may_retry || !repartition_runner_retryable(sqlstate))
+	if (!repartition_runner_retryable(sqlstate))
+		return false;
+	if (timeout_ms > 0 && strcmp(sqlstate, "55P03") == 0)
+	{
+		if (last)
+			log_error("%s: lock not granted in %d attempt%s (lock_timeout %d ms each, "
+					  "SQLSTATE %s)", where, attempt->number, attempt->number == 1 ? "" : "s",
+					  timeout_ms, sqlstate);
+		else
+			log_warning("%s: lock not granted within %d ms (SQLSTATE %s)", where, timeout_ms,
+						sqlstate);
+		return true;
+	}
+	if (last)
 		return false;
 	log_warning("%s: %s (SQLSTATE %s)", where, message ? message : "?", sqlstate);
 	return true;
@@ -87,11 +107,15 @@ before_commit(PGconn *conn, const char *path, double elapsed_ms, void *arg)
 
 /* One attempt: BEGIN, the statements, the hook, COMMIT; ROLLBACK on any failure. */
 static AttemptResult
-run_attempt(PGconn *conn, const char *path, const SqlScript *script, bool may_retry,
-			const RunnerCallbacks *callbacks, RetryRun *run)
+run_attempt(PGconn *conn, const char *path, const SqlScript *script, int number,
+			const RetryPolicy *policy, const RunnerCallbacks *callbacks, RetryRun *run,
+			char failed_sqlstate[6])
 {
-	Attempt		attempt = {may_retry, callbacks};
-	SqlRunOptions options = {before_commit, on_statement_error, &attempt};
+	Attempt		attempt = {number, policy, callbacks};
+	bool		may_retry = number < policy->max_attempts;
+	SqlRunOptions options = {.before_commit = before_commit,
+		.on_statement_error = on_statement_error, .arg = &attempt,
+	.lock_timeout_ms = policy->lock_timeout_ms};
 	SqlRunResult result;
 
 	if (sql_runner_execute_script(conn, path, script, &options, &result))
@@ -99,6 +123,7 @@ run_attempt(PGconn *conn, const char *path, const SqlScript *script, bool may_re
 	/* only a statement's lock failure is retried, on a connection still there */
 	if (result.error_line == 0 || !repartition_runner_retryable(result.sqlstate))
 		return ATTEMPT_FAILED;
+	memcpy(failed_sqlstate, result.sqlstate, sizeof(result.sqlstate));
 	if (may_retry)
 		memcpy(run->last_sqlstate, result.sqlstate, sizeof(run->last_sqlstate));
 	if (PQstatus(conn) != CONNECTION_OK)
@@ -122,12 +147,16 @@ repartition_runner_execute_file(PGconn *conn, const char *path, const RetryPolic
 	for (int attempt = 1; attempt <= policy->max_attempts; attempt++)
 	{
 		double		attempt_start = sql_runner_now_ms();
+		char		sqlstate[6] = "";
 
 		if (callbacks && callbacks->before_attempt)
 			callbacks->before_attempt(attempt, callbacks->arg);
 		run->attempts = attempt;
-		result = run_attempt(conn, path, script, attempt < policy->max_attempts, callbacks, run);
+		result = run_attempt(conn, path, script, attempt, policy, callbacks, run, sqlstate);
 		run->last_attempt_ms = sql_runner_now_ms() - attempt_start;
+		if ((result == ATTEMPT_RETRY || result == ATTEMPT_GAVE_UP) &&
+			callbacks && callbacks->after_lock_failure)
+			callbacks->after_lock_failure(conn, sqlstate, callbacks->arg);
 		if (result != ATTEMPT_RETRY)
 			break;
 
@@ -137,6 +166,7 @@ repartition_runner_execute_file(PGconn *conn, const char *path, const RetryPolic
 				 policy->max_attempts, wait / 1000.0);
 		repartition_runner_sleep_ms(wait);
 	}
+	run->gave_up = result == ATTEMPT_GAVE_UP;
 	if (result == ATTEMPT_GAVE_UP)
 		log_hint("gave up after %d attempt%s: other sessions kept holding conflicting locks "
 				 "(long transactions? see pg_stat_activity); nothing of the file was applied",

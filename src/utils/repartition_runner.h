@@ -10,6 +10,8 @@
  * These errors mean "someone else held a lock", not "the file is wrong":
  * under live load the next attempt usually succeeds.
  * Retries are reported as one warning each; only the last failure in full.
+ * Used by bin/repartition (its files set their own lock_timeout) and by
+ * bin/setup-database (the policy's lock_timeout, --lock-timeout).
  */
 #ifndef REPARTITION_RUNNER_H
 #define REPARTITION_RUNNER_H
@@ -24,6 +26,9 @@ typedef struct RetryPolicy
 	int			max_attempts;	/* at least 1 */
 	int			base_delay_ms;	/* wait before the second attempt */
 	int			max_delay_ms;	/* cap of the doubling waits */
+	int			lock_timeout_ms;	/* set for each attempt's transaction (SET
+									 * LOCAL); 0: the session's, or the file's
+									 * own SET LOCAL */
 } RetryPolicy;
 
 typedef struct RunnerCallbacks
@@ -32,6 +37,11 @@ typedef struct RunnerCallbacks
 	void		(*before_attempt) (int attempt, void *arg);
 	/* inside the transaction after the last statement; false rolls back (no retry) */
 	SqlRunnerHook before_commit;
+	/*
+	 * after an attempt failed on a lock (retryable SQLSTATE) and was rolled
+	 * back, before the retry or the giving up: e.g. to name who holds the lock
+	 */
+	void		(*after_lock_failure) (PGconn *conn, const char *sqlstate, void *arg);
 	void	   *arg;
 } RunnerCallbacks;
 
@@ -42,9 +52,10 @@ typedef struct RetryRun
 	double		elapsed_ms;		/* all attempts and waits */
 	double		last_attempt_ms;	/* the last attempt, commit included */
 	char		last_sqlstate[6];	/* of the last retried failure, "" if none */
+	bool		gave_up;		/* failed on a lock in every attempt */
 } RetryRun;
 
-/* The default policy: 10 attempts, 200 ms doubling up to 5 s. */
+/* The default policy: 10 attempts, 200 ms doubling up to 5 s, no lock_timeout of its own. */
 RetryPolicy repartition_runner_default_policy(void);
 
 /* True for the SQLSTATEs after which a transaction is simply retried. */

@@ -101,6 +101,20 @@ commit(PGconn *conn, SqlRunResult *result)
 	return ok;
 }
 
+/* SET LOCAL lock_timeout: back to the session's own after the transaction. */
+static bool
+set_local_lock_timeout(PGconn *conn, int lock_timeout_ms)
+{
+	char		timeout[32];
+	const char *params[1] = {timeout};
+	PGresult   *res;
+
+	snprintf(timeout, sizeof(timeout), "%dms", lock_timeout_ms);
+	res = db_query(conn, "SELECT pg_catalog.set_config('lock_timeout', $1, true)", 1, params);
+	PQclear(res);
+	return res != NULL;
+}
+
 bool
 sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *script,
 						  const SqlRunOptions *options, SqlRunResult *result)
@@ -114,7 +128,9 @@ sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *scrip
 	memset(result, 0, sizeof(*result));
 	if (!db_command(conn, "BEGIN"))
 		return false;
-	ok = run_script(conn, path, script, NULL, options, result);
+	ok = !options || options->lock_timeout_ms <= 0 ||
+		set_local_lock_timeout(conn, options->lock_timeout_ms);
+	ok = ok && run_script(conn, path, script, NULL, options, result);
 	if (ok && options && options->before_commit)
 		ok = options->before_commit(conn, path, sql_runner_now_ms() - start, options->arg);
 	if (ok)

@@ -35,6 +35,9 @@ typedef struct SqlRunOptions
 	SqlRunnerHook before_commit;
 	SqlRunnerErrorHook on_statement_error;
 	void	   *arg;			/* passed to both */
+	int			lock_timeout_ms;	/* lock_timeout of the file's transaction (SET
+									 * LOCAL, before its statements); 0: the
+									 * session's */
 } SqlRunOptions;
 
 typedef struct SqlRunResult

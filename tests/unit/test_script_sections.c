@@ -107,7 +107,8 @@ test_migration_scripts_are_fully_marked(void **state)
 		if (!script_sections_assign(script, true, sections, errbuf, sizeof(errbuf)))
 			fail_msg("%s: %s", files[f], errbuf);
 		assert_int_equal(script_sections_count(sections, script->count, SECTION_GUARD), 1);
-		assert_int_equal(script_sections_count(sections, script->count, SECTION_LOCK), 1);
+		/* the bounded wait (lock_timeout when none is set), then the LOCK itself */
+		assert_int_equal(script_sections_count(sections, script->count, SECTION_LOCK), 2);
 		assert_int_equal(script_sections_count(sections, script->count, SECTION_VERIFY), 1);
 		assert_true(script_sections_count(sections, script->count, SECTION_CREATE) >= 2);
 		assert_true(script_sections_count(sections, script->count, SECTION_COPY) >= 1);
