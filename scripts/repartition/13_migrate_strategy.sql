@@ -194,8 +194,8 @@ $$;
 -- -----------------------------------------------------------------------------
 -- 5. Verify: the new table holds exactly the rows of users_distributed (count
 --    and checksum over all columns), or roll back. The hash table is not
---    scanned again (measure() remembers step 1); the new one is measured now,
---    before the swap, so that the final check need not scan it.
+--    scanned again (measure() remembers step 1, and step 0 locked it with its
+--    partitions).
 -- -----------------------------------------------------------------------------
 DO $$
 DECLARE
@@ -264,8 +264,8 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 8. Verify: users_distributed (now the range table) holds exactly the rows
---    of step 1, or everything is rolled back.
+-- 8. Verify: users_distributed (now the range table), scanned again, holds
+--    exactly the rows of step 1, or everything is rolled back.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'users_distributed');
 SELECT partition_demo.assert_conserved();

@@ -44,7 +44,7 @@ test_repartition_list_and_dry_run_need_no_server() {
 	assert_contains "$STDOUT" "11_split_partition.sql: 15 statements"
 	assert_contains "$STDOUT" "2b. Native split where the server has it (PostgreSQL 19)."
 	assert_contains "$STDOUT" "6. Detach the month."
-	assert_contains "$STDOUT" "LOCK TABLE ONLY event_logs IN EXCLUSIVE MODE"
+	assert_contains "$STDOUT" "LOCK TABLE event_logs IN EXCLUSIVE MODE"
 	assert_exit 0 "$REPARTITION" -n --json detach
 	assert_eq true "$(rp_json_field "$STDOUT" '{dry_run}')"
 	assert_contains "$(rp_json_field "$STDOUT" '{statements,0,summary}')" "lock_timeout"
