@@ -284,13 +284,9 @@ BEGIN
     END IF;
 
     IF NOT (SELECT u.hash_kept FROM pg_temp.cleanup_users AS u) THEN
+        -- LIKE the live table: its columns and types, id's included
         CREATE TABLE users_distributed_hash (
-            id                 INTEGER      NOT NULL DEFAULT nextval('users_distributed_id_seq'),
-            username           VARCHAR(50)  NOT NULL,
-            email              VARCHAR(100) NOT NULL,
-            country_code       VARCHAR(2),
-            registration_date  DATE        DEFAULT CURRENT_DATE,
-            status             VARCHAR(20) DEFAULT 'active',
+            LIKE users_distributed INCLUDING DEFAULTS,
             CONSTRAINT users_distributed_hash_pkey PRIMARY KEY (id)
         ) PARTITION BY HASH (id);
         CREATE TABLE users_distributed_p0 PARTITION OF users_distributed_hash FOR VALUES WITH (MODULUS 4, REMAINDER 0);
