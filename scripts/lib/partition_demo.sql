@@ -327,7 +327,7 @@ COMMENT ON FUNCTION public.users_distributed_unregister_truncated() IS
 --                              and its partitions' bounds, from the catalog
 --   create_range_table(), attach_range_table()   build a partition-to-be as
 --                              a standalone table, then attach it
---   measure(), measure_sum()   rows and checksum, memoized per transaction
+--   measure(), measure_sum()   rows and checksum, remembered per transaction
 --   snapshot(), assert_conserved()   the before/after check of a scenario
 -- =============================================================================
 
@@ -497,23 +497,29 @@ COMMENT ON FUNCTION partition_demo.attach_range_table(regclass, regclass, timest
     'ATTACH PARTITION of a table made by create_range_table, then drop its now redundant CHECK';
 
 -- -----------------------------------------------------------------------------
--- measure(rel, columns_of): row count and checksum of the rows stored in rel
--- itself (a leaf partition or a plain table), over the columns of columns_of
--- (default: rel), by table_fingerprint's formula.
+-- measure(rel, columns_of, reuse): row count and checksum of the rows stored
+-- in rel itself (a leaf partition or a plain table), over the columns of
+-- columns_of (default: rel), by table_fingerprint's formula.
 --
--- Memoized for the current transaction in the temporary table
--- repartition_measure (dropped at commit): a relation that this transaction
--- has not written to since it was measured is not scanned again. That is
--- what keeps the scenarios' ACCESS EXCLUSIVE windows short: the final check
--- runs after the swap, while readers wait, but only rescans what the swap
--- itself changed. "Not written to" is read from the transaction's own
--- statistics counters (pg_stat_get_xact_tuples_inserted/updated/deleted),
--- which only grow, plus the relation's file node (TRUNCATE changes it).
--- Other sessions cannot write meanwhile: each scenario holds a lock that
--- keeps writers out. With track_counts off the counters stay at zero, so
--- nothing is reused then.
+-- Remembered for the current transaction in the temporary table
+-- repartition_measure (dropped at commit). With reuse (the default), a
+-- relation that this transaction has not written to since it was measured is
+-- not scanned again: the checks between a scenario's 'before' snapshot and
+-- its swap compare a copy, scanned, with its source, remembered. "Not
+-- written to" is read from the transaction's own statistics counters
+-- (pg_stat_get_xact_tuples_inserted/updated/deleted), which only grow, plus
+-- the relation's file node (TRUNCATE changes it). That is only sound because
+-- every scenario holds every relation it measures against writers (EXCLUSIVE,
+-- partitions included) from before its 'before' snapshot; and the counters
+-- miss writes made with track_counts off. So snapshot() never reuses: the
+-- 'before' and 'after' figures are always scanned, the final check measures
+-- what is really there. With track_counts off nothing is reused at all.
 -- -----------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION partition_demo.measure(rel regclass, columns_of regclass DEFAULT NULL)
+-- The two-argument form of earlier versions would make calls ambiguous.
+DROP FUNCTION IF EXISTS partition_demo.measure(regclass, regclass);
+
+CREATE OR REPLACE FUNCTION partition_demo.measure(rel regclass, columns_of regclass DEFAULT NULL,
+                                                  reuse boolean DEFAULT true)
 RETURNS TABLE (row_count bigint, checksum numeric)
 LANGUAGE plpgsql
 VOLATILE
@@ -525,7 +531,7 @@ DECLARE
                        + pg_catalog.pg_stat_get_xact_tuples_updated(rel)
                        + pg_catalog.pg_stat_get_xact_tuples_deleted(rel);
     v_filenode oid := pg_catalog.pg_relation_filenode(rel);
-    v_reuse    boolean := current_setting('track_counts')::boolean;
+    v_reuse    boolean := reuse AND current_setting('track_counts')::boolean;
 BEGIN
     IF to_regclass('pg_temp.repartition_measure') IS NULL THEN
         CREATE TEMPORARY TABLE repartition_measure (
@@ -568,8 +574,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION partition_demo.measure(regclass, regclass) IS
-    'rows and checksum of one leaf or plain table, not rescanned within a transaction until written to';
+COMMENT ON FUNCTION partition_demo.measure(regclass, regclass, boolean) IS
+    'rows and checksum of one leaf or plain table; with reuse, not rescanned within a transaction until written to';
 
 -- -----------------------------------------------------------------------------
 -- measure_sum(tables, columns_of): measure() of several tables together; a
@@ -595,9 +601,9 @@ COMMENT ON FUNCTION partition_demo.measure_sum(regclass[], regclass) IS
 
 -- -----------------------------------------------------------------------------
 -- snapshot(phase, table_name, columns_of, grp): rows and checksum of each
--- leaf of table_name (measure(), over the columns of columns_of, default the
--- table itself) into the temporary table repartition_snapshot, dropped at
--- commit. A scenario takes a 'before' snapshot right after its locks and an
+-- leaf of table_name, scanned now (measure() without reuse, over the columns
+-- of columns_of, default the table itself), into the temporary table
+-- repartition_snapshot, dropped at commit. A scenario takes a 'before' snapshot right after its locks and an
 -- 'after' one at its end; assert_conserved() then proves that every group of
 -- tables holds the same rows as before, and bin/repartition prints both as
 -- the data-integrity lines. A table that does not exist is recorded with no
@@ -635,7 +641,7 @@ BEGIN
       FROM (SELECT p.relid FROM pg_catalog.pg_partition_tree(tbl) AS p WHERE p.isleaf
             UNION
             SELECT tbl WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_partition_tree(tbl))) AS leaf
-     CROSS JOIN LATERAL partition_demo.measure(leaf.relid, coalesce(columns_of, tbl)) AS m
+     CROSS JOIN LATERAL partition_demo.measure(leaf.relid, coalesce(columns_of, tbl), reuse => false) AS m
      ORDER BY leaf.relid::text;
 END
 $$;

@@ -12,8 +12,9 @@
 -- partition); the last one is shorter, and February of a common year has 4.
 --
 -- Steps (one transaction: all or nothing):
---   0. lock + guard    EXCLUSIVE on the parent event_logs: writers wait,
---                      readers go on
+--   0. lock + guard    EXCLUSIVE on event_logs and every partition of it:
+--                      writers wait, also those writing straight into a
+--                      partition; readers go on
 --   1. snapshot        rows and checksum of every partition (for step 9)
 --   2. plan            the month and its weeks (temporary table split_plan)
 --   2b. native         ALTER TABLE ... SPLIT PARTITION where the server has it
@@ -27,17 +28,19 @@
 --   6. detach          the month partition (ACCESS EXCLUSIVE from here on)
 --   7. attach          the weekly tables as partitions
 --   8. drop            the detached month
---   9. verify          event_logs holds exactly the rows of step 1
+--   9. verify          event_logs, scanned again, holds exactly the rows of
+--                      step 1
 --
 -- The spec's order (temp table -> detach -> create weekly -> copy -> cleanup)
 -- copies while the month is detached, under ACCESS EXCLUSIVE. Here the copy
 -- runs first, while readers still read the month; the ACCESS EXCLUSIVE window
 -- (steps 6-8) only swaps catalog entries and scans DEFAULT once per week for
--- ATTACH. Writers wait during the whole transaction (EXCLUSIVE on the parent):
--- a row written to the month after the copy would be lost, and one written
--- while it is detached would land in DEFAULT and make the weekly attach fail
--- (docs/spec-notes.md §10). A waiting INSERT routes its row after the commit, with the
--- new layout: into the right week.
+-- ATTACH. Writers wait during the whole transaction (EXCLUSIVE on the parent
+-- and on every partition, for sessions that write into the month or DEFAULT
+-- by name): a row written to the month after the copy would be lost, and one
+-- written while it is detached would land in DEFAULT and make the weekly
+-- attach fail (docs/spec-notes.md §10). A waiting INSERT routes its row after the
+-- commit, with the new layout: into the right week.
 --
 -- bin/repartition split runs it in one transaction; by hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/11_split_partition.sql
@@ -46,9 +49,11 @@
 SET LOCAL lock_timeout = '2s';
 
 -- -----------------------------------------------------------------------------
--- 0. Lock the parent only, then check that it is range-partitioned.
+-- 0. Lock the parent, then (LOCK TABLE recurses) each of its partitions, in
+--    the order of an INSERT through the parent: no one may write into the
+--    month or DEFAULT by name either. Then check that it is range-partitioned.
 -- -----------------------------------------------------------------------------
-LOCK TABLE ONLY event_logs IN EXCLUSIVE MODE;
+LOCK TABLE event_logs IN EXCLUSIVE MODE;
 
 SELECT partition_demo.range_key_column('event_logs') AS partition_key;
 
@@ -119,9 +124,6 @@ BEGIN
                   HINT = 'drop or rename them, or run bin/repartition cleanup';
     END IF;
 
-    -- No one may write into the month directly either (lock order as an
-    -- INSERT's: parent first, then the partition).
-    EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', month_partition);
     RAISE NOTICE 'splitting % into % weekly partitions', month_partition, weeks;
 END
 $$;
@@ -211,8 +213,7 @@ $$;
 -- 5. Verify before touching the month: the weeks together hold exactly its
 --    rows (count and checksum; the checksum is a sum, so it adds up). The
 --    month is not scanned again: measure() remembers it from step 1, and
---    nobody can have written to it since. Measuring the weeks now, before the
---    swap, also spares the final check a scan while readers wait.
+--    nobody can have written to it since (step 0 locked it).
 -- -----------------------------------------------------------------------------
 DO $$
 DECLARE
@@ -277,7 +278,8 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 9. Verify: event_logs holds exactly the rows of step 1, or roll back.
+-- 9. Verify: event_logs, every partition scanned again, holds exactly the
+--    rows of step 1, or roll back.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.assert_conserved();

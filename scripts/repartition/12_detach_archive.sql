@@ -15,8 +15,10 @@
 -- archived twice. bin/repartition cleanup moves the rows back.
 --
 -- Steps (one transaction: all or nothing):
---   0. lock + guard    EXCLUSIVE on the parent event_logs (writers wait,
---                      readers go on) and on the archive if it exists
+--   0. lock + guard    EXCLUSIVE on event_logs and every partition of it
+--                      (writers wait, also those writing straight into a
+--                      partition; readers go on) and on the archive if it
+--                      exists
 --   1. snapshot        rows and checksum of event_logs and the archive
 --   2. plan            the oldest month and its partition(s)
 --   3. archive table   created on first use
@@ -24,17 +26,22 @@
 --                      must have grown by exactly the partitions' rows (count
 --                      and checksum over the columns of event_logs)
 --   5. detach + drop   only now, the verified partitions (ACCESS EXCLUSIVE)
---   6. verify          event_logs + event_logs_archive hold exactly the rows
---                      of step 1
+--   6. verify          event_logs + event_logs_archive, scanned again, hold
+--                      exactly the rows of step 1
 -- Nothing is dropped unless the archive holds every row: a failed check
 -- raises, and the whole transaction is rolled back.
 --
 -- Afterwards (docs/spec-notes.md §11) new rows dated in the archived month go to
 -- event_logs_default; the month can only be re-created after moving them out
--- of DEFAULT, which is what cleanup does.
+-- of DEFAULT, which is what cleanup does. A DELETE or UPDATE on event_logs
+-- no longer reaches the archived rows (they are in another table), and
+-- cleanup moves them back as they are: run such a write against
+-- event_logs_archive too, before cleanup, to make it stick.
 --
--- Locks: as in 11_split_partition.sql, EXCLUSIVE on the parent for the copy
--- (readers go on), ACCESS EXCLUSIVE only for the detach and drop.
+-- Locks: as in 11_split_partition.sql, EXCLUSIVE on the parent, its
+-- partitions and the archive for the copy (readers go on; a session writing
+-- into the month or the archive by name waits too, or its rows would be
+-- dropped with the month), ACCESS EXCLUSIVE only for the detach and drop.
 -- DETACH ... CONCURRENTLY would spare readers, but it cannot run inside a
 -- transaction block and is refused while a DEFAULT partition exists.
 --
@@ -45,9 +52,10 @@
 SET LOCAL lock_timeout = '2s';
 
 -- -----------------------------------------------------------------------------
--- 0. Locks (the parent only, then the archive), and the layout check.
+-- 0. Locks (the parent, then - LOCK TABLE recurses - each of its partitions,
+--    then the archive), and the layout check.
 -- -----------------------------------------------------------------------------
-LOCK TABLE ONLY event_logs IN EXCLUSIVE MODE;
+LOCK TABLE event_logs IN EXCLUSIVE MODE;
 
 DO $$
 BEGIN
@@ -104,8 +112,6 @@ BEGIN
             RAISE EXCEPTION '% spans more than one month (% to %)', p.partition, p.range_from, p.range_to
                 USING ERRCODE = 'feature_not_supported';
         END IF;
-        -- no direct writes into it either (lock order: parent, then partition)
-        EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', p.partition);
     END LOOP;
 
     SELECT format('%s (%s)', to_char(min(d.month_start), 'YYYY-MM'),
@@ -147,7 +153,8 @@ $$;
 -- 4. Copy and verify. The archive's fingerprint must have grown by exactly
 --    the partitions' fingerprint (checksums are sums: they add up). The
 --    partitions and the archive's old rows are not scanned again: measure()
---    remembers them from step 1, and nobody can have written since.
+--    remembers them from step 1, and nobody can have written since (step 0
+--    locked them).
 -- -----------------------------------------------------------------------------
 DO $$
 DECLARE
@@ -202,7 +209,8 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 6. Verify: event_logs + event_logs_archive hold exactly the rows of step 1.
+-- 6. Verify: event_logs + event_logs_archive, scanned again, hold exactly
+--    the rows of step 1.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.snapshot('after', 'event_logs_archive', 'event_logs', 'event_logs');

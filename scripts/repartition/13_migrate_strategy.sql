@@ -10,6 +10,14 @@
 -- any range (a DEFAULT is scanned by every query it cannot rule out), and it
 -- can be split later like any other partition.
 --
+-- The bounds are computed in numeric and must fit the id column's type
+-- (read from the catalog: smallint, integer or bigint). Near the type's
+-- largest value the rounding can put 4w beyond it (integer ids from
+-- 2,120,000,000 on give w = 540,000,000 and 4w = 2,160,000,000 >
+-- 2,147,483,647): then users_distributed_r4 ends at MAXVALUE, so that it
+-- holds every id up to the largest one the type allows, and there is no
+-- users_distributed_rmax (nothing would be left for it).
+--
 -- Steps (one transaction: all or nothing):
 --   0. lock + guard    EXCLUSIVE on users_distributed and its partitions:
 --                      writers wait, readers go on
@@ -68,6 +76,7 @@ LOCK TABLE users_distributed IN EXCLUSIVE MODE;
 DO $$
 DECLARE
     strategy "char";
+    id_type  regtype;
 BEGIN
     SELECT p.partstrat INTO strategy
       FROM pg_catalog.pg_partitioned_table AS p
@@ -83,6 +92,14 @@ BEGIN
         RAISE EXCEPTION 'users_distributed_hash or users_distributed_range exists already'
             USING ERRCODE = 'duplicate_table',
                   HINT = 'run bin/repartition cleanup to remove the leftover';
+    END IF;
+    SELECT a.atttypid::regtype INTO id_type
+      FROM pg_catalog.pg_attribute AS a
+     WHERE a.attrelid = 'users_distributed'::regclass AND a.attname = 'id' AND NOT a.attisdropped;
+    IF strategy = 'h' AND id_type NOT IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) THEN
+        RAISE EXCEPTION 'users_distributed.id is of type %, not smallint, integer or bigint', id_type
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'the range bounds are computed for integer ids only';
     END IF;
 END
 $$;
@@ -103,22 +120,42 @@ WITH strategy AS (
      WHERE p.partrelid = 'users_distributed'::regclass
 ),
 quarter AS (
-    SELECT greatest((coalesce(max(u.id), 0) + 1) / 4.0, 1) AS ids FROM users_distributed AS u
+    -- numeric: max(id) + 1 itself overflows at the type's largest value
+    SELECT greatest((coalesce(max(u.id)::numeric, 0) + 1) / 4, 1) AS ids FROM users_distributed AS u
 ),
 width AS (
     -- round up to two significant digits (at least 1): 1250.25 -> 1300
-    SELECT (ceil(q.ids / g.unit) * g.unit)::bigint AS w
+    SELECT round(ceil(q.ids / g.unit) * g.unit) AS w
       FROM quarter AS q
      CROSS JOIN LATERAL (SELECT greatest(power(10, floor(log(q.ids)) - 1), 1)::numeric AS unit) AS g
+),
+id_type AS (
+    SELECT CASE a.atttypid::regtype
+                WHEN 'smallint'::regtype THEN 32767
+                WHEN 'integer'::regtype  THEN 2147483647
+                WHEN 'bigint'::regtype   THEN 9223372036854775807
+           END::numeric AS max_id
+      FROM pg_catalog.pg_attribute AS a
+     WHERE a.attrelid = 'users_distributed'::regclass AND a.attname = 'id' AND NOT a.attisdropped
+),
+ranges AS (
+    SELECT n.i,
+           CASE WHEN n.i > 1 THEN (n.i - 1) * width.w END AS range_from,
+           CASE WHEN n.i <= 4 THEN n.i * width.w END      AS range_to
+      FROM width
+     CROSS JOIN generate_series(1, 5) AS n(i)
 )
-SELECT CASE WHEN n.i <= 4 THEN format('users_distributed_r%s', n.i)
+SELECT CASE WHEN r.i <= 4 THEN format('users_distributed_r%s', r.i)
             ELSE 'users_distributed_rmax' END                      AS partition_name,
-       CASE WHEN n.i > 1 THEN (n.i - 1) * width.w END              AS range_from,
-       CASE WHEN n.i <= 4 THEN n.i * width.w END                   AS range_to
+       r.range_from,
+       -- an upper bound beyond the type's largest value: MAXVALUE
+       CASE WHEN r.range_to <= t.max_id THEN r.range_to END        AS range_to
   FROM strategy
- CROSS JOIN width
- CROSS JOIN generate_series(1, 5) AS n(i)
- WHERE strategy.partstrat = 'h';
+ CROSS JOIN id_type AS t
+ CROSS JOIN ranges AS r
+ WHERE strategy.partstrat = 'h'
+   -- a range that would start beyond it: none (the one before ends at MAXVALUE)
+   AND (r.range_from IS NULL OR r.range_from <= t.max_id);
 
 DO $$
 BEGIN
@@ -137,8 +174,9 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 3. The range-partitioned table (same columns, types, NOT NULLs and defaults
---    as 02_hash_partitions.sql; id from the existing sequence) and its
+-- 3. The range-partitioned table (LIKE the hash table: the same columns,
+--    types - id's included, which the bounds were computed for -, NOT NULLs
+--    and defaults, so id takes its values from the existing sequence) and its
 --    partitions.
 -- -----------------------------------------------------------------------------
 DO $$
@@ -150,12 +188,7 @@ BEGIN
     END IF;
 
     CREATE TABLE users_distributed_range (
-        id                 INTEGER      NOT NULL DEFAULT nextval('users_distributed_id_seq'),
-        username           VARCHAR(50)  NOT NULL,
-        email              VARCHAR(100) NOT NULL,
-        country_code       VARCHAR(2),
-        registration_date  DATE        DEFAULT CURRENT_DATE,
-        status             VARCHAR(20) DEFAULT 'active',
+        LIKE users_distributed INCLUDING DEFAULTS,
         CONSTRAINT users_distributed_range_pkey PRIMARY KEY (id)
     ) PARTITION BY RANGE (id);
 
@@ -194,8 +227,8 @@ $$;
 -- -----------------------------------------------------------------------------
 -- 5. Verify: the new table holds exactly the rows of users_distributed (count
 --    and checksum over all columns), or roll back. The hash table is not
---    scanned again (measure() remembers step 1); the new one is measured now,
---    before the swap, so that the final check need not scan it.
+--    scanned again (measure() remembers step 1, and step 0 locked it with its
+--    partitions).
 -- -----------------------------------------------------------------------------
 DO $$
 DECLARE
@@ -264,8 +297,8 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 8. Verify: users_distributed (now the range table) holds exactly the rows
---    of step 1, or everything is rolled back.
+-- 8. Verify: users_distributed (now the range table), scanned again, holds
+--    exactly the rows of step 1, or everything is rolled back.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'users_distributed');
 SELECT partition_demo.assert_conserved();

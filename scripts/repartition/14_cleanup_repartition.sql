@@ -29,7 +29,10 @@
 --
 -- Steps (one transaction: all or nothing):
 --   0. locks           EXCLUSIVE on event_logs, the archive, users_distributed
---                      and users_distributed_hash: writers wait, readers go on
+--                      and users_distributed_hash, and on every partition of
+--                      them: writers wait, also those writing straight into
+--                      a partition, DEFAULT, the archive or the backup;
+--                      readers go on
 --   1. snapshot        rows and checksum of every table involved (step 12)
 --   2. plan            which canonical months must be rebuilt, which
 --                      partitions must go
@@ -50,18 +53,24 @@
 --  11. leftovers       a stray users_distributed_hash or _range next to a
 --                      live hash table is a stale copy: dropped
 --  12. verify          event_logs + event_logs_archive, and users_distributed,
---                      hold exactly the rows of step 1
+--                      scanned again, hold exactly the rows of step 1
 -- The DROPs of steps 9 and 10 are transactional: if step 12 fails, they are
 -- rolled back with everything else.
 --
 -- Locks: as in the scenarios, all copying and checking of both tables happens
 -- first, under EXCLUSIVE (readers go on); ACCESS EXCLUSIVE is taken by the
 -- first DETACH (step 8) and held until COMMIT, for catalog work, the few rows
--- re-homed into DEFAULT and the final check, which only rescans what changed
--- since it was measured (measure() in scripts/lib/partition_demo.sql). The
--- rows of added months are copied into DEFAULT inside that window (rows can
--- only move into DEFAULT once no other partition claims their range); those
--- months hold few rows.
+-- re-homed into DEFAULT and the final check, which scans both tables again.
+-- The rows of added months are copied into DEFAULT inside that window (rows
+-- can only move into DEFAULT once no other partition claims their range);
+-- those months hold few rows. The EXCLUSIVE locks cover every partition: a
+-- session writing into a weekly partition by name while it is copied would
+-- otherwise only be waited for by the DETACH, and its writes dropped with
+-- the week.
+--
+-- The archive's rows come back as they are: a DELETE or UPDATE on event_logs
+-- between detach and cleanup did not reach them (they were in another
+-- table). Apply such a write to event_logs_archive as well before cleanup.
 --
 -- bin/repartition cleanup runs it in one transaction; by hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/14_cleanup_repartition.sql
@@ -71,9 +80,9 @@ SET LOCAL lock_timeout = '2s';
 
 -- -----------------------------------------------------------------------------
 -- 0. Locks, always in this order (event_logs, then users_distributed), each
---    parent before its children.
+--    parent before its children (LOCK TABLE recurses into the partitions).
 -- -----------------------------------------------------------------------------
-LOCK TABLE ONLY event_logs IN EXCLUSIVE MODE;
+LOCK TABLE event_logs IN EXCLUSIVE MODE;
 LOCK TABLE users_distributed IN EXCLUSIVE MODE;
 
 DO $$
@@ -223,9 +232,6 @@ BEGIN
         END IF;
 
         EXECUTE format('ANALYZE %I', m.partition_name);
-        -- measured now, before the swap: the final check finds it in
-        -- measure()'s memory instead of scanning it while readers wait
-        PERFORM partition_demo.measure(quote_ident(m.partition_name)::regclass, 'event_logs');
         RAISE NOTICE 'rebuilt % with % rows: %', m.partition_name, from_weeks + from_default + from_archive,
             coalesce(nullif(concat_ws(', ',
                 CASE WHEN from_weeks > 0 THEN format('%s from its weekly partitions', from_weeks) END,
@@ -278,13 +284,9 @@ BEGIN
     END IF;
 
     IF NOT (SELECT u.hash_kept FROM pg_temp.cleanup_users AS u) THEN
+        -- LIKE the live table: its columns and types, id's included
         CREATE TABLE users_distributed_hash (
-            id                 INTEGER      NOT NULL DEFAULT nextval('users_distributed_id_seq'),
-            username           VARCHAR(50)  NOT NULL,
-            email              VARCHAR(100) NOT NULL,
-            country_code       VARCHAR(2),
-            registration_date  DATE        DEFAULT CURRENT_DATE,
-            status             VARCHAR(20) DEFAULT 'active',
+            LIKE users_distributed INCLUDING DEFAULTS,
             CONSTRAINT users_distributed_hash_pkey PRIMARY KEY (id)
         ) PARTITION BY HASH (id);
         CREATE TABLE users_distributed_p0 PARTITION OF users_distributed_hash FOR VALUES WITH (MODULUS 4, REMAINDER 0);
@@ -455,7 +457,8 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 12. Verify: no row lost, added or changed, or everything is rolled back.
+-- 12. Verify: no row lost, added or changed (every table scanned again), or
+--     everything is rolled back.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.snapshot('after', 'event_logs_archive', 'event_logs', 'event_logs');

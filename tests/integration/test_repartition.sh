@@ -44,7 +44,7 @@ test_repartition_list_and_dry_run_need_no_server() {
 	assert_contains "$STDOUT" "11_split_partition.sql: 15 statements"
 	assert_contains "$STDOUT" "2b. Native split where the server has it (PostgreSQL 19)."
 	assert_contains "$STDOUT" "6. Detach the month."
-	assert_contains "$STDOUT" "LOCK TABLE ONLY event_logs IN EXCLUSIVE MODE"
+	assert_contains "$STDOUT" "LOCK TABLE event_logs IN EXCLUSIVE MODE"
 	assert_exit 0 "$REPARTITION" -n --json detach
 	assert_eq true "$(rp_json_field "$STDOUT" '{dry_run}')"
 	assert_contains "$(rp_json_field "$STDOUT" '{statements,0,summary}')" "lock_timeout"
@@ -220,6 +220,101 @@ test_migrate_changes_users_to_range() {
 	assert_contains "$OUT" "nothing to do: users_distributed is range-partitioned already"
 }
 
+# rp_range_case W LAST: SQL for the range partition an id belongs in, from
+# the width W (LAST = 4: r4 reaches MAXVALUE, there is no rmax)
+rp_range_case() {
+	local w=$1 last=$2
+	if [[ $last == 4 ]]; then
+		echo "CASE WHEN id < $w THEN 'users_distributed_r1' WHEN id < 2 * $w::numeric THEN 'users_distributed_r2'
+		          WHEN id < 3 * $w::numeric THEN 'users_distributed_r3' ELSE 'users_distributed_r4' END"
+	else
+		echo "CASE WHEN id < $w THEN 'users_distributed_r1' WHEN id < 2 * $w::numeric THEN 'users_distributed_r2'
+		          WHEN id < 3 * $w::numeric THEN 'users_distributed_r3' WHEN id < 4 * $w::numeric THEN 'users_distributed_r4'
+		          ELSE 'users_distributed_rmax' END"
+	fi
+}
+
+# migrate with users whose ids come near the top of the id column's type:
+# the bounds (w = (max(id) + 1) / 4 rounded up to two significant digits)
+# must fit it, the last range reaching MAXVALUE when 4w does not
+rp_check_migrate_near() {
+	local max_id=$1 ranges=$2 layout=$3 w=$4 last=$5 print
+	print=$(rp_fingerprint users_distributed)
+	assert_exit 0 "$REPARTITION" migrate
+	assert_contains "$OUT" "HASH (id) -> RANGE (id), $ranges"
+	assert_contains "$OUT" "verified: no row lost, added or changed in users_distributed"
+	assert_eq "$layout" "$(rp_layout users_distributed)" "ranges for max(id) $max_id"
+	assert_eq "$print" "$(rp_fingerprint users_distributed)"
+	assert_eq 0 "$(sql "SELECT count(*) FROM users_distributed WHERE tableoid::regclass::text <> $(rp_range_case "$w" "$last")")" \
+		"rows outside their range"
+	assert_eq "$max_id" "$(sql "SELECT max(id) FROM users_distributed_r4")" "the highest id is in r4"
+	# and back: cleanup makes it hash-partitioned again with every row
+	assert_exit 0 "$REPARTITION" cleanup
+	assert_eq "$print" "$(rp_fingerprint users_distributed)"
+	assert_eq h "$(sql "SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'users_distributed'::regclass")"
+}
+
+test_migrate_ranges_fit_the_integer_ids() {
+	local r='users_distributed_r'
+	# 1.62e9, the figure of the report: 4w = 1,640,000,000 still fits
+	rp_fresh_db rp_migrate_int_162
+	sql "SELECT setval('users_distributed_id_seq', 1619999995)" >/dev/null
+	sql "INSERT INTO users_distributed (username, email) SELECT 'big_' || i, 'b@example.com' FROM generate_series(1, 5) AS i" >/dev/null
+	rp_check_migrate_near 1620000000 "5 ranges: [MINVALUE, 410000000) [410000000, 820000000) [820000000, 1230000000) [1230000000, 1640000000) [1640000000, MAXVALUE)" \
+		"${r}1=FOR VALUES FROM (MINVALUE) TO (410000000);${r}2=FOR VALUES FROM (410000000) TO (820000000);${r}3=FOR VALUES FROM (820000000) TO (1230000000);${r}4=FOR VALUES FROM (1230000000) TO (1640000000);${r}max=FOR VALUES FROM (1640000000) TO (MAXVALUE)" \
+		410000000 5
+
+	# from 2,120,000,000 on, w = 540,000,000 and 4w = 2,160,000,000 > 2^31 - 1
+	# (SQLSTATE 22003 before): r4 reaches MAXVALUE, there is no rmax
+	rp_fresh_db rp_migrate_int_212
+	sql "SELECT setval('users_distributed_id_seq', 2119999995)" >/dev/null
+	sql "INSERT INTO users_distributed (username, email) SELECT 'big_' || i, 'b@example.com' FROM generate_series(1, 5) AS i" >/dev/null
+	rp_check_migrate_near 2120000000 "4 ranges: [MINVALUE, 540000000) [540000000, 1080000000) [1080000000, 1620000000) [1620000000, MAXVALUE)" \
+		"${r}1=FOR VALUES FROM (MINVALUE) TO (540000000);${r}2=FOR VALUES FROM (540000000) TO (1080000000);${r}3=FOR VALUES FROM (1080000000) TO (1620000000);${r}4=FOR VALUES FROM (1620000000) TO (MAXVALUE)" \
+		540000000 4
+
+	# the largest integer itself (max(id) + 1 overflowed before the bounds did)
+	rp_fresh_db rp_migrate_int_max
+	sql "SELECT setval('users_distributed_id_seq', 2147483640)" >/dev/null
+	sql "INSERT INTO users_distributed (username, email) SELECT 'big_' || i, 'b@example.com' FROM generate_series(1, 5) AS i" >/dev/null
+	sql "INSERT INTO users_distributed (id, username, email) VALUES (2147483647, 'largest', 'l@example.com')" >/dev/null
+	rp_check_migrate_near 2147483647 "4 ranges: [MINVALUE, 540000000) [540000000, 1080000000) [1080000000, 1620000000) [1620000000, MAXVALUE)" \
+		"${r}1=FOR VALUES FROM (MINVALUE) TO (540000000);${r}2=FOR VALUES FROM (540000000) TO (1080000000);${r}3=FOR VALUES FROM (1080000000) TO (1620000000);${r}4=FOR VALUES FROM (1620000000) TO (MAXVALUE)" \
+		540000000 4
+	# the sequence's last id still has a home after a migrate
+	assert_exit 0 "$REPARTITION" migrate
+	assert_eq "2147483646|users_distributed_r4" "$(sql "INSERT INTO users_distributed (username, email)
+		VALUES ('last_one', 'x@example.com') RETURNING id || '|' || tableoid::regclass")"
+}
+
+# the same with a bigint id column (setup from a copy of scripts/ where
+# users_distributed.id and its registry's user_id are bigint)
+test_migrate_ranges_fit_bigint_ids() {
+	local dir r='users_distributed_r'
+	dir=$(mktemp -d)
+	cp -r "$ROOT_DIR/scripts" "$dir/"
+	sed -i 's/^    id                 SERIAL PRIMARY KEY,/    id                 BIGSERIAL PRIMARY KEY,/' "$dir/scripts/00_setup_base_tables.sql"
+	sed -i -e 's/^    id                 SERIAL,/    id                 BIGSERIAL,/' \
+		-e 's/^    user_id   INTEGER     NOT NULL/    user_id   BIGINT      NOT NULL/' \
+		-e 's/users_distributed_old_id_seq AS integer/users_distributed_old_id_seq AS bigint/' "$dir/scripts/02_hash_partitions.sql"
+	fresh_database rp_migrate_bigint
+	assert_exit 0 "$BIN_DIR/setup-database" --scripts "$dir/scripts" --seed-rows 300
+	assert_eq bigint "$(sql "SELECT atttypid::regtype FROM pg_attribute WHERE attrelid = 'users_distributed'::regclass AND attname = 'id'")"
+	sql "INSERT INTO users_distributed (id, username, email) VALUES (5000000000, 'above_int', 'a@example.com'),
+		(9223372036854775807, 'largest', 'l@example.com')" >/dev/null
+	rp_check_migrate_near 9223372036854775807 "4 ranges: [MINVALUE, 2400000000000000000) [2400000000000000000, 4800000000000000000) [4800000000000000000, 7200000000000000000) [7200000000000000000, MAXVALUE)" \
+		"${r}1=FOR VALUES FROM (MINVALUE) TO ('2400000000000000000');${r}2=FOR VALUES FROM ('2400000000000000000') TO ('4800000000000000000');${r}3=FOR VALUES FROM ('4800000000000000000') TO ('7200000000000000000');${r}4=FOR VALUES FROM ('7200000000000000000') TO (MAXVALUE)" \
+		2400000000000000000 4
+	# a lost backup is rebuilt with the live table's id type
+	assert_exit 0 "$REPARTITION" migrate
+	sql "DROP TABLE users_distributed_hash" >/dev/null
+	assert_exit 0 "$REPARTITION" cleanup
+	assert_contains "$OUT" "users_distributed_hash was gone: built a new hash-partitioned table"
+	assert_eq bigint "$(sql "SELECT atttypid::regtype FROM pg_attribute WHERE attrelid = 'users_distributed'::regclass AND attname = 'id'")"
+	assert_eq "above_int|largest" "$(sql "SELECT string_agg(username, '|' ORDER BY id) FROM users_distributed WHERE id > 2147483647")"
+	rm -rf "$dir"
+}
+
 test_json_is_one_document() {
 	rp_fresh_db rp_json
 	assert_exit 0 "$REPARTITION" --json add
@@ -265,6 +360,8 @@ run_test split_puts_every_row_in_its_week test_split_puts_every_row_in_its_week
 run_test detach_archives_the_oldest_month test_detach_archives_the_oldest_month
 run_test detach_archives_a_split_month_whole test_detach_archives_a_split_month_whole
 run_test migrate_changes_users_to_range test_migrate_changes_users_to_range
+run_test migrate_ranges_fit_the_integer_ids test_migrate_ranges_fit_the_integer_ids
+run_test migrate_ranges_fit_bigint_ids test_migrate_ranges_fit_bigint_ids
 run_test repartition_json_is_one_document test_json_is_one_document
 run_test database_not_set_up_is_a_clear_error test_database_not_set_up_is_a_clear_error
 run_test reset_drops_the_scenarios_objects test_reset_drops_the_scenarios_objects

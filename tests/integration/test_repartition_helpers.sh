@@ -15,6 +15,18 @@
 #                            exists; LEDGER gets "table<TAB>id" per committed row
 #   rp_ledger_missing LEDGER rows of the ledger not in their table
 #   rp_json_field JSON PATH  a field of a JSON document, read by the server
+#   rp_copy_db NAME          database NAME as a copy of the current one (the
+#                            independent expected state is computed there)
+#   rp_direct_writer OUT SQL one transaction in the background (pid in
+#                            RP_WRITER, output in OUT): runs SQL, then stays
+#                            open, sleeping, until a session of bin/repartition
+#                            waits for one of its locks, and commits (gives up
+#                            after 60 s); returns once SQL has run
+#   rp_scripts_with_injection FILE SQL STEP   a copy of scripts/ whose
+#                            repartition/FILE runs SQL just before its step
+#                            STEP (the line "-- STEP. ..."); prints its path
+#   rp_report_print JSON N   "rows:checksum" after, of group N of the
+#                            integrity report of `bin/repartition --json`
 
 REPARTITION=$BIN_DIR/repartition
 
@@ -97,4 +109,55 @@ rp_ledger_missing() {
 rp_json_field() {
 	# psql expands :'doc' (quoted safely) in scripts, not in -c
 	psql -XAtq -v ON_ERROR_STOP=1 -v doc="$1" <<<"SELECT (:'doc'::jsonb) #>> '$2'"
+}
+
+rp_copy_db() {
+	psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
+		-c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" \
+		-c "CREATE DATABASE \"$1\" TEMPLATE \"$PGDATABASE\"" >/dev/null
+}
+
+rp_direct_writer() {
+	local out=$1 statements=$2
+	PGAPPNAME=rp_direct_writer psql -XAtq -v ON_ERROR_STOP=1 >"$out" 2>&1 <<-SQL &
+		BEGIN;
+		$statements;
+		DO \$\$
+		DECLARE
+		    deadline timestamptz := clock_timestamp() + interval '60 seconds';
+		BEGIN
+		    LOOP
+		        PERFORM pg_stat_clear_snapshot();
+		        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity AS a
+		                           WHERE a.application_name = 'repartition'
+		                             AND pg_backend_pid() = ANY (pg_blocking_pids(a.pid)));
+		        IF clock_timestamp() > deadline THEN
+		            RAISE EXCEPTION 'no bin/repartition waited for this writer within 60 s';
+		        END IF;
+		        PERFORM pg_sleep(0.05);
+		    END LOOP;
+		END
+		\$\$;
+		COMMIT;
+	SQL
+	RP_WRITER=$!
+	until [[ $(sql "SELECT count(*) FROM pg_stat_activity
+		WHERE application_name = 'rp_direct_writer' AND wait_event = 'PgSleep'") -ge 1 ]]; do
+		kill -0 "$RP_WRITER" 2>/dev/null || fail "the direct writer ended before it waited: $(cat "$out")"
+		sleep 0.05
+	done
+}
+
+rp_report_print() {
+	echo "$(rp_json_field "$1" "{integrity,groups,$2,rows_after}"):$(rp_json_field "$1" "{integrity,groups,$2,checksum_after}")"
+}
+
+rp_scripts_with_injection() {
+	local file=$1 inject=$2 step=$3 dir
+	dir=$(mktemp -d)
+	cp -r "$ROOT_DIR/scripts" "$dir/"
+	awk -v inject="$inject" -v heading="^-- $step\\. " '$0 ~ heading { print inject ";" } { print }' \
+		"$ROOT_DIR/scripts/repartition/$file" >"$dir/scripts/repartition/$file"
+	grep -qF "$inject" "$dir/scripts/repartition/$file" || return 1
+	echo "$dir/scripts"
 }

@@ -11,13 +11,7 @@ source "$ROOT_DIR/tests/integration/test_repartition_helpers.sh"
 # scenario's transaction, just before step $2 (default 7: the month has been
 # detached, the weeks are not attached yet).
 rp_scripts_with_split_injection() {
-	local dir step=${2:-7}
-	dir=$(mktemp -d)
-	cp -r "$ROOT_DIR/scripts" "$dir/"
-	awk -v inject="$1" -v heading="^-- $step\\. " '$0 ~ heading { print inject ";" } { print }' \
-		"$ROOT_DIR/scripts/repartition/11_split_partition.sql" >"$dir/scripts/repartition/11_split_partition.sql"
-	grep -qF "$1" "$dir/scripts/repartition/11_split_partition.sql" || return 1
-	echo "$dir/scripts"
+	rp_scripts_with_injection 11_split_partition.sql "$1" "${2:-7}"
 }
 
 # waits until a session of bin/repartition runs the statement $1
