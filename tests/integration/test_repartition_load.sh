@@ -82,9 +82,34 @@ test_scenarios_while_load_data_runs() {
 	rm -rf "$dir"
 }
 
-# holds a writer's lock on event_logs for $1 seconds, in the background
-rp_hold_writer_lock() {
-	psql -XAtq -c "BEGIN; LOCK TABLE ONLY event_logs IN ROW EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT" >/dev/null &
+# holds a writer's lock on event_logs, in the background, until a session of
+# bin/repartition has waited for it and stopped waiting (its attempt timed
+# out and rolled back): the first attempt fails whatever the machine's speed
+rp_hold_writer_lock_past_one_timeout() {
+	PGAPPNAME=rp_lock_holder psql -XAtq -v ON_ERROR_STOP=1 >/dev/null <<-'SQL' &
+		BEGIN;
+		LOCK TABLE ONLY event_logs IN ROW EXCLUSIVE MODE;
+		DO $$
+		DECLARE
+		    waited boolean := false;
+		    waiting boolean;
+		    deadline timestamptz := clock_timestamp() + interval '60 seconds';
+		BEGIN
+		    LOOP
+		        PERFORM pg_stat_clear_snapshot();
+		        waiting := EXISTS (SELECT FROM pg_stat_activity AS a
+		                            WHERE a.application_name = 'repartition'
+		                              AND pg_backend_pid() = ANY (pg_blocking_pids(a.pid)));
+		        EXIT WHEN waited AND NOT waiting;
+		        waited := waited OR waiting;
+		        IF clock_timestamp() > deadline THEN
+		            RAISE EXCEPTION 'bin/repartition did not wait for this lock and time out within 60 s';
+		        END IF;
+		        PERFORM pg_sleep(0.02);
+		    END LOOP;
+		END $$;
+		COMMIT;
+	SQL
 	until [[ $(sql "SELECT count(*) FROM pg_locks WHERE relation = 'event_logs'::regclass
 		AND mode = 'RowExclusiveLock' AND granted") -ge 1 ]]; do sleep 0.05; done
 }
@@ -95,7 +120,7 @@ test_lock_timeout_is_retried() {
 	print=$(rp_fingerprint event_logs)
 	# the scenario's LOCK waits 2 s (lock_timeout), fails with 55P03: with one
 	# attempt allowed, it gives up and nothing is applied
-	rp_hold_writer_lock 3
+	rp_hold_writer_lock_past_one_timeout
 	assert_exit 1 "$REPARTITION" --attempts 1 add
 	assert_contains "$OUT" "canceling statement due to lock timeout (SQLSTATE 55P03)"
 	assert_contains "$OUT" "gave up after 1 attempt:"
@@ -103,7 +128,7 @@ test_lock_timeout_is_retried() {
 	wait
 
 	# by default it rolls back, waits and tries again, and gets through
-	rp_hold_writer_lock 3
+	rp_hold_writer_lock_past_one_timeout
 	assert_exit 0 "$REPARTITION" add
 	assert_contains "$OUT" "10_add_new_partition.sql:"
 	assert_contains "$OUT" "(SQLSTATE 55P03)"
