@@ -47,6 +47,10 @@
 
 SET LOCAL lock_timeout = '2s';
 
+-- Tables this scenario creates are recorded as the project's at its end
+-- (bin/setup-database --reset drops those, and only those).
+SELECT partition_demo.track_begin();
+
 -- -----------------------------------------------------------------------------
 -- 0. Lock the parent only (ONLY: not every partition), then check the layout.
 -- -----------------------------------------------------------------------------
@@ -178,3 +182,5 @@ $$;
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.assert_conserved();
+
+SELECT partition_demo.register_created('repartition/10_add_new_partition.sql');

@@ -45,6 +45,10 @@
 
 SET LOCAL lock_timeout = '2s';
 
+-- Tables this scenario creates are recorded as the project's at its end
+-- (bin/setup-database --reset drops those, and only those).
+SELECT partition_demo.track_begin();
+
 -- -----------------------------------------------------------------------------
 -- 0. Lock the parent only, then check that it is range-partitioned.
 -- -----------------------------------------------------------------------------
@@ -281,3 +285,5 @@ $$;
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.assert_conserved();
+
+SELECT partition_demo.register_created('repartition/11_split_partition.sql');
