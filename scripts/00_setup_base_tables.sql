@@ -15,6 +15,10 @@
 -- Fails if the tables already exist: start over with bin/setup-database --reset.
 -- =============================================================================
 
+-- Everything this file creates is recorded as the project's (register_created()
+-- at the end): bin/setup-database --reset drops exactly that.
+SELECT partition_demo.track_begin();
+
 -- Range-partitioning candidate: append-only time series.
 CREATE TABLE event_logs (
     id          BIGSERIAL PRIMARY KEY,
@@ -75,3 +79,5 @@ CREATE TABLE sales_data (
 CREATE INDEX idx_sales_data_sale_date  ON sales_data (sale_date);
 CREATE INDEX idx_sales_data_category   ON sales_data (product_category);
 CREATE INDEX idx_sales_data_product_id ON sales_data (product_id);
+
+SELECT partition_demo.register_created('00_setup_base_tables.sql');

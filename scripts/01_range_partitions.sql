@@ -27,6 +27,9 @@
 --    earlier attempt may be in the way.
 -- -----------------------------------------------------------------------------
 -- @online: guard
+-- Everything this file creates is recorded as the project's (see the end of [swap]).
+SELECT partition_demo.track_begin();
+
 DO $$
 DECLARE
     kind "char";
@@ -191,6 +194,10 @@ CREATE SEQUENCE event_logs_old_id_seq AS bigint OWNED BY event_logs_old.id;
 ALTER TABLE event_logs_old ALTER COLUMN id SET DEFAULT nextval('event_logs_old_id_seq'::regclass);
 SELECT partition_demo.sync_sequence('event_logs_old_id_seq', 'event_logs_old', 'id')
        AS event_logs_old_id_seq_last_value;
+
+-- The tables and sequences created above are the project's: recorded by
+-- OID, so that bin/setup-database --reset drops them, and only them.
+SELECT partition_demo.register_created('01_range_partitions.sql');
 
 -- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves;

@@ -35,6 +35,9 @@
 --    an earlier attempt may be in the way.
 -- -----------------------------------------------------------------------------
 -- @online: guard
+-- Everything this file creates is recorded as the project's (see the end of [swap]).
+SELECT partition_demo.track_begin();
+
 DO $$
 DECLARE
     kind "char";
@@ -64,7 +67,7 @@ BEGIN
 
     IF to_regclass('users_distributed_partitioned') IS NOT NULL
        OR to_regclass('users_distributed_old') IS NOT NULL
-       OR to_regclass('public.users_distributed_usernames') IS NOT NULL THEN
+       OR to_regclass('users_distributed_usernames') IS NOT NULL THEN
         RAISE EXCEPTION 'users_distributed_partitioned, users_distributed_old or users_distributed_usernames already exists'
             USING ERRCODE = 'duplicate_table',
                   HINT = 'leftover of an earlier migration; to start over, run bin/setup-database --reset';
@@ -168,24 +171,24 @@ SELECT partition_demo.assert_same_rows('users_distributed', 'users_distributed_p
 --    are unique already (they came from a UNIQUE column).
 -- -----------------------------------------------------------------------------
 -- @online: create
-CREATE TABLE public.users_distributed_usernames (
+CREATE TABLE users_distributed_usernames (
     username  VARCHAR(50) NOT NULL,
     user_id   INTEGER     NOT NULL
 );
 
-COMMENT ON TABLE public.users_distributed_usernames IS
+COMMENT ON TABLE users_distributed_usernames IS
     'global unique index on users_distributed.username (maintained by trigger users_distributed_username_unique)';
 
 -- @online: derived
 -- @bench:copy begin
-INSERT INTO public.users_distributed_usernames (username, user_id)
+INSERT INTO users_distributed_usernames (username, user_id)
 SELECT username, id
 FROM users_distributed_partitioned;
 -- @bench:copy end
 
 -- The key after the fill, as in step 4: one sorted build.
 -- @bench:keys begin
-ALTER TABLE public.users_distributed_usernames ADD PRIMARY KEY (username);
+ALTER TABLE users_distributed_usernames ADD PRIMARY KEY (username);
 -- @bench:keys end
 
 -- A row trigger on the partitioned parent is cloned to every partition,
@@ -193,13 +196,13 @@ ALTER TABLE public.users_distributed_usernames ADD PRIMARY KEY (username);
 -- the name under the new id, or a later DELETE could not unregister it.
 CREATE TRIGGER users_distributed_username_unique
     AFTER INSERT OR UPDATE OF username, id OR DELETE ON users_distributed_partitioned
-    FOR EACH ROW EXECUTE FUNCTION public.users_distributed_register_username();
+    FOR EACH ROW EXECUTE FUNCTION partition_demo.users_distributed_register_username();
 
 -- TRUNCATE fires no row trigger: a statement trigger drops the names of the
 -- truncated users, or none of them could ever be inserted again.
 CREATE TRIGGER users_distributed_username_truncate
     AFTER TRUNCATE ON users_distributed_partitioned
-    FOR EACH STATEMENT EXECUTE FUNCTION public.users_distributed_unregister_truncated();
+    FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.users_distributed_unregister_truncated();
 
 -- -----------------------------------------------------------------------------
 -- 7. Renames (docs/spec-notes.md §5): old objects to *_old names first, then the new
@@ -240,10 +243,14 @@ ALTER TABLE users_distributed_old ALTER COLUMN id SET DEFAULT nextval('users_dis
 SELECT partition_demo.sync_sequence('users_distributed_old_id_seq', 'users_distributed_old', 'id')
        AS users_distributed_old_id_seq_last_value;
 
+-- The tables and sequences created above are the project's: recorded by
+-- OID, so that bin/setup-database --reset drops them, and only them.
+SELECT partition_demo.register_created('02_hash_partitions.sql');
+
 -- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves.
 ANALYZE users_distributed;
-ANALYZE public.users_distributed_usernames;
+ANALYZE users_distributed_usernames;
 
 DO $$
 BEGIN

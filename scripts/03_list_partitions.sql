@@ -27,6 +27,9 @@
 --    an earlier attempt may be in the way.
 -- -----------------------------------------------------------------------------
 -- @online: guard
+-- Everything this file creates is recorded as the project's (see the end of [swap]).
+SELECT partition_demo.track_begin();
+
 DO $$
 DECLARE
     kind "char";
@@ -185,6 +188,10 @@ CREATE SEQUENCE orders_by_region_old_id_seq AS bigint OWNED BY orders_by_region_
 ALTER TABLE orders_by_region_old ALTER COLUMN id SET DEFAULT nextval('orders_by_region_old_id_seq'::regclass);
 SELECT partition_demo.sync_sequence('orders_by_region_old_id_seq', 'orders_by_region_old', 'id')
        AS orders_by_region_old_id_seq_last_value;
+
+-- The tables and sequences created above are the project's: recorded by
+-- OID, so that bin/setup-database --reset drops them, and only them.
+SELECT partition_demo.register_created('03_list_partitions.sql');
 
 -- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves.

@@ -28,6 +28,9 @@
 --    earlier attempt may be in the way.
 -- -----------------------------------------------------------------------------
 -- @online: guard
+-- Everything this file creates is recorded as the project's (see the end of [swap]).
+SELECT partition_demo.track_begin();
+
 DO $$
 DECLARE
     kind "char";
@@ -215,6 +218,10 @@ CREATE SEQUENCE sales_data_old_id_seq AS bigint OWNED BY sales_data_old.id;
 ALTER TABLE sales_data_old ALTER COLUMN id SET DEFAULT nextval('sales_data_old_id_seq'::regclass);
 SELECT partition_demo.sync_sequence('sales_data_old_id_seq', 'sales_data_old', 'id')
        AS sales_data_old_id_seq_last_value;
+
+-- The tables and sequences created above are the project's: recorded by
+-- OID, so that bin/setup-database --reset drops them, and only them.
+SELECT partition_demo.register_created('04_composite_partitions.sql');
 
 -- @online: finish
 -- Autovacuum never analyzes a partitioned parent itself, only its leaves

@@ -585,6 +585,7 @@ main(int argc, char **argv)
 	SetupOptions options = {0};
 	Config	   *config = NULL;
 	PGconn	   *conn = NULL;
+	char	   *schema;
 	int			status;
 
 	program_start(argc, argv);
@@ -607,8 +608,10 @@ main(int argc, char **argv)
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 	}
-	fprintf(stderr, "setting up database \"%s\" at %s\n", config->dbname,
-			config_server_label(config));
+	schema = PQescapeIdentifier(conn, config->schema, strlen(config->schema));
+	fprintf(stderr, "setting up database \"%s\" at %s, tables in schema %s\n",
+			config->dbname, config_server_label(config), schema ? schema : config->schema);
+	PQfreemem(schema);
 	status = run_setup(conn, &options);
 cleanup:
 	PQfinish(conn);

@@ -138,6 +138,7 @@ main(int argc, char **argv)
 		print_shell_quoted("POSTGRES_DB", config->dbname);
 		print_shell_quoted("POSTGRES_USER", config->user);
 		print_shell_quoted("SIMULATOR_INTERVAL_MS", interval);
+		print_shell_quoted("POSTGRES_SCHEMA", config->schema);
 	}
 	else
 	{
@@ -148,6 +149,7 @@ main(int argc, char **argv)
 			[CONFIG_POSTGRES_USER] = config->user,
 			[CONFIG_POSTGRES_PASSWORD] = config->password[0] ? "(set, not shown)" : "(empty)",
 			[CONFIG_SIMULATOR_INTERVAL_MS] = interval,
+			[CONFIG_POSTGRES_SCHEMA] = config->schema,
 		};
 
 		printf(".env file: %s\n", config->dotenv_path ? config->dotenv_path : "(none)");

@@ -2,6 +2,11 @@
 -- scripts/lib/partition_demo.sql -- helper objects shared by all setup scripts
 -- =============================================================================
 -- Creates (or refreshes) the schema partition_demo with:
+--   * partition_demo.installation        the one schema where the project's
+--                                         tables live (POSTGRES_SCHEMA)
+--   * partition_demo.created_objects     bookkeeping: every relation and
+--                                         function this project created, by
+--                                         OID (track_begin(), register_created())
 --   * partition_demo.applied_scripts     bookkeeping: one row per numbered script
 --                                         that committed (written by the runner)
 --   * partition_demo.table_columns()     a table's user columns, in attnum order
@@ -9,9 +14,14 @@
 --   * partition_demo.assert_same_rows()  fails the migration unless the new table
 --                                         holds exactly the rows of the old one
 --   * partition_demo.sync_sequence()     moves a sequence past a column's max
--- and, in public, the trigger function that keeps usernames unique across the
--- hash partitions of users_distributed (the trigger itself and its side table
--- are created by 02_hash_partitions.sql).
+--   * the trigger functions that keep usernames unique across the hash
+--     partitions of users_distributed (the triggers and the side table are
+--     created by 02_hash_partitions.sql)
+--
+-- The project's tables live in one schema: the current schema of the session
+-- that runs the scripts (bin/setup-database and the other programs set
+-- search_path to POSTGRES_SCHEMA, default public). The first run records it
+-- in partition_demo.installation; a later run from another schema is refused.
 --
 -- Idempotent: only IF NOT EXISTS / CREATE OR REPLACE, so bin/setup-database
 -- runs it before every run. By hand (one transaction):
@@ -22,10 +32,201 @@
 -- skipping"; keep this file quiet (SET LOCAL ends with the transaction).
 SET LOCAL client_min_messages = warning;
 
+-- -----------------------------------------------------------------------------
+-- The schema of the tables: it must exist, take new tables, and be the one
+-- the project was set up in. And partition_demo must be the project's own.
+-- -----------------------------------------------------------------------------
+-- (Schemas are shown as SQL identifiers in double quotes.)
+DO $$
+DECLARE
+    target   name := pg_catalog.current_schema();
+    recorded name;
+BEGIN
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'no schema to create the tables in: search_path "%" names no schema that exists and that you may use',
+                        pg_catalog.current_setting('search_path')
+            USING ERRCODE = 'invalid_schema_name',
+                  HINT = 'create the schema, or set POSTGRES_SCHEMA (bin/setup-database) or search_path (psql) to one';
+    END IF;
+    IF target = 'partition_demo' THEN
+        RAISE EXCEPTION 'the tables cannot live in schema partition_demo, the project''s helper schema'
+            USING ERRCODE = 'invalid_schema_name',
+                  HINT = 'set POSTGRES_SCHEMA to another schema (default public)';
+    END IF;
+    IF NOT pg_catalog.has_schema_privilege(
+               (SELECT n.oid FROM pg_catalog.pg_namespace AS n WHERE n.nspname = target), 'CREATE') THEN
+        RAISE EXCEPTION 'no permission to create tables in schema %', '"' || replace(target, '"', '""') || '"'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('GRANT CREATE ON SCHEMA %I TO %I, or set POSTGRES_SCHEMA to a schema of your own (CREATE SCHEMA %I AUTHORIZATION %I)',
+                                target, current_user, current_user, current_user);
+    END IF;
+    IF pg_catalog.to_regnamespace('partition_demo') IS NOT NULL THEN
+        IF pg_catalog.to_regclass('partition_demo.applied_scripts') IS NULL THEN
+            RAISE EXCEPTION 'schema partition_demo exists, but was not created by this project'
+                USING ERRCODE = 'duplicate_schema',
+                      HINT = 'the project keeps its helpers there and drops it on --reset: rename that schema first';
+        END IF;
+        IF pg_catalog.to_regclass('partition_demo.installation') IS NOT NULL THEN
+            EXECUTE 'SELECT i.schema_name FROM partition_demo.installation AS i' INTO recorded;
+            IF recorded IS DISTINCT FROM target THEN
+                RAISE EXCEPTION 'this database''s project is set up in schema %, not in %',
+                                '"' || replace(recorded, '"', '""') || '"', '"' || replace(target, '"', '""') || '"'
+                    USING ERRCODE = 'object_not_in_prerequisite_state',
+                          HINT = format('set POSTGRES_SCHEMA=%s, or run bin/setup-database --reset to start over in %s',
+                                        recorded, target);
+            END IF;
+        END IF;
+    END IF;
+END
+$$;
+
+-- What exists before this transaction: whatever is new at its end and was
+-- written by it is this project's (see register_created() below). Plain SQL,
+-- as partition_demo.track_begin() may not exist yet.
+CREATE TEMPORARY TABLE IF NOT EXISTS project_objects_before ON COMMIT DROP AS
+SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid FROM pg_catalog.pg_class AS c
+UNION ALL
+SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid FROM pg_catalog.pg_proc AS p;
+
 CREATE SCHEMA IF NOT EXISTS partition_demo;
 
 COMMENT ON SCHEMA partition_demo IS
-    'helpers and bookkeeping of the db-partitioning demo (dropped by scripts/lib/reset.sql)';
+    'helpers and bookkeeping of the db-partitioning demo (dropped by scripts/lib/reset.sql; keep your own objects elsewhere)';
+
+-- One row: the schema of the project's tables, fixed at the first run.
+CREATE TABLE IF NOT EXISTS partition_demo.installation (
+    only_row     boolean     PRIMARY KEY DEFAULT true CHECK (only_row),
+    schema_name  name        NOT NULL,
+    installed_at timestamptz NOT NULL DEFAULT now()
+);
+
+INSERT INTO partition_demo.installation (schema_name) VALUES (pg_catalog.current_schema())
+ON CONFLICT (only_row) DO NOTHING;
+
+-- Every relation (table, partition, sequence, view) and function that this
+-- project created, by OID: a name proves nothing (a user's table may be
+-- called event_logs_2023_12), an OID survives renames. Written in the
+-- transaction that created the object (register_created()); reset.sql drops
+-- exactly these. The name at creation is kept for messages only.
+CREATE TABLE IF NOT EXISTS partition_demo.created_objects (
+    classid     regclass    NOT NULL CHECK (classid IN ('pg_catalog.pg_class'::regclass,
+                                                        'pg_catalog.pg_proc'::regclass)),
+    objid       oid         NOT NULL,
+    created_by  text        NOT NULL,
+    identity    text        NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (classid, objid)
+);
+
+-- -----------------------------------------------------------------------------
+-- track_begin(): the first statement of every script that creates objects:
+-- remembers which relations and functions exist (temporary table, dropped at
+-- commit). Calling it again in the same transaction changes nothing.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.track_begin()
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF pg_catalog.to_regclass('pg_temp.project_objects_before') IS NULL THEN
+        CREATE TEMPORARY TABLE project_objects_before ON COMMIT DROP AS
+        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid FROM pg_catalog.pg_class AS c
+        UNION ALL
+        SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid FROM pg_catalog.pg_proc AS p;
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.track_begin() IS
+    'remembers the relations and functions that exist, for register_created() at the end of the transaction';
+
+-- -----------------------------------------------------------------------------
+-- written_by_this_transaction(x): whether x, the xmin of a catalog row, is
+-- this transaction or one of its subtransactions. A row this session can see
+-- whose writer is still in progress can only be its own (another session's
+-- uncommitted rows are invisible). age() places x relative to this
+-- transaction's id: <= 0 is this transaction or a younger one, whose full
+-- 64-bit id pg_xact_status() then checks.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.written_by_this_transaction(x xid)
+RETURNS boolean
+LANGUAGE sql
+VOLATILE
+AS $$
+    SELECT pg_catalog.age(x) <= 0
+       AND pg_catalog.pg_xact_status(
+               (pg_catalog.pg_current_xact_id()::text::bigint - pg_catalog.age(x))::text::xid8) = 'in progress'
+$$;
+
+COMMENT ON FUNCTION partition_demo.written_by_this_transaction(xid) IS
+    'true when the catalog row with this xmin was written by the current transaction (or a subtransaction of it)';
+
+-- -----------------------------------------------------------------------------
+-- register_created(created_by): the last statement of every script that
+-- creates objects: records in created_objects each relation (kinds r, p, S,
+-- v, m, f; not temporary) and function that did not exist at track_begin()
+-- and was created by this transaction (not by a session committing
+-- meanwhile). Indexes, constraints, triggers and row types go with their
+-- table and are not recorded. Forgets objects that no longer exist. Returns
+-- how many it recorded. Raises if track_begin() was not called in this
+-- transaction (a script run statement by statement, without psql -1).
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.register_created(created_by text)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    recorded integer;
+BEGIN
+    IF pg_catalog.to_regclass('pg_temp.project_objects_before') IS NULL THEN
+        RAISE EXCEPTION 'register_created(%): partition_demo.track_begin() was not called in this transaction', created_by
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'run the script in one transaction: psql -v ON_ERROR_STOP=1 -1 -f ...';
+    END IF;
+
+    INSERT INTO partition_demo.created_objects AS r (classid, objid, created_by, identity)
+    SELECT o.classid, o.objid, register_created.created_by,
+           pg_catalog.pg_describe_object(o.classid, o.objid, 0)
+      FROM (SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid, c.xmin AS writer
+              FROM pg_catalog.pg_class AS c
+             WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'f') AND c.relpersistence <> 't'
+            UNION ALL
+            SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, p.xmin
+              FROM pg_catalog.pg_proc AS p) AS o
+     WHERE NOT EXISTS (SELECT FROM pg_temp.project_objects_before AS b
+                        WHERE b.classid = o.classid AND b.objid = o.objid)
+       AND partition_demo.written_by_this_transaction(o.writer)
+    ON CONFLICT (classid, objid) DO NOTHING;
+    GET DIAGNOSTICS recorded = ROW_COUNT;
+
+    DELETE FROM partition_demo.created_objects AS r
+     WHERE (r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+            AND NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = r.objid))
+        OR (r.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+            AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc AS p WHERE p.oid = r.objid));
+    RETURN recorded;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.register_created(text) IS
+    'records the relations and functions this transaction created since track_begin() in created_objects';
+
+-- -----------------------------------------------------------------------------
+-- created_by_project(rel): whether the project created rel (its OID is
+-- recorded): scenarios drop only such tables.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.created_by_project(rel regclass)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT EXISTS (SELECT FROM partition_demo.created_objects AS r
+                    WHERE r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND r.objid = rel)
+$$;
+
+COMMENT ON FUNCTION partition_demo.created_by_project(regclass) IS
+    'true when the relation was created by this project (recorded in created_objects)';
 
 -- One row per numbered script, inserted by the runner in the same transaction
 -- as the script itself: a row exists exactly when the script's work committed.
@@ -220,20 +421,24 @@ COMMENT ON FUNCTION partition_demo.online_in_progress(text) IS
 -- PostgreSQL cannot build UNIQUE (username) on a table partitioned by HASH (id)
 -- (a unique constraint must contain every partition key column), and a unique
 -- index per partition is not global. So every username is registered in the
--- side table public.users_distributed_usernames, whose PRIMARY KEY (username)
+-- side table users_distributed_usernames, whose PRIMARY KEY (username)
 -- is the global unique index: a duplicate fails there, and two sessions
 -- inserting the same new name serialize on that index entry (the second waits
 -- for the first to commit or roll back, then fails or proceeds).
 --
 -- Used as AFTER INSERT OR UPDATE OF username, id OR DELETE ... FOR EACH ROW.
 -- Unregistering matches user_id = OLD.id and requires that the live table
--- public.users_distributed no longer holds (OLD.id, OLD.username), so a
+-- users_distributed no longer holds (OLD.id, OLD.username), so a
 -- delete or rename in another table that shares this trigger (a backup or
 -- migration copy holding the same users, same ids) can never unregister the
 -- name of a live user.
--- Names are schema-qualified: the function does not depend on search_path.
+-- The tables are found in the project's schema whatever the caller's
+-- search_path: both trigger functions get search_path = that schema (and
+-- pg_temp last, so that no temporary table can stand in), set below.
 -- -----------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION public.users_distributed_register_username()
+-- Earlier versions kept them in public, where a schema of the user's own
+-- name ("$user", first in the default search_path) made them miss the tables.
+CREATE OR REPLACE FUNCTION partition_demo.users_distributed_register_username()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
@@ -243,7 +448,7 @@ BEGIN
     IF TG_OP = 'DELETE'
        OR (TG_OP = 'UPDATE' AND (NEW.username IS DISTINCT FROM OLD.username
                                  OR NEW.id IS DISTINCT FROM OLD.id)) THEN
-        DELETE FROM public.users_distributed_usernames AS n
+        DELETE FROM users_distributed_usernames AS n
          WHERE n.username = OLD.username
            AND n.user_id  = OLD.id
            -- A copy of the same user in another table (a backup sharing this
@@ -257,7 +462,7 @@ BEGIN
            -- unchanged pair, and the side table belongs to the partitioned one.
            AND (current_setting('partition_demo.online_replay', true) = 'on'
                 OR NOT EXISTS (SELECT 1
-                                 FROM public.users_distributed AS u
+                                 FROM users_distributed AS u
                                 WHERE u.id = OLD.id
                                   AND u.username = OLD.username));
     END IF;
@@ -271,7 +476,7 @@ BEGIN
     IF TG_OP = 'INSERT'
        OR (TG_OP = 'UPDATE' AND (NEW.username IS DISTINCT FROM OLD.username
                                  OR NEW.id IS DISTINCT FROM OLD.id)) THEN
-        INSERT INTO public.users_distributed_usernames (username, user_id)
+        INSERT INTO users_distributed_usernames (username, user_id)
         VALUES (NEW.username, NEW.id)
         ON CONFLICT (username) DO NOTHING;
 
@@ -290,7 +495,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION public.users_distributed_register_username() IS
+COMMENT ON FUNCTION partition_demo.users_distributed_register_username() IS
     'keeps users_distributed.username globally unique via users_distributed_usernames (see 02_hash_partitions.sql)';
 
 -- -----------------------------------------------------------------------------
@@ -303,22 +508,33 @@ COMMENT ON FUNCTION public.users_distributed_register_username() IS
 -- partition; truncate a partition and its names stay registered until the
 -- next TRUNCATE of the parent.
 -- -----------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION public.users_distributed_unregister_truncated()
+CREATE OR REPLACE FUNCTION partition_demo.users_distributed_unregister_truncated()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    DELETE FROM public.users_distributed_usernames AS r
+    DELETE FROM users_distributed_usernames AS r
      WHERE NOT EXISTS (SELECT 1
-                         FROM public.users_distributed AS u
+                         FROM users_distributed AS u
                         WHERE u.id = r.user_id
                           AND u.username = r.username);
     RETURN NULL;
 END
 $$;
 
-COMMENT ON FUNCTION public.users_distributed_unregister_truncated() IS
+COMMENT ON FUNCTION partition_demo.users_distributed_unregister_truncated() IS
     'after TRUNCATE users_distributed: unregisters the usernames of users that are gone';
+
+-- Both find users_distributed and its side table in the project's schema.
+-- (CREATE OR REPLACE above has just removed any SET of an earlier run.)
+DO $$
+DECLARE
+    path text := format('%I, pg_temp', (SELECT i.schema_name FROM partition_demo.installation AS i));
+BEGIN
+    EXECUTE format('ALTER FUNCTION partition_demo.users_distributed_register_username() SET search_path = %s', path);
+    EXECUTE format('ALTER FUNCTION partition_demo.users_distributed_unregister_truncated() SET search_path = %s', path);
+END
+$$;
 
 -- =============================================================================
 -- Helpers of the re-partitioning scenarios (scripts/repartition/10..14):
@@ -720,3 +936,7 @@ $$;
 
 COMMENT ON PROCEDURE partition_demo.seed_in_chunks(text, text) IS
     'runs a seed INSERT over generate_series($1, $2) in chunks of 200,000 rows, with progress notices';
+
+-- Last: record what this file created (the first run: the schema's tables
+-- and every function; later runs: functions new in this version).
+SELECT partition_demo.register_created('lib/partition_demo.sql');

@@ -2,20 +2,28 @@
 -- scripts/lib/reset.sql -- drop every object of the db-partitioning demo, and
 -- only those, so that bin/setup-database can start from scratch.
 -- =============================================================================
--- Tolerant of any partial state (IF EXISTS everywhere): after a full setup,
--- halfway through, after re-partitioning scenarios, or when nothing exists.
--- Safe to run twice. By hand (one transaction):
---     psql -v ON_ERROR_STOP=1 -1 -f scripts/lib/reset.sql
+-- "This project's objects" are those recorded in partition_demo.created_objects
+-- by the transaction that created them (partition_demo.register_created()):
+-- the four tables, their partitions, _old copies and sequences, the username
+-- side table, whatever the re-partitioning scenarios made (months, weeks,
+-- archive, range tables, the kept hash table), the helper functions, and the
+-- partition_demo schema with its bookkeeping. They are found by OID, not by
+-- name: a table of the user's called event_logs_2023_12 stays, one of ours
+-- renamed to anything goes.
 --
--- Objects created by later scenarios (scripts/repartition/: archive tables,
--- weekly split partitions, the hash->range copy of users_distributed, ...)
--- must be added here as those scripts appear.
+-- Nothing is dropped with CASCADE. An object of someone else's that depends
+-- on one of ours (a view, a foreign key, an inheriting table, a function
+-- using a row type) stops the reset with PostgreSQL's own list of them, and
+-- so does a table attached as a partition of ours or a sequence owned by one
+-- of our columns (which DROP would otherwise take along silently). Either
+-- everything of ours goes or, in one transaction, nothing does.
+--
+-- Works from any state: after a full setup, a failed or half-done one (every
+-- script and every step of an online migration records what it created in
+-- its own transaction), after any scenarios, or when nothing exists. Safe to
+-- run twice. By hand (one transaction):
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/lib/reset.sql
 -- =============================================================================
-
--- Most DROP ... IF EXISTS below are no-ops that would each print "does not
--- exist, skipping"; keep the output to warnings and errors.
--- (SET LOCAL: ends with this file's transaction.)
-SET LOCAL client_min_messages = warning;
 
 -- Every DROP below waits for the sessions using the table: bounded
 -- (SQLSTATE 55P03 when it expires, and nothing is dropped). bin/setup-database
@@ -30,67 +38,147 @@ BEGIN
 END
 $$;
 
--- The live tables, whatever their kind (plain before 01..04, partitioned
--- after): dropping a partitioned table drops all its partitions, their
--- indexes, triggers and owned sequences. CASCADE also removes objects that
--- depend on them (views of the query demos, foreign keys, ...).
-DROP TABLE IF EXISTS event_logs, users_distributed, orders_by_region, sales_data CASCADE;
-
--- Leftovers of an interrupted migration and the preserved plain tables.
-DROP TABLE IF EXISTS event_logs_partitioned, users_distributed_partitioned,
-                     orders_by_region_partitioned, sales_data_partitioned CASCADE;
-DROP TABLE IF EXISTS event_logs_old, users_distributed_old,
-                     orders_by_region_old, sales_data_old CASCADE;
-
--- Partitions by name, in case one was detached from its parent (detach/split
--- scenarios) and so survived the drops above.
-DROP TABLE IF EXISTS event_logs_2024_01, event_logs_2024_02, event_logs_2024_03,
-                     event_logs_default,
-                     users_distributed_p0, users_distributed_p1,
-                     users_distributed_p2, users_distributed_p3,
-                     orders_north_america, orders_europe, orders_asia_pacific, orders_other,
-                     sales_2024_q1, sales_2024_q2, sales_default,
-                     sales_2024_q1_electronics, sales_2024_q1_clothing, sales_2024_q1_other,
-                     sales_2024_q2_electronics, sales_2024_q2_clothing, sales_2024_q2_other
-                     CASCADE;
-
--- Username uniqueness of users_distributed (02_hash_partitions.sql).
-DROP TABLE IF EXISTS public.users_distributed_usernames;
--- CASCADE: also drops the trigger on any table not dropped above that uses it.
-DROP FUNCTION IF EXISTS public.users_distributed_register_username() CASCADE;
-DROP FUNCTION IF EXISTS public.users_distributed_unregister_truncated() CASCADE;
-
--- Helpers and bookkeeping (scripts/lib/partition_demo.sql).
-DROP SCHEMA IF EXISTS partition_demo CASCADE;
-
--- -----------------------------------------------------------------------------
--- Objects of the re-partitioning scenarios (scripts/repartition/10..14).
--- Partitions they add to event_logs (event_logs_2024_04, weekly
--- event_logs_2024_03_w1, ...) and the range partitions of a migrated
--- users_distributed (users_distributed_r1 .., _rmax) went with their parent
--- above; the hash table kept by migrate took users_distributed_p0 .. _p3
--- along (dropped by name above).
--- -----------------------------------------------------------------------------
-DROP TABLE IF EXISTS event_logs_archive, users_distributed_hash, users_distributed_range CASCADE;
-
--- A scenario runs in one transaction, so no standalone month, week or range
--- table can outlive it; these names are only dropped in case someone ran the
--- statements by hand and stopped half way. Only tables named by the
--- scenarios' own patterns, in the current schema, that are not partitions.
 DO $$
 DECLARE
-    t record;
+    helper_schema oid := pg_catalog.to_regnamespace('partition_demo');
+    blocking      text;
+    statement     text;
+    relations     bigint;
+    functions     bigint;
+    detail        text;
+    r             record;
 BEGIN
-    FOR t IN
-        SELECT c.oid::regclass AS tbl
+    IF helper_schema IS NULL THEN
+        RAISE NOTICE 'nothing to reset: this database has no partition_demo schema';
+        RETURN;
+    END IF;
+    IF pg_catalog.to_regclass('partition_demo.created_objects') IS NULL THEN
+        RAISE EXCEPTION 'partition_demo holds no record of the objects this project created'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'it was set up by an earlier version, which recognised its tables by name only',
+                  HINT = 'drop that version''s tables by hand (event_logs, users_distributed, orders_by_region, '
+                         'sales_data, their partitions and _old copies), then DROP SCHEMA partition_demo CASCADE; '
+                         'nothing was dropped';
+    END IF;
+
+    -- ours: recorded and still there (an OID whose object is gone is ignored)
+    CREATE TEMPORARY TABLE reset_ours ON COMMIT DROP AS
+    SELECT o.classid, o.objid, c.relkind AS kind, c.relnamespace AS nsp
+      FROM partition_demo.created_objects AS o
+      JOIN pg_catalog.pg_class AS c ON c.oid = o.objid
+     WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+    UNION ALL
+    SELECT o.classid, o.objid, NULL, p.pronamespace
+      FROM partition_demo.created_objects AS o
+      JOIN pg_catalog.pg_proc AS p ON p.oid = o.objid
+     WHERE o.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass;
+
+    -- the schemas of our tables, for the "kept" notices at the end
+    CREATE TEMPORARY TABLE reset_schemas ON COMMIT DROP AS
+    SELECT DISTINCT u.nsp FROM pg_temp.reset_ours AS u WHERE u.kind IS NOT NULL AND u.nsp <> helper_schema;
+
+    -- Partitions and inheritance children that are not ours. DROP would take
+    -- a partition along without a word.
+    SELECT string_agg(format('%s (%s %s)', i.inhrelid::pg_catalog.regclass,
+                             CASE WHEN c.relispartition THEN 'a partition of' ELSE 'inheriting from' END,
+                             i.inhparent::pg_catalog.regclass), ', ' ORDER BY i.inhrelid::pg_catalog.regclass::text)
+      INTO blocking
+      FROM pg_catalog.pg_inherits AS i
+      JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid
+     WHERE i.inhparent IN (SELECT u.objid FROM pg_temp.reset_ours AS u WHERE u.kind IS NOT NULL)
+       AND i.inhrelid NOT IN (SELECT u.objid FROM pg_temp.reset_ours AS u WHERE u.kind IS NOT NULL);
+    IF blocking IS NOT NULL THEN
+        RAISE EXCEPTION 'reset stopped: %, not created by this project, would be dropped with it', blocking
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'reset drops only what this project created, and nothing was dropped: detach it first '
+                         '(ALTER TABLE <parent> DETACH PARTITION <table>, or ALTER TABLE <table> NO INHERIT <parent>), '
+                         'then run it again';
+    END IF;
+
+    -- Sequences of someone else's owned by one of our columns: DROP TABLE
+    -- takes them along too.
+    SELECT string_agg(format('sequence %s (owned by %s.%I)', d.objid::pg_catalog.regclass,
+                             d.refobjid::pg_catalog.regclass, a.attname), ', ')
+      INTO blocking
+      FROM pg_catalog.pg_depend AS d
+      JOIN pg_catalog.pg_class AS s ON s.oid = d.objid AND s.relkind = 'S'
+      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.deptype = 'a'
+       AND d.refobjid IN (SELECT u.objid FROM pg_temp.reset_ours AS u WHERE u.kind IS NOT NULL)
+       AND d.objid NOT IN (SELECT u.objid FROM pg_temp.reset_ours AS u WHERE u.kind IS NOT NULL);
+    IF blocking IS NOT NULL THEN
+        RAISE EXCEPTION 'reset stopped: %, not created by this project, would be dropped with it', blocking
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'reset drops only what this project created, and nothing was dropped: '
+                         'ALTER SEQUENCE <sequence> OWNED BY NONE, then run it again';
+    END IF;
+
+    SELECT count(*) FILTER (WHERE u.kind IS NOT NULL), count(*) FILTER (WHERE u.kind IS NULL)
+      INTO relations, functions
+      FROM pg_temp.reset_ours AS u;
+
+    -- The drops, all without CASCADE, in dependency order: views, tables and
+    -- sequences outside partition_demo (their indexes, triggers and owned
+    -- sequences go with them), then the functions (the triggers that used
+    -- them are gone; functions taking row types of the bookkeeping tables
+    -- must go before those), then partition_demo's tables and the schema,
+    -- which must then be empty. Each list is built when it runs: a partition
+    -- or sequence may have gone with its table already.
+    BEGIN
+        FOR r IN
+            SELECT v.step, v.command, v.kinds, v.in_helper_schema
+              FROM (VALUES (1, 'DROP VIEW %s', '{v}'::"char"[], false),
+                           (2, 'DROP MATERIALIZED VIEW %s', '{m}', false),
+                           (3, 'DROP FOREIGN TABLE %s', '{f}', false),
+                           (4, 'DROP TABLE %s', '{r,p}', false),
+                           (5, 'DROP SEQUENCE %s', '{S}', false),
+                           (6, 'DROP ROUTINE %s', NULL, NULL),
+                           (7, 'DROP TABLE %s', '{r,p}', true),
+                           (8, 'DROP SEQUENCE %s', '{S}', true)) AS v(step, command, kinds, in_helper_schema)
+             ORDER BY v.step
+        LOOP
+            IF r.kinds IS NULL THEN
+                SELECT string_agg(u.objid::pg_catalog.regprocedure::text, ', ') INTO statement
+                  FROM pg_temp.reset_ours AS u
+                 WHERE u.kind IS NULL
+                   AND EXISTS (SELECT FROM pg_catalog.pg_proc AS p WHERE p.oid = u.objid);
+            ELSE
+                SELECT string_agg(u.objid::pg_catalog.regclass::text, ', ') INTO statement
+                  FROM pg_temp.reset_ours AS u
+                 WHERE u.kind = ANY (r.kinds)
+                   AND (u.nsp = helper_schema) = r.in_helper_schema
+                   AND EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = u.objid);
+            END IF;
+            IF statement IS NOT NULL THEN
+                EXECUTE format(r.command, statement);
+            END IF;
+        END LOOP;
+        DROP SCHEMA partition_demo;
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+        GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+        RAISE EXCEPTION 'reset stopped: objects not created by this project depend on its objects'
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  DETAIL = detail,
+                  HINT = 'reset drops only what this project created and never uses CASCADE, and nothing was dropped: '
+                         'drop or change the objects listed (or move them out of schema partition_demo), '
+                         'then run it again';
+    END;
+
+    RAISE NOTICE 'dropped what this project created: % relations and % functions, and schema partition_demo',
+        relations, functions;
+
+    -- Tables with the project's names that are not the project's: kept, and said so.
+    FOR r IN
+        SELECT c.oid::pg_catalog.regclass AS tbl
           FROM pg_catalog.pg_class AS c
-         WHERE c.relnamespace = current_schema()::regnamespace
-           AND c.relkind IN ('r', 'p')
-           AND NOT c.relispartition
-           AND (c.relname ~ '^event_logs_[0-9]{4}_[0-9]{2}(_w[1-5])?$'
-                OR c.relname ~ '^users_distributed_r([0-9]+|max)$')
+         WHERE c.relnamespace IN (SELECT s.nsp FROM pg_temp.reset_schemas AS s)
+           AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+           AND c.relname ~ '^(event_logs|users_distributed|orders_|sales_)'
+         ORDER BY c.relname
     LOOP
-        EXECUTE format('DROP TABLE IF EXISTS %s CASCADE', t.tbl);
+        RAISE NOTICE 'kept %: not created by this project', r.tbl;
     END LOOP;
 END
 $$;

@@ -50,6 +50,9 @@
 
 SET LOCAL client_min_messages = warning;
 
+-- what this file creates is recorded as the project's (register_created() at the end)
+SELECT partition_demo.track_begin();
+
 -- One row per table being migrated online; gone once the swap committed.
 CREATE TABLE IF NOT EXISTS partition_demo.online_migrations (
     table_name     text        PRIMARY KEY,   -- canonical name, e.g. event_logs
@@ -128,8 +131,9 @@ $$;
 -- -----------------------------------------------------------------------------
 -- online_begin_prepare(table_name): first statement of the prepare
 -- transaction. Refuses a table whose migration is recorded already, and
--- remembers which tables exist, so that online_start() can record the tables
--- the [create] section made (dropped by --abort).
+-- remembers which tables exist (partition_demo.track_begin()), so that
+-- online_start() can record the tables the [create] section made, as the
+-- project's and as those --abort drops.
 -- -----------------------------------------------------------------------------
 DROP FUNCTION IF EXISTS partition_demo.online_begin_prepare();
 CREATE OR REPLACE FUNCTION partition_demo.online_begin_prepare(table_name text)
@@ -142,11 +146,7 @@ BEGIN
             USING ERRCODE = 'object_in_use',
                   HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
     END IF;
-    IF to_regclass('pg_temp.online_relations_before') IS NOT NULL THEN
-        DROP TABLE pg_temp.online_relations_before;
-    END IF;
-    CREATE TEMP TABLE online_relations_before ON COMMIT DROP AS
-        SELECT c.oid FROM pg_catalog.pg_class AS c WHERE c.relkind IN ('r', 'p');
+    PERFORM partition_demo.track_begin();
 END
 $$;
 
@@ -188,8 +188,10 @@ BEGIN
       FROM pg_catalog.pg_class AS c
      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
        AND c.relpersistence <> 't'
-       AND c.xmin = pg_catalog.pg_current_xact_id()::xid
-       AND c.oid NOT IN (SELECT b.oid FROM pg_temp.online_relations_before AS b);
+       AND partition_demo.written_by_this_transaction(c.xmin)
+       AND NOT EXISTS (SELECT FROM pg_temp.project_objects_before AS b
+                        WHERE b.classid = 'pg_catalog.pg_class'::regclass AND b.objid = c.oid);
+    PERFORM partition_demo.register_created(format('%s (online prepare)', table_name));
 
     -- CREATE TRIGGER takes SHARE ROW EXCLUSIVE: it waits for the writers in
     -- progress (bounded by the caller's lock_timeout), and every write that
@@ -502,6 +504,8 @@ BEGIN
     END IF;
 
     EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', m.source);
+    -- the [swap] section creates a sequence; it records it at its end
+    PERFORM partition_demo.track_begin();
 
     WITH taken AS (
         UPDATE partition_demo.online_changes AS c SET replayed = true
@@ -630,3 +634,5 @@ AS $$
      ORDER BY a.xact_start NULLS LAST
      LIMIT 1;
 $$;
+
+SELECT partition_demo.register_created('online/00_online_functions.sql');

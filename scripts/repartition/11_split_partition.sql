@@ -48,6 +48,10 @@
 
 SET LOCAL lock_timeout = '2s';
 
+-- Tables this scenario creates are recorded as the project's at its end
+-- (bin/setup-database --reset drops those, and only those).
+SELECT partition_demo.track_begin();
+
 -- -----------------------------------------------------------------------------
 -- 0. Lock the parent, then (LOCK TABLE recurses) each of its partitions, in
 --    the order of an INSERT through the parent: no one may write into the
@@ -283,3 +287,5 @@ $$;
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.assert_conserved();
+
+SELECT partition_demo.register_created('repartition/11_split_partition.sql');

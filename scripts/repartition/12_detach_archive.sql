@@ -51,6 +51,10 @@
 
 SET LOCAL lock_timeout = '2s';
 
+-- Tables this scenario creates are recorded as the project's at its end
+-- (bin/setup-database --reset drops those, and only those).
+SELECT partition_demo.track_begin();
+
 -- -----------------------------------------------------------------------------
 -- 0. Locks (the parent, then - LOCK TABLE recurses - each of its partitions,
 --    then the archive), and the layout check.
@@ -215,3 +219,5 @@ $$;
 SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.snapshot('after', 'event_logs_archive', 'event_logs', 'event_logs');
 SELECT partition_demo.assert_conserved();
+
+SELECT partition_demo.register_created('repartition/12_detach_archive.sql');

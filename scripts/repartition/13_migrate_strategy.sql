@@ -44,7 +44,7 @@
 -- users_distributed_usernames and its trigger function stay as they are; the
 -- triggers move to the live table. The kept hash copy gets none: a write into
 -- the backup must neither register a name nor unregister a live one (the
--- function's unregister step checks public.users_distributed, which is now
+-- function's unregister step checks users_distributed, which is now
 -- the range table, as a second line of defence).
 --
 -- Sequence (docs/spec-notes.md §4). No new sequence: the new table's id default is
@@ -66,6 +66,10 @@
 -- =============================================================================
 
 SET LOCAL lock_timeout = '2s';
+
+-- Tables this scenario creates are recorded as the project's at its end
+-- (bin/setup-database --reset drops those, and only those).
+SELECT partition_demo.track_begin();
 
 -- -----------------------------------------------------------------------------
 -- 0. Lock (the parent, then its partitions: no direct writes either) and check
@@ -258,10 +262,10 @@ BEGIN
 
     CREATE TRIGGER users_distributed_username_unique
         AFTER INSERT OR UPDATE OF username, id OR DELETE ON users_distributed_range
-        FOR EACH ROW EXECUTE FUNCTION public.users_distributed_register_username();
+        FOR EACH ROW EXECUTE FUNCTION partition_demo.users_distributed_register_username();
     CREATE TRIGGER users_distributed_username_truncate
         AFTER TRUNCATE ON users_distributed_range
-        FOR EACH STATEMENT EXECUTE FUNCTION public.users_distributed_unregister_truncated();
+        FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.users_distributed_unregister_truncated();
 
     ALTER SEQUENCE users_distributed_id_seq OWNED BY users_distributed_range.id;
 END
@@ -302,3 +306,5 @@ $$;
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'users_distributed');
 SELECT partition_demo.assert_conserved();
+
+SELECT partition_demo.register_created('repartition/13_migrate_strategy.sql');

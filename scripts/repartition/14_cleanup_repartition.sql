@@ -78,6 +78,10 @@
 
 SET LOCAL lock_timeout = '2s';
 
+-- Tables this scenario creates are recorded as the project's at its end
+-- (bin/setup-database --reset drops those, and only those).
+SELECT partition_demo.track_begin();
+
 -- -----------------------------------------------------------------------------
 -- 0. Locks, always in this order (event_logs, then users_distributed), each
 --    parent before its children (LOCK TABLE recurses into the partitions).
@@ -166,6 +170,27 @@ BEGIN
        AND NOT EXISTS (SELECT FROM pg_temp.cleanup_parts)
        AND to_regclass('event_logs_archive') IS NULL THEN
         RAISE NOTICE 'event_logs: nothing to undo (event_logs_2024_01, _02, _03 and event_logs_default, no archive)';
+    END IF;
+END
+$$;
+
+-- Only what this project created is ever dropped: a partition of event_logs,
+-- an archive or a users_distributed_hash / _range of someone else's (not in
+-- partition_demo.created_objects) stops the cleanup before any change.
+DO $$
+DECLARE
+    not_ours text;
+BEGIN
+    SELECT string_agg(t.tbl::text, ', ' ORDER BY t.tbl::text) INTO not_ours
+      FROM (SELECT p.partition AS tbl FROM pg_temp.cleanup_parts AS p
+            UNION ALL SELECT to_regclass('event_logs_archive')
+            UNION ALL SELECT to_regclass('users_distributed_hash')
+            UNION ALL SELECT to_regclass('users_distributed_range')) AS t
+     WHERE t.tbl IS NOT NULL AND NOT partition_demo.created_by_project(t.tbl);
+    IF not_ours IS NOT NULL THEN
+        RAISE EXCEPTION 'cleanup would drop %, which this project did not create', not_ours
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'detach or rename it (ALTER TABLE event_logs DETACH PARTITION ..., ALTER TABLE ... RENAME TO ...); nothing was changed';
     END IF;
 END
 $$;
@@ -418,10 +443,10 @@ BEGIN
     DROP TRIGGER users_distributed_username_truncate ON users_distributed;
     CREATE TRIGGER users_distributed_username_unique
         AFTER INSERT OR UPDATE OF username, id OR DELETE ON users_distributed_hash
-        FOR EACH ROW EXECUTE FUNCTION public.users_distributed_register_username();
+        FOR EACH ROW EXECUTE FUNCTION partition_demo.users_distributed_register_username();
     CREATE TRIGGER users_distributed_username_truncate
         AFTER TRUNCATE ON users_distributed_hash
-        FOR EACH STATEMENT EXECUTE FUNCTION public.users_distributed_unregister_truncated();
+        FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.users_distributed_unregister_truncated();
     ALTER SEQUENCE users_distributed_id_seq OWNED BY users_distributed_hash.id;
 
     ALTER TABLE users_distributed RENAME TO users_distributed_range;
@@ -464,3 +489,5 @@ SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.snapshot('after', 'event_logs_archive', 'event_logs', 'event_logs');
 SELECT partition_demo.snapshot('after', 'users_distributed');
 SELECT partition_demo.assert_conserved();
+
+SELECT partition_demo.register_created('repartition/14_cleanup_repartition.sql');

@@ -17,6 +17,7 @@ static const char *const key_names[CONFIG_KEY_COUNT] = {
 	[CONFIG_POSTGRES_USER] = "POSTGRES_USER",
 	[CONFIG_POSTGRES_PASSWORD] = "POSTGRES_PASSWORD",
 	[CONFIG_SIMULATOR_INTERVAL_MS] = "SIMULATOR_INTERVAL_MS",
+	[CONFIG_POSTGRES_SCHEMA] = "POSTGRES_SCHEMA",
 };
 
 /* The spec's .env.example. */
@@ -27,6 +28,7 @@ static const char *const defaults[CONFIG_KEY_COUNT] = {
 	[CONFIG_POSTGRES_USER] = "postgres",
 	[CONFIG_POSTGRES_PASSWORD] = "postgres",
 	[CONFIG_SIMULATOR_INTERVAL_MS] = "2000",
+	[CONFIG_POSTGRES_SCHEMA] = "public",
 };
 
 /* PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes. */
@@ -101,6 +103,25 @@ set_text(Config *config, ConfigKey key, const char *value, char **field,
 	return *field != NULL;
 }
 
+/*
+ * The schema of the tables: any name (it is quoted wherever it is used), but
+ * not one of the server's own (pg_catalog, pg_temp, ...: CREATE SCHEMA
+ * refuses pg_*) nor the project's helper schema.
+ */
+static bool
+set_schema(Config *config, const char *value, char *errbuf, size_t errlen)
+{
+	if (!set_text(config, CONFIG_POSTGRES_SCHEMA, value, &config->schema, true, errbuf, errlen))
+		return false;
+	if (strncmp(value, "pg_", 3) == 0 || strcmp(value, "information_schema") == 0)
+		return invalid(errbuf, errlen, config, CONFIG_POSTGRES_SCHEMA, value,
+					   "a system schema cannot hold the project's tables");
+	if (strcmp(value, "partition_demo") == 0)
+		return invalid(errbuf, errlen, config, CONFIG_POSTGRES_SCHEMA, value,
+					   "partition_demo is the project's helper schema; name another one");
+	return true;
+}
+
 static bool
 set_number(Config *config, ConfigKey key, const char *value, long long min, long long max,
 		   int *field, char *errbuf, size_t errlen)
@@ -144,7 +165,8 @@ config_resolve(const Dotenv *dotenv, ConfigEnvLookup lookup, char *errbuf, size_
 		set_text(config, CONFIG_POSTGRES_USER, values[CONFIG_POSTGRES_USER], &config->user,
 				 true, errbuf, errlen) &&
 		set_number(config, CONFIG_SIMULATOR_INTERVAL_MS, values[CONFIG_SIMULATOR_INTERVAL_MS],
-				   1, MAX_INTERVAL_MS, &config->interval_ms, errbuf, errlen);
+				   1, MAX_INTERVAL_MS, &config->interval_ms, errbuf, errlen) &&
+		set_schema(config, values[CONFIG_POSTGRES_SCHEMA], errbuf, errlen);
 	/* an empty password is allowed: trust or peer authentication needs none */
 	if (ok)
 		ok = (config->password = strdup(values[CONFIG_POSTGRES_PASSWORD])) != NULL;
@@ -242,6 +264,7 @@ config_free(Config *config)
 	free(config->host);
 	free(config->dbname);
 	free(config->user);
+	free(config->schema);
 	if (config->password)
 	{
 		/* do not leave the password lying around in freed memory */

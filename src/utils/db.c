@@ -55,14 +55,75 @@ watch_client_connection(PGconn *conn, char *errbuf, size_t errlen)
 	return ok;
 }
 
+/*
+ * Every program works in the one schema of the project's tables: search_path
+ * becomes exactly POSTGRES_SCHEMA (quoted), so that the scripts' unqualified
+ * names and the programs' regclass lookups resolve there and nowhere else.
+ * False, with the reason in errbuf, when the schema does not exist or may not
+ * be used (current_schema() skips such a schema).
+ */
+static bool
+use_project_schema(PGconn *conn, const Config *config, char *errbuf, size_t errlen)
+{
+	char	   *quoted = PQescapeIdentifier(conn, config->schema, strlen(config->schema));
+	const char *params[1] = {quoted};
+	PGresult   *res;
+	bool		ok;
+
+	if (!quoted)
+	{
+		snprintf(errbuf, errlen, "invalid POSTGRES_SCHEMA: %s", PQerrorMessage(conn));
+		errbuf[strcspn(errbuf, "\n")] = '\0';
+		return false;
+	}
+	res = PQexecParams(conn, "SELECT pg_catalog.set_config('search_path', $1, false)",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+	{
+		PQclear(res);
+		res = PQexec(conn, "SELECT pg_catalog.current_schema() IS NOT NULL");
+	}
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		snprintf(errbuf, errlen, "could not set search_path to POSTGRES_SCHEMA: %s",
+				 PQresultErrorMessage(res));
+	else if (!(ok = PQgetvalue(res, 0, 0)[0] == 't'))
+		snprintf(errbuf, errlen, "schema %s (POSTGRES_SCHEMA) does not exist in database "
+				 "\"%s\", or user \"%s\" has no USAGE privilege on it",
+				 params[0], config->dbname, config->user);
+	errbuf[strcspn(errbuf, "\n")] = '\0';
+	PQclear(res);
+	PQfreemem(quoted);
+	return ok;
+}
+
+/*
+ * What every session needs before a program uses it. On failure, the reason is
+ * in errbuf and *hint says what to do about it (or is NULL).
+ */
+static bool
+prepare_session(PGconn *conn, const Config *config, char *errbuf, size_t errlen,
+				const char **hint)
+{
+	*hint = NULL;
+	if (!watch_client_connection(conn, errbuf, errlen))
+		return false;
+	if (use_project_schema(conn, config, errbuf, errlen))
+		return true;
+	*hint = "create the schema (CREATE SCHEMA ...), or set POSTGRES_SCHEMA (default public); "
+		"bin/show-config prints the setting";
+	return false;
+}
+
 PGconn *
 db_connect_quiet(const Config *config, const char *application_name, char *errbuf, size_t errlen)
 {
 	PGconn	   *conn = open_connection(config, application_name);
+	const char *hint;
 
 	if (conn && PQstatus(conn) == CONNECTION_OK)
 	{
-		if (watch_client_connection(conn, errbuf, errlen))
+		if (prepare_session(conn, config, errbuf, errlen, &hint))
 			return conn;
 		PQfinish(conn);
 		return NULL;
@@ -78,12 +139,15 @@ db_connect(const Config *config, const char *application_name)
 {
 	PGconn	   *conn = open_connection(config, application_name);
 	char		errbuf[512];
+	const char *hint;
 
 	if (conn && PQstatus(conn) == CONNECTION_OK)
 	{
-		if (watch_client_connection(conn, errbuf, sizeof(errbuf)))
+		if (prepare_session(conn, config, errbuf, sizeof(errbuf), &hint))
 			return conn;
 		log_error("%s", errbuf);
+		if (hint)
+			log_hint("%s", hint);
 		PQfinish(conn);
 		return NULL;
 	}

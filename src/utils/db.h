@@ -12,8 +12,10 @@
 
 /*
  * Connects with keyword/value arrays, so libpq's own PG* environment fills
- * nothing we set explicitly.  On failure reports one clear error naming
- * host:port and how to start a server, and returns NULL.
+ * nothing we set explicitly, then sets search_path to POSTGRES_SCHEMA (the
+ * schema of the project's tables, which must exist).  On failure reports one
+ * clear error naming host:port and how to start a server (or the schema),
+ * and returns NULL.
  *
  * Every connection (this one and db_connect_quiet's) sets
  * client_connection_check_interval to 1 s on PostgreSQL 14 and later: the
@@ -23,8 +25,9 @@
 PGconn	   *db_connect(const Config *config, const char *application_name);
 
 /*
- * Connects without reporting anything: returns NULL and copies the first
- * line of libpq's message into errbuf (for quiet reconnect loops).
+ * Connects (search_path included) without reporting anything: returns NULL
+ * and copies the first line of the reason into errbuf (for quiet reconnect
+ * loops).
  */
 PGconn	   *db_connect_quiet(const Config *config, const char *application_name,
 							 char *errbuf, size_t errlen);

@@ -54,6 +54,7 @@ test_defaults_are_the_spec_example(void **state)
 	assert_string_equal(config->user, "postgres");
 	assert_string_equal(config->password, "postgres");
 	assert_int_equal(config->interval_ms, 2000);
+	assert_string_equal(config->schema, "public");
 	for (int key = 0; key < CONFIG_KEY_COUNT; key++)
 		assert_int_equal(config->sources[key], CONFIG_SOURCE_DEFAULT);
 	config_free(config);
@@ -117,6 +118,34 @@ test_empty_names_and_bad_interval(void **state)
 }
 
 static void
+test_schema_validation(void **state)
+{
+	const char *const hostile[] = {"POSTGRES_SCHEMA=My \"Odd\" Schema", NULL};
+	const char *const helper[] = {"POSTGRES_SCHEMA=partition_demo", NULL};
+	const char *const system[] = {"POSTGRES_SCHEMA=pg_catalog", NULL};
+	Config	   *config;
+
+	(void) state;
+	/* any name is taken as it is: it is quoted wherever it is used */
+	config = resolve(NULL, hostile);
+	assert_non_null(config);
+	assert_string_equal(config->schema, "My \"Odd\" Schema");
+	assert_int_equal(config->sources[CONFIG_POSTGRES_SCHEMA], CONFIG_SOURCE_ENVIRONMENT);
+	config_free(config);
+	config = resolve("POSTGRES_SCHEMA=app\n", NULL);
+	assert_non_null(config);
+	assert_string_equal(config->schema, "app");
+	config_free(config);
+
+	expect_invalid("POSTGRES_SCHEMA=\n", NULL, "invalid POSTGRES_SCHEMA (from .env): must not be empty");
+	expect_invalid("POSTGRES_SCHEMA=s234567890123456789012345678901234567890123456789012345678901234\n",
+				   NULL, "POSTGRES_SCHEMA \"s2345");
+	expect_invalid(NULL, helper, "invalid POSTGRES_SCHEMA \"partition_demo\" (from environment): "
+				   "partition_demo is the project's helper schema");
+	expect_invalid(NULL, system, "a system schema cannot hold the project's tables");
+}
+
+static void
 test_password_never_in_errors(void **state)
 {
 	const char *const environment[] = {"POSTGRES_PASSWORD=s3cret-value", "POSTGRES_PORT=x", NULL};
@@ -155,6 +184,7 @@ main(void)
 		cmocka_unit_test(test_environment_wins_over_dotenv),
 		cmocka_unit_test(test_port_validation),
 		cmocka_unit_test(test_empty_names_and_bad_interval),
+		cmocka_unit_test(test_schema_validation),
 		cmocka_unit_test(test_password_never_in_errors),
 		cmocka_unit_test(test_server_label),
 	};

@@ -87,7 +87,10 @@ test_unknown_or_garbled_mark(void **state)
 	}
 }
 
-/* The real scripts: all marked, one guard, a create, a copy, keys, a swap. */
+/*
+ * The real scripts: all marked; the guard starts the tracking of created
+ * objects, the swap ends with recording them; a create, a copy, keys.
+ */
 static void
 test_migration_scripts_are_fully_marked(void **state)
 {
@@ -106,7 +109,9 @@ test_migration_scripts_are_fully_marked(void **state)
 		sections = calloc(script->count, sizeof(*sections));
 		if (!script_sections_assign(script, true, sections, errbuf, sizeof(errbuf)))
 			fail_msg("%s: %s", files[f], errbuf);
-		assert_int_equal(script_sections_count(sections, script->count, SECTION_GUARD), 1);
+		assert_int_equal(script_sections_count(sections, script->count, SECTION_GUARD), 2);
+		assert_int_equal(sections[0], SECTION_GUARD);
+		assert_non_null(strstr(script->statements[0].text, "partition_demo.track_begin()"));
 		/* the bounded wait (lock_timeout when none is set), then the LOCK itself */
 		assert_int_equal(script_sections_count(sections, script->count, SECTION_LOCK), 2);
 		assert_int_equal(script_sections_count(sections, script->count, SECTION_VERIFY), 1);
@@ -115,6 +120,9 @@ test_migration_scripts_are_fully_marked(void **state)
 		assert_true(script_sections_count(sections, script->count, SECTION_KEYS) >= 2);
 		/* renames of both tables' objects, then the sequence */
 		assert_true(script_sections_count(sections, script->count, SECTION_SWAP) >= 8);
+		for (size_t i = 0; i + 1 < script->count; i++)
+			if (sections[i + 1] == SECTION_FINISH && sections[i] == SECTION_SWAP)
+				assert_non_null(strstr(script->statements[i].text, "partition_demo.register_created("));
 		assert_non_null(strstr(script->statements[script->count - 1].text, "RAISE NOTICE"));
 		assert_int_equal(sections[script->count - 1], SECTION_FINISH);
 		free(sections);
