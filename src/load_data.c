@@ -25,6 +25,7 @@
 #include "utils/load_runner.h"
 #include "utils/log.h"
 #include "utils/parse.h"
+#include "utils/table_check.h"
 
 #define MAX_INTERVAL_MS 3600000
 #define MAX_DURATION_S (10LL * 365 * 24 * 3600)
@@ -219,6 +220,17 @@ parse_options(int argc, char **argv, const Config *config, LoadOptions *options)
 	return 0;
 }
 
+/* The four tables, plain or partitioned: writers keep writing during an online migration. */
+static bool
+require_tables(PGconn *conn)
+{
+	const char *names[DEMO_TABLE_COUNT];
+
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+		names[t] = data_generator_table_name(t);
+	return table_check_require(conn, names, DEMO_TABLE_COUNT, TABLE_PLAIN_OR_PARTITIONED);
+}
+
 static int
 run_verify(PGconn *conn, const LoadOptions *options)
 {
@@ -264,7 +276,8 @@ main(int argc, char **argv)
 		return 2;
 	if ((status = parse_options(argc, argv, config, &options)) != 0)
 		goto cleanup;
-	if (!(conn = db_connect(config, "load-data")) || !load_runner_prepare_session(conn, &options))
+	if (!(conn = db_connect(config, "load-data")) || !load_runner_prepare_session(conn, &options) ||
+		!require_tables(conn))
 	{
 		status = 1;
 		goto cleanup;
