@@ -231,10 +231,15 @@ test_verify_ledger_of_another_database_fails() {
 	ledger_of "$dir/ledger" 200
 	cp "$dir/ledger" "$dir/ledger.orig"
 	assert_exit 0 "$LOAD" --verify "$dir/ledger"
-	# a second database on the same cluster, set up the same way: same tables, same ids
+	# a second database on the same cluster, set up the same way: same tables,
+	# and (after more rows than the ledger has) every id of the ledger
 	fresh_database load_data_other
 	"$BIN_DIR/setup-database" --seed-rows 500 >/dev/null 2>&1 || fail "setup of load_data_other"
-	ledger_of "$dir/other" 200
+	ledger_of "$dir/other" 1000
+	for t in event_logs users_distributed orders_by_region sales_data; do
+		assert_eq "$(ledger_ids "$dir/ledger" "$t" | wc -l)" "$(sql "SELECT count(*) FROM $t
+			WHERE id IN ($(ledger_ids "$dir/ledger" "$t" | paste -sd, -))")" "ids of $t in the other database"
+	done
 	assert_exit 1 "$LOAD" --verify "$dir/ledger"
 	assert_contains "$STDERR" "belongs to another database"
 	assert_contains "$STDERR" 'this one: database "load_data_other"'
