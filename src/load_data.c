@@ -218,6 +218,8 @@ parse_options(int argc, char **argv, const Config *config, LoadOptions *options)
 		return status;
 	if (optind < argc)
 		return usage_error("unexpected argument \"%s\"%s", argv[optind], "");
+	if (options->allow_changed && !options->verify_path)
+		return usage_error("%s needs --verify%s", "--allow-changed", "");
 	if (options->max)
 	{
 		options->interval_ms = 0;

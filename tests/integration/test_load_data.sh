@@ -151,6 +151,8 @@ test_bad_arguments_are_usage_errors() {
 	assert_exit 2 "$LOAD" --max 100
 	assert_contains "$OUT" "exclude each other"
 	assert_exit 2 "$LOAD" --bogus
+	assert_exit 2 "$LOAD" --allow-changed 10 1
+	assert_contains "$OUT" "--allow-changed needs --verify"
 	assert_exit 2 env SIMULATOR_INTERVAL_MS=fast "$LOAD"
 	assert_contains "$OUT" "SIMULATOR_INTERVAL_MS"
 	assert_exit 0 "$LOAD" --help
