@@ -234,9 +234,13 @@ test_verify_ledger_of_another_database_fails() {
 	cp "$dir/ledger" "$dir/ledger.orig"
 	assert_exit 0 "$LOAD" --verify "$dir/ledger"
 	# a second database on the same cluster, set up the same way: same tables,
-	# and (after more rows than the ledger has) every id of the ledger
+	# and, its sequences moved to the ledger's first ids and more rows written
+	# than the ledger has, every id of the ledger
 	fresh_database load_data_other
 	"$BIN_DIR/setup-database" --seed-rows 500 >/dev/null 2>&1 || fail "setup of load_data_other"
+	for t in event_logs users_distributed orders_by_region sales_data; do
+		sql "SELECT setval(pg_get_serial_sequence('$t', 'id'), $(ledger_ids "$dir/ledger" "$t" | sed -n 1p) - 1)" >/dev/null
+	done
 	ledger_of "$dir/other" 1000
 	for t in event_logs users_distributed orders_by_region sales_data; do
 		assert_eq "$(ledger_ids "$dir/ledger" "$t" | wc -l)" "$(sql "SELECT count(*) FROM $t
