@@ -32,6 +32,7 @@
 #include "utils/query_tables.h"
 #include "utils/query_tally.h"
 #include "utils/removal_demo.h"
+#include "utils/table_check.h"
 
 #define DEFAULT_RUNS 5
 #define MAX_RUNS 100
@@ -280,6 +281,46 @@ demonstrate(Demo *demo, const QueryFileSet *set, const Config *config)
 	return query_tally_failed(&demo->tally) || !stats_ok ? 1 : 0;
 }
 
+/* The partitioned tables of the selected items, all looked up at once before any query. */
+static bool
+require_tables(PGconn *conn, const QueryFileSet *set, const char *only)
+{
+	const char **names = NULL;
+	size_t		count = 0,
+				capacity = 0;
+	bool		ok;
+
+	for (size_t f = 0; f < set->count; f++)
+		for (size_t i = 0; i < set->files[f]->count; i++)
+		{
+			const char *table = set->files[f]->items[i].table;
+			bool		known = false;
+
+			if (!table || (only && strcmp(only, table) != 0))
+				continue;
+			for (size_t k = 0; k < count && !known; k++)
+				known = strcmp(names[k], table) == 0;
+			if (known)
+				continue;
+			if (count == capacity)
+			{
+				const char **grown = realloc(names, (capacity = capacity * 2 + 4) * sizeof(char *));
+
+				if (!grown)
+				{
+					free(names);
+					log_error("out of memory");
+					return false;
+				}
+				names = grown;
+			}
+			names[count++] = table;
+		}
+	ok = table_check_require(conn, names, count, TABLE_PARTITIONED);
+	free(names);
+	return ok;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -305,6 +346,11 @@ main(int argc, char **argv)
 	}
 	if (!(demo.conn = db_connect(config, "demonstrate-queries")) ||
 		(options.json && !(demo.json = query_report_json_new())))
+	{
+		status = 1;
+		goto cleanup;
+	}
+	if (!require_tables(demo.conn, &set, options.table))
 	{
 		status = 1;
 		goto cleanup;

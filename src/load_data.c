@@ -26,6 +26,7 @@
 #include "utils/log.h"
 #include "utils/parse.h"
 #include "utils/program.h"
+#include "utils/table_check.h"
 
 #define MAX_INTERVAL_MS 3600000
 #define MAX_DURATION_S (10LL * 365 * 24 * 3600)
@@ -78,8 +79,11 @@ usage(FILE *out)
 			"                     the ranged partitions, into DEFAULT (default 5)\n"
 			"  --lock-timeout MS  wait at most MS for a lock, then retry (default 2000)\n"
 			"  --progress S       statistics line every S seconds, 0 for none (default 5)\n"
-			"  --ledger FILE      append \"<table>\\t<id>\" for every committed row\n"
-			"  --verify FILE      check that every row of a ledger is present, then exit\n"
+			"  --ledger FILE      append \"<table>\\t<id>\\t<checksum>\" for every committed row\n"
+			"                     (a header names the database; runs of one database append)\n"
+			"  --verify FILE      check that every row of a ledger is present and unchanged,\n"
+			"                     then exit (1 if not, or if nothing could be checked)\n"
+			"  --allow-changed    with --verify: report changed rows without failing\n"
 			"  --json             final statistics as one JSON document on stdout\n"
 			"  -h, --help         show this help and exit\n"
 			"  -V, --version      show the version and exit\n"
@@ -134,6 +138,7 @@ parse_options(int argc, char **argv, const Config *config, LoadOptions *options)
 		{"progress", required_argument, NULL, 'p'},
 		{"ledger", required_argument, NULL, 'L'},
 		{"verify", required_argument, NULL, 'V'},
+		{"allow-changed", no_argument, NULL, 'A'},
 		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0}
 	};
@@ -189,6 +194,9 @@ parse_options(int argc, char **argv, const Config *config, LoadOptions *options)
 			case 'V':
 				options->verify_path = optarg;
 				break;
+			case 'A':
+				options->allow_changed = true;
+				break;
 			case 'j':
 				options->json = true;
 				break;
@@ -214,6 +222,8 @@ parse_options(int argc, char **argv, const Config *config, LoadOptions *options)
 		return status;
 	if (optind < argc)
 		return usage_error("unexpected argument \"%s\"%s", argv[optind], "");
+	if (options->allow_changed && !options->verify_path)
+		return usage_error("%s needs --verify%s", "--allow-changed", "");
 	if (options->max)
 	{
 		options->interval_ms = 0;
@@ -223,27 +233,153 @@ parse_options(int argc, char **argv, const Config *config, LoadOptions *options)
 	return 0;
 }
 
+/* The four tables, plain or partitioned: writers keep writing during an online migration. */
+static bool
+require_tables(PGconn *conn)
+{
+	const char *names[DEMO_TABLE_COUNT];
+
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+		names[t] = data_generator_table_name(t);
+	return table_check_require(conn, names, DEMO_TABLE_COUNT, TABLE_PLAIN_OR_PARTITIONED);
+}
+
+static long long
+sum_of(const long long counts[DEMO_TABLE_COUNT])
+{
+	long long	sum = 0;
+
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+		sum += counts[t];
+	return sum;
+}
+
+/* "missing: sales_data id 12" for the first few of each table */
+static void
+show_ids(const char *what, const long long counts[DEMO_TABLE_COUNT],
+		 const long long shown[DEMO_TABLE_COUNT][LEDGER_SHOW_IDS], bool as_error)
+{
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+	{
+		for (long long i = 0; i < counts[t] && i < LEDGER_SHOW_IDS; i++)
+			if (as_error)
+				log_error("%s: %s id %lld", what, data_generator_table_name(t), shown[t][i]);
+			else
+				log_warning("%s: %s id %lld", what, data_generator_table_name(t), shown[t][i]);
+		if (counts[t] > LEDGER_SHOW_IDS)
+			log_detail("and %lld more %s rows of %s", counts[t] - LEDGER_SHOW_IDS, what,
+					   data_generator_table_name(t));
+	}
+}
+
+/* Why a ledger that could not be checked row by row was refused. */
+static void
+report_unchecked(const char *path, unsigned failures, const LedgerVerifyResult *r,
+				 const LedgerIdentity *database)
+{
+	if (failures & LEDGER_FAIL_EMPTY)
+		log_error("ledger \"%s\" is empty: nothing to check", path);
+	else if ((failures & LEDGER_FAIL_NO_HEADER) && r->header_version > 0)
+		log_error("ledger \"%s\" is of format v%d; this load-data reads v%d", path,
+				  r->header_version, LEDGER_FORMAT_VERSION);
+	else if (failures & LEDGER_FAIL_NO_HEADER)
+	{
+		log_error("\"%s\" is no ledger: its first line is %s", path,
+				  r->header_version < 0 ? "a damaged ledger header" : "not a ledger header");
+		log_detail("a ledger of load-data starts with \"" LEDGER_HEADER_PREFIX "%d\" and names "
+				   "its database (ledgers of older versions had no header and cannot be checked)",
+				   LEDGER_FORMAT_VERSION);
+	}
+	else
+	{
+		log_error("ledger \"%s\" belongs to another database%s", path,
+				  r->foreign_line > 1 ? " in part" : "");
+		if (r->foreign_line > 1)
+			log_detail("line %lld starts a run on a database other than the first run's",
+					   r->foreign_line);
+		else
+		{
+			log_detail("the ledger's: database \"%s\", id %s", r->ledger.database_name,
+					   r->ledger.database_id);
+			log_detail("this one: database \"%s\", id %s", database->database_name,
+					   database->database_id);
+		}
+		log_hint("verify a ledger against the database it was written on (POSTGRES_DB, "
+				 "POSTGRES_HOST, POSTGRES_PORT)");
+	}
+}
+
 static int
 run_verify(PGconn *conn, const LoadOptions *options)
 {
-	LedgerVerifyResult result;
-	long long	checked = 0,
-				missing = 0;
+	const char *path = options->verify_path;
+	LedgerIdentity database;
+	LedgerVerifyResult r;
+	unsigned	failures;
+	long long	checked,
+				missing,
+				changed;
 
-	if (!ledger_verify(conn, options->verify_path, &result))
+	if (!ledger_identity_fetch(conn, &database) || !ledger_verify(conn, path, &database, &r))
 		return 1;
-	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+	failures = ledger_failures(&r, options->allow_changed);
+	if (failures & (LEDGER_FAIL_EMPTY | LEDGER_FAIL_NO_HEADER | LEDGER_FAIL_FOREIGN))
 	{
-		checked += result.checked[t];
-		missing += result.missing[t];
-		printf("%-18s %10lld checked %10lld missing\n", data_generator_table_name(t),
-			   result.checked[t], result.missing[t]);
+		report_unchecked(path, failures, &r, &database);
+		return 1;
 	}
-	if (result.malformed_lines)
-		log_warning("%lld malformed line%s ignored (a line cut short by a crash?)",
-					result.malformed_lines, result.malformed_lines == 1 ? "" : "s");
-	printf("ledger %s: %lld rows checked, %lld missing\n", options->verify_path, checked, missing);
-	return missing == 0 ? 0 : 1;
+	if (r.match == LEDGER_COPY)
+		printf("ledger written on database \"%s\" (OID %s, cluster %s); checked on \"%s\" "
+			   "(OID %s, cluster %s), a copy with the same database id\n",
+			   r.ledger.database_name, r.ledger.database_oid,
+			   r.ledger.system_identifier[0] ? r.ledger.system_identifier : "unknown",
+			   database.database_name, database.database_oid,
+			   database.system_identifier[0] ? database.system_identifier : "unknown");
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+		printf("%-18s %10lld checked %10lld missing %10lld changed\n", data_generator_table_name(t),
+			   r.checked[t], r.missing[t], r.changed[t]);
+	checked = sum_of(r.checked);
+	missing = sum_of(r.missing);
+	changed = sum_of(r.changed);
+	printf("ledger %s: %lld rows checked, %lld missing, %lld changed, %lld malformed lines "
+		   "(%lld run%s)\n", path, checked, missing, changed, r.malformed_lines, r.runs,
+		   r.runs == 1 ? "" : "s");
+	fflush(stdout);
+	show_ids("missing", r.missing, r.shown_missing, true);
+	show_ids("changed", r.changed, r.shown_changed, !options->allow_changed);
+	if (r.cut_lines)
+		log_warning("%lld line%s cut short at the end of a run (load-data stopped while "
+					"writing) ignored", r.cut_lines, r.cut_lines == 1 ? "" : "s");
+	if (failures & LEDGER_FAIL_MALFORMED)
+		log_error("%lld of the ledger's %lld row lines are malformed (the first is line %lld): "
+				  "more than %g%% is damage, not a crash", r.malformed_lines,
+				  checked + r.malformed_lines, r.first_malformed_line,
+				  LEDGER_MAX_MALFORMED_SHARE * 100);
+	else if (r.malformed_lines)
+		log_warning("%lld malformed line%s ignored (the first is line %lld)", r.malformed_lines,
+					r.malformed_lines == 1 ? "" : "s", r.first_malformed_line);
+	if (failures & LEDGER_FAIL_NOTHING_CHECKED)
+		log_error("ledger \"%s\" has no row to check: a verification that checks nothing fails",
+				  path);
+	if (failures & LEDGER_FAIL_MISSING)
+		log_error("%lld committed row%s missing", missing, missing == 1 ? " is" : "s are");
+	if (failures & LEDGER_FAIL_CHANGED)
+	{
+		log_error("%lld committed row%s changed since the commit", changed,
+				  changed == 1 ? " has" : "s have");
+		log_hint("load-data's rows are written once; where other writers update them on "
+				 "purpose, --allow-changed reports them without failing");
+	}
+	return failures ? 1 : 0;
+}
+
+/* The ledger of --ledger, refused at start when it is another database's. */
+static Ledger *
+open_ledger(PGconn *conn, const char *path)
+{
+	LedgerIdentity identity;
+
+	return ledger_identity_fetch(conn, &identity) ? ledger_open(path, &identity) : NULL;
 }
 
 int
@@ -253,6 +389,7 @@ main(int argc, char **argv)
 	LoadReport	report;
 	Config	   *config = NULL;
 	PGconn	   *conn = NULL;
+	Ledger	   *ledger = NULL;
 	int			status;
 
 	program_start(argc, argv);
@@ -267,7 +404,8 @@ main(int argc, char **argv)
 		return 2;
 	if ((status = parse_options(argc, argv, config, &options)) != 0)
 		goto cleanup;
-	if (!(conn = db_connect(config, "load-data")) || !load_runner_prepare_session(conn, &options))
+	if (!(conn = db_connect(config, "load-data")) || !load_runner_prepare_session(conn, &options) ||
+		!require_tables(conn))
 	{
 		status = 1;
 		goto cleanup;
@@ -275,6 +413,11 @@ main(int argc, char **argv)
 	if (options.verify_path)
 	{
 		status = run_verify(conn, &options);
+		goto cleanup;
+	}
+	if (options.ledger_path && !(ledger = open_ledger(conn, options.ledger_path)))
+	{
+		status = 1;
 		goto cleanup;
 	}
 	load_report_init(&report, config, options.json, log_color_enabled(stderr));
@@ -285,12 +428,13 @@ main(int argc, char **argv)
 				 options.batch, options.batch == 1 ? "" : "s",
 				 options.duration_s ? "" : "; Ctrl-C stops");
 	install_signal_handlers();
-	status = load_runner_run(&conn, config, &options, &report, &stop_requested);
+	status = load_runner_run(&conn, config, &options, ledger, &report, &stop_requested);
 	if (!load_report_print(&report, conn) && status == 0)
 		status = 1;
 	if (status == 0 && load_report_rows_lost(&report) > 0)
 		status = 1;
 cleanup:
+	ledger_close(ledger);
 	PQfinish(conn);
 	config_free(config);
 	return status;

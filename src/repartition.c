@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "utils/config.h"
+#include "utils/data_generator.h"
 #include "utils/db.h"
 #include "utils/log.h"
 #include "utils/parse.h"
@@ -28,6 +29,7 @@
 #include "utils/repartition_scenarios.h"
 #include "utils/repartition_state.h"
 #include "utils/sql_runner.h"
+#include "utils/table_check.h"
 
 /* Project helper functions (schema partition_demo), safe to run every time. */
 #define HELPERS_FILE "lib/partition_demo.sql"
@@ -359,6 +361,23 @@ prepare_session(PGconn *conn)
 	return locked && db_command(conn, "RESET lock_timeout");
 }
 
+/*
+ * The project's tables among the scenario's, partitioned; the others (archive,
+ * hash backup) are the scenarios' own and may not exist yet.
+ */
+static bool
+require_tables(PGconn *conn, const RepartitionScenario *scenario)
+{
+	const char *names[REPARTITION_MAX_TABLES];
+	size_t		count = 0;
+
+	for (size_t i = 0; i < REPARTITION_MAX_TABLES && scenario->tables[i]; i++)
+		for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+			if (strcmp(scenario->tables[i], data_generator_table_name(t)) == 0)
+				names[count++] = scenario->tables[i];
+	return table_check_require(conn, names, count, TABLE_PARTITIONED);
+}
+
 static json_object *
 result_json(const RepartitionOptions *options, const char *path, const RunContext *ctx,
 			const RetryRun *run, double total_ms, const RepartitionState *before,
@@ -411,7 +430,7 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 		db_show_notices(conn, true);
 
 	/* the tables first: a database that was never set up gets no helpers either */
-	ok = prepare_session(conn) &&
+	ok = require_tables(conn, options->scenario) && prepare_session(conn) &&
 		repartition_state_collect(conn, options->scenario, &before) &&
 		repartition_runner_execute_file(conn, helpers, &policy, NULL, &helpers_run);
 	if (ok && !options->json)

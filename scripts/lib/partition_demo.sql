@@ -937,6 +937,171 @@ $$;
 COMMENT ON PROCEDURE partition_demo.seed_in_chunks(text, text) IS
     'runs a seed INSERT over generate_series($1, $2) in chunks of 200,000 rows, with progress notices';
 
+
+-- -----------------------------------------------------------------------------
+-- The ledger of bin/load-data (--ledger FILE, --verify FILE).
+--
+-- database_identity: one row, a random id given to this database the first
+-- time this file runs in it (setup-database runs it first thing). A ledger's
+-- header carries it, so that a ledger is only ever appended to, or verified
+-- against, the database it was written on (or a copy of that one). It goes
+-- with the schema: after setup-database --reset the database has a new one,
+-- and the old ledgers, whose ids may now be other rows, no longer match.
+-- -----------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS partition_demo.database_identity (
+    database_id uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    one_row     boolean     NOT NULL DEFAULT true UNIQUE CHECK (one_row)
+);
+
+INSERT INTO partition_demo.database_identity DEFAULT VALUES ON CONFLICT (one_row) DO NOTHING;
+
+-- -----------------------------------------------------------------------------
+-- ledger_identity(): what a ledger header says about this database: the id
+-- above, the cluster's system identifier (NULL where pg_control_system() is
+-- not granted, as on some managed services), the database's OID and name.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.ledger_identity(
+    OUT database_id uuid, OUT system_identifier text, OUT database_oid oid, OUT database_name name)
+LANGUAGE plpgsql
+STABLE
+AS $$
+BEGIN
+    SELECT i.database_id INTO database_id FROM partition_demo.database_identity AS i;
+    SELECT d.oid, d.datname INTO database_oid, database_name
+      FROM pg_catalog.pg_database AS d WHERE d.datname = pg_catalog.current_database();
+    BEGIN
+        SELECT c.system_identifier::text INTO system_identifier FROM pg_catalog.pg_control_system() AS c;
+    EXCEPTION WHEN insufficient_privilege THEN
+        system_identifier := NULL;
+    END;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.ledger_identity() IS
+    'the identity of this database in a load-data ledger header: id, system identifier, OID, name';
+
+-- -----------------------------------------------------------------------------
+-- row_checksum(row): the content checksum of a ledger line: md5 of the row as
+-- jsonb text. jsonb orders the keys itself, so the column order of the table
+-- does not matter (a migrated table may list them differently), and renders
+-- timestamps, dates and numbers the same whatever DateStyle says; the callers
+-- below fix the few settings it still depends on (TimeZone for timestamptz,
+-- IntervalStyle, extra_float_digits, bytea_output).
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.row_checksum(r anyelement)
+RETURNS text
+LANGUAGE sql
+STABLE
+AS $$ SELECT pg_catalog.md5(pg_catalog.to_jsonb(r)::text) $$;
+
+COMMENT ON FUNCTION partition_demo.row_checksum(anyelement) IS
+    'content checksum of a row for the load-data ledger: md5 of its jsonb text';
+
+-- -----------------------------------------------------------------------------
+-- ledger_checksums(event_ids, event_times, user_ids, order_ids, order_regions,
+--                  sale_ids, sale_dates, sale_categories):
+-- the checksum of each row of a load-data batch, called by load-data in the
+-- batch's own transaction, just before its COMMIT (in the same round trip):
+-- the content as committed. Returns the table's position (0 event_logs,
+-- 1 users_distributed, 2 orders_by_region, 3 sales_data), the row's position
+-- in its array (1-based) and the checksum; raises when a row is not found.
+--
+-- Each row is looked up by its id and its partition key as written (the
+-- times, regions, dates and categories), so that only its own partition is
+-- searched, however many there are; by id alone if that finds nothing (a
+-- trigger that changed the key). The tables are resolved through the
+-- caller's search_path, like load-data's COPY statements.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.ledger_row_not_found(tbl text, row_id bigint)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RAISE EXCEPTION 'ledger_checksums: % id % not found in the transaction that wrote it', tbl, row_id
+        USING ERRCODE = 'data_exception';
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.ledger_row_not_found(text, bigint) IS
+    'raises: a row of a load-data batch could not be read back for its checksum';
+
+CREATE OR REPLACE FUNCTION partition_demo.ledger_checksums(
+    event_ids bigint[], event_times timestamp[], user_ids bigint[],
+    order_ids bigint[], order_regions text[],
+    sale_ids bigint[], sale_dates date[], sale_categories text[])
+RETURNS TABLE (table_index integer, row_position bigint, checksum text)
+LANGUAGE plpgsql
+STABLE
+SET plan_cache_mode = force_generic_plan
+SET TimeZone = 'UTC' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET bytea_output = 'hex'
+AS $$
+BEGIN
+    RETURN QUERY
+        SELECT 0, k.n, coalesce(
+                   (SELECT partition_demo.row_checksum(t) FROM event_logs AS t
+                     WHERE t.id = k.id AND t.created_at = k.created_at),
+                   (SELECT partition_demo.row_checksum(t) FROM event_logs AS t WHERE t.id = k.id),
+                   partition_demo.ledger_row_not_found('event_logs', k.id))
+          FROM unnest(event_ids, event_times) WITH ORDINALITY AS k(id, created_at, n)
+        UNION ALL
+        SELECT 1, k.n, coalesce(
+                   (SELECT partition_demo.row_checksum(t) FROM users_distributed AS t WHERE t.id = k.id),
+                   partition_demo.ledger_row_not_found('users_distributed', k.id))
+          FROM unnest(user_ids) WITH ORDINALITY AS k(id, n)
+        UNION ALL
+        SELECT 2, k.n, coalesce(
+                   (SELECT partition_demo.row_checksum(t) FROM orders_by_region AS t
+                     WHERE t.id = k.id AND t.region = k.region),
+                   (SELECT partition_demo.row_checksum(t) FROM orders_by_region AS t WHERE t.id = k.id),
+                   partition_demo.ledger_row_not_found('orders_by_region', k.id))
+          FROM unnest(order_ids, order_regions) WITH ORDINALITY AS k(id, region, n)
+        UNION ALL
+        SELECT 3, k.n, coalesce(
+                   (SELECT partition_demo.row_checksum(t) FROM sales_data AS t
+                     WHERE t.id = k.id AND t.sale_date = k.sale_date
+                       AND t.product_category = k.product_category),
+                   (SELECT partition_demo.row_checksum(t) FROM sales_data AS t WHERE t.id = k.id),
+                   partition_demo.ledger_row_not_found('sales_data', k.id))
+          FROM unnest(sale_ids, sale_dates, sale_categories) WITH ORDINALITY
+               AS k(id, sale_date, product_category, n);
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.ledger_checksums(bigint[], timestamp[], bigint[], bigint[], text[],
+                                                    bigint[], date[], text[]) IS
+    'content checksums of the rows of one load-data batch, in its transaction, for the ledger';
+
+-- -----------------------------------------------------------------------------
+-- ledger_check(tbl, ids, checksums): the rows of a ledger (ids and the
+-- checksums it recorded) that are not in tbl now ('missing') or whose content
+-- differs ('changed'), in id order; load-data --verify calls it in chunks.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.ledger_check(tbl regclass, ids bigint[], checksums text[])
+RETURNS TABLE (id bigint, problem text)
+LANGUAGE plpgsql
+STABLE
+SET TimeZone = 'UTC' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET bytea_output = 'hex'
+AS $$
+BEGIN
+    IF cardinality(ids) IS DISTINCT FROM cardinality(checksums) THEN
+        RAISE EXCEPTION 'ledger_check(%): % ids but % checksums', tbl, cardinality(ids), cardinality(checksums)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT k.id, CASE WHEN c.sum IS NULL THEN ''missing'' ELSE ''changed'' END
+           FROM unnest($1, $2) AS k(id, sum)
+           LEFT JOIN LATERAL (SELECT partition_demo.row_checksum(t) FROM %s AS t
+                               WHERE t.id = k.id OFFSET 0) AS c(sum) ON true
+          WHERE c.sum IS DISTINCT FROM k.sum
+          ORDER BY k.id', tbl)
+        USING ids, checksums;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.ledger_check(regclass, bigint[], text[]) IS
+    'the rows of a load-data ledger chunk that are missing from a table or whose content changed';
+
 -- Last: record what this file created (the first run: the schema's tables
 -- and every function; later runs: functions new in this version).
 SELECT partition_demo.register_created('lib/partition_demo.sql');

@@ -112,14 +112,50 @@ reconnect(const Config *config, const LoadOptions *options, LoadReport *report,
 	return NULL;
 }
 
+/*
+ * After a reconnect: is the server still the ledger's database?  A failed
+ * look-up on a connection lost again is for the next write to handle.
+ */
+static bool
+same_database(PGconn *conn, const LedgerIdentity *identity)
+{
+	LedgerIdentity now;
+
+	if (!ledger_identity_fetch(conn, &now))
+		return PQstatus(conn) != CONNECTION_OK;
+	if (ledger_identity_match(identity, &now) == LEDGER_SAME_DATABASE)
+		return true;
+	log_error("after reconnecting, the server holds another database (id %s, not %s)",
+			  now.database_id, identity->database_id);
+	log_detail("the ledger's rows would be mixed with another database's; load-data stops");
+	return false;
+}
+
+/* Appends a committed batch to the ledger; false when the ledger cannot be written. */
+static bool
+record_in_ledger(PGconn *conn, Ledger *ledger, RowBatch *batch)
+{
+	/*
+	 * A COMMIT whose answer was lost brought no checksums: read them now, just
+	 * after the reconnect (the content as committed, unless another writer
+	 * changed a row meanwhile).
+	 */
+	if (!batch->checksums_ready && !row_writer_fetch_checksums(conn, batch))
+	{
+		log_warning("%zu committed rows are not in the ledger: their content could not be "
+					"read back", row_batch_total(batch));
+		return true;
+	}
+	return ledger_append(ledger, batch);
+}
+
 /* Runs the load; returns the exit status. */
 int
 load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options,
-				LoadReport *report, volatile sig_atomic_t *stop)
+				Ledger *ledger, LoadReport *report, volatile sig_atomic_t *stop)
 {
 	RowBatch   *batch = row_batch_new((size_t) options->batch);
 	DataGenerator *gen;
-	Ledger	   *ledger = NULL;
 	char		tag[32];
 	uint64_t	seed = options->seed_given ? (uint64_t) options->seed :
 		(uint64_t) time(NULL) ^ ((uint64_t) getpid() << 32);
@@ -138,11 +174,7 @@ load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options
 		status = 1;
 		goto cleanup;
 	}
-	if (options->ledger_path && !(ledger = ledger_open(options->ledger_path)))
-	{
-		status = 1;
-		goto cleanup;
-	}
+	batch->want_checksums = ledger != NULL;
 	refresh_ranges(*connp, gen, options);
 	load_report_start(report, start);
 
@@ -172,6 +204,15 @@ load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options
 				PQfinish(*connp);
 				if (!(*connp = reconnect(config, options, report, stop)))
 					break;		/* stopped while the server was away */
+				if (ledger && !same_database(*connp, ledger_identity(ledger)))
+				{
+					/* the batch's fate in the ledger's database stays unknown */
+					PQfinish(*connp);
+					*connp = NULL;
+					status = 1;
+					*stop = 1;
+					break;
+				}
 				/* the COMMIT may have landed before the connection broke */
 				committed = row_writer_batch_committed(*connp, batch);
 				if (committed == 1)
@@ -194,12 +235,11 @@ load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options
 		if (outcome == WRITE_OK)
 		{
 			load_report_committed(report, batch, now_ms() - batch_start);
-			for (int t = 0; ledger && t < DEMO_TABLE_COUNT; t++)
-				if (!ledger_append(ledger, t, batch->ids[t], batch->count[t]))
-				{
-					status = 1;
-					*stop = 1;
-				}
+			if (ledger && !record_in_ledger(*connp, ledger, batch))
+			{
+				status = 1;
+				*stop = 1;
+			}
 		}
 		else if (*connp == NULL)
 			load_report_unknown(report, batch);
@@ -224,7 +264,6 @@ load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options
 	}
 	load_report_finish(report, now_ms());
 cleanup:
-	ledger_close(ledger);
 	data_generator_free(gen);
 	row_batch_free(batch);
 	return status;

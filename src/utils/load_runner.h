@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "ledger.h"
 #include "load_report.h"
 
 typedef struct LoadOptions
@@ -30,6 +31,7 @@ typedef struct LoadOptions
 	long long	default_share_pct;
 	char	   *ledger_path;
 	char	   *verify_path;
+	bool		allow_changed;	/* --verify: changed rows are reported, not a failure */
 } LoadOptions;
 
 /* Session settings of every connection: the bounded lock_timeout. */
@@ -37,10 +39,12 @@ bool		load_runner_prepare_session(PGconn *conn, const LoadOptions *options);
 
 /*
  * Runs the load on *connp (replaced after a reconnect; NULL if stopped while
- * the server was away).  Returns the exit status: 0, or 1 when the ledger
- * could not be written or memory ran out.
+ * the server was away), recording every committed row in ledger unless it is
+ * NULL.  Returns the exit status: 0, or 1 when the ledger could not be
+ * written (or the server turned out to hold another database after a
+ * reconnect) or memory ran out.
  */
 int			load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options,
-							LoadReport *report, volatile sig_atomic_t *stop);
+							Ledger *ledger, LoadReport *report, volatile sig_atomic_t *stop);
 
 #endif

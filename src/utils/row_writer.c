@@ -55,7 +55,8 @@ row_batch_new(size_t capacity)
 	batch->sales = calloc(capacity, sizeof(SaleRow));
 	ok = batch->events && batch->users && batch->orders && batch->sales;
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
-		ok = ok && (batch->ids[t] = calloc(capacity, sizeof(long long))) != NULL;
+		ok = ok && (batch->ids[t] = calloc(capacity, sizeof(long long))) != NULL &&
+			(batch->checksums[t] = calloc(capacity, ROW_CHECKSUM_SIZE)) != NULL;
 	if (!ok)
 	{
 		row_batch_free(batch);
@@ -74,7 +75,10 @@ row_batch_free(RowBatch *batch)
 	free(batch->orders);
 	free(batch->sales);
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+	{
 		free(batch->ids[t]);
+		free(batch->checksums[t]);
+	}
 	free(batch);
 }
 
@@ -83,6 +87,7 @@ row_batch_fill(RowBatch *batch, DataGenerator *gen, size_t rows)
 {
 	memset(batch->count, 0, sizeof(batch->count));
 	batch->ids_assigned = false;
+	batch->checksums_ready = false;
 	if (rows > batch->capacity)
 		rows = batch->capacity;
 	for (size_t i = 0; i < rows; i++)
@@ -308,14 +313,248 @@ copy_table(PGconn *conn, const RowBatch *batch, DemoTable table, WriteError *err
 	return outcome;
 }
 
+/*
+ * The arguments of partition_demo.ledger_checksums(): each table's ids, and
+ * the partition keys as written (they let each look-up search one partition).
+ */
+enum
+{
+	ARG_EVENT_IDS, ARG_EVENT_TIMES, ARG_USER_IDS, ARG_ORDER_IDS, ARG_ORDER_REGIONS,
+	ARG_SALE_IDS, ARG_SALE_DATES, ARG_SALE_CATEGORIES, CHECKSUM_ARGS
+};
+
+static const DemoTable arg_table[CHECKSUM_ARGS] = {
+	DEMO_EVENT_LOGS, DEMO_EVENT_LOGS, DEMO_USERS_DISTRIBUTED, DEMO_ORDERS_BY_REGION,
+	DEMO_ORDERS_BY_REGION, DEMO_SALES_DATA, DEMO_SALES_DATA, DEMO_SALES_DATA
+};
+
+static const char *
+key_value(const RowBatch *batch, int arg, size_t i)
+{
+	switch (arg)
+	{
+		case ARG_EVENT_TIMES:
+			return batch->events[i].created_at;
+		case ARG_ORDER_REGIONS:
+			return batch->orders[i].region;
+		case ARG_SALE_DATES:
+			return batch->sales[i].sale_date;
+		default:
+			return batch->sales[i].product_category;
+	}
+}
+
+/* One argument as an array literal, every text element quoted; caller frees. */
+static char *
+argument_array(const RowBatch *batch, int arg)
+{
+	DemoTable	table = arg_table[arg];
+	bool		ids = arg == ARG_EVENT_IDS || arg == ARG_USER_IDS || arg == ARG_ORDER_IDS ||
+		arg == ARG_SALE_IDS;
+	char	   *text = NULL;
+	size_t		len = 0;
+	FILE	   *out = open_memstream(&text, &len);
+
+	if (!out)
+		return NULL;
+	fputc('{', out);
+	for (size_t i = 0; i < batch->count[table]; i++)
+	{
+		if (i > 0)
+			fputc(',', out);
+		if (ids)
+		{
+			fprintf(out, "%lld", batch->ids[table][i]);
+			continue;
+		}
+		fputc('"', out);
+		for (const char *p = key_value(batch, arg, i); *p; p++)
+		{
+			if (*p == '"' || *p == '\\')
+				fputc('\\', out);
+			fputc(*p, out);
+		}
+		fputc('"', out);
+	}
+	fputc('}', out);
+	if (fclose(out) != 0)
+	{
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void
+free_arguments(char *args[CHECKSUM_ARGS])
+{
+	for (int a = 0; a < CHECKSUM_ARGS; a++)
+		free(args[a]);
+}
+
+static bool
+checksum_arguments(const RowBatch *batch, char *args[CHECKSUM_ARGS])
+{
+	bool		ok = true;
+
+	for (int a = 0; a < CHECKSUM_ARGS; a++)
+		ok = (args[a] = ok ? argument_array(batch, a) : NULL) != NULL && ok;
+	if (!ok)
+		free_arguments(args);
+	return ok;
+}
+
+/* Copies ledger_checksums()'s rows into the batch; false unless each row got one. */
+static bool
+store_checksums(RowBatch *batch, const PGresult *res)
+{
+	size_t		stored = 0;
+
+	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
+		for (size_t i = 0; i < batch->count[t]; i++)
+			batch->checksums[t][i * ROW_CHECKSUM_SIZE] = '\0';
+	if (PQnfields(res) != 3)
+		return false;
+	for (int row = 0; row < PQntuples(res); row++)
+	{
+		int			t = atoi(PQgetvalue(res, row, 0));
+		long long	position = strtoll(PQgetvalue(res, row, 1), NULL, 10);
+		const char *checksum = PQgetvalue(res, row, 2);
+		char	   *slot;
+
+		if (t < 0 || t >= DEMO_TABLE_COUNT || position < 1 ||
+			(size_t) position > batch->count[t] || strlen(checksum) != ROW_CHECKSUM_SIZE - 1)
+			return false;
+		slot = batch->checksums[t] + (size_t) (position - 1) * ROW_CHECKSUM_SIZE;
+		stored += slot[0] == '\0';
+		memcpy(slot, checksum, ROW_CHECKSUM_SIZE);
+	}
+	return stored == row_batch_total(batch);
+}
+
+#define CHECKSUM_QUERY "SELECT table_index, row_position, checksum FROM partition_demo.ledger_checksums("
+
+/* The SELECT of the checksums with its arguments as escaped literals, then COMMIT. */
+static char *
+checksum_and_commit_sql(PGconn *conn, const RowBatch *batch)
+{
+	char	   *args[CHECKSUM_ARGS];
+	char	   *sql = NULL;
+	size_t		len = 0;
+	FILE	   *out;
+	bool		ok = true;
+
+	if (!checksum_arguments(batch, args))
+		return NULL;
+	if (!(out = open_memstream(&sql, &len)))
+	{
+		free_arguments(args);
+		return NULL;
+	}
+	fputs(CHECKSUM_QUERY, out);
+	for (int a = 0; ok && a < CHECKSUM_ARGS; a++)
+	{
+		char	   *literal = PQescapeLiteral(conn, args[a], strlen(args[a]));
+
+		if (!(ok = literal != NULL))
+			break;
+		fprintf(out, "%s%s", a ? ", " : "", literal);
+		PQfreemem(literal);
+	}
+	fputs("); COMMIT", out);
+	free_arguments(args);
+	if (fclose(out) != 0 || !ok)
+	{
+		free(sql);
+		return NULL;
+	}
+	return sql;
+}
+
+/*
+ * The batch's checksums and its COMMIT in one round trip: two statements in
+ * one simple query, the SELECT inside the transaction.  If the SELECT fails,
+ * the server skips the COMMIT and the transaction stays open, aborted.  The
+ * outcome is the COMMIT's; checksums_ready says whether the checksums came.
+ */
+static WriteOutcome
+commit_with_checksums(PGconn *conn, RowBatch *batch, WriteError *error)
+{
+	char	   *sql = checksum_and_commit_sql(conn, batch);
+	PGresult   *res;
+	WriteOutcome outcome = WRITE_OK;
+	bool		checksums = false,
+				committed = false;
+	int			results = 0;
+
+	if (!sql)
+	{
+		snprintf(error->message, sizeof(error->message), "out of memory");
+		return WRITE_FAILED;
+	}
+	if (!PQsendQuery(conn, sql))
+	{
+		free(sql);
+		return classify(conn, NULL, error);
+	}
+	free(sql);
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		ExecStatusType status = PQresultStatus(res);
+
+		results++;
+		if (results == 1 && status == PGRES_TUPLES_OK)
+			checksums = store_checksums(batch, res);
+		else if (results == 2 && status == PGRES_COMMAND_OK)
+			committed = true;
+		else if (outcome == WRITE_OK)
+			outcome = classify(conn, res, error);
+		PQclear(res);
+	}
+	if (outcome == WRITE_OK && !committed)
+		outcome = classify(conn, NULL, error);
+	/* committed without them (a wrong answer): the ledger reads them again */
+	batch->checksums_ready = outcome == WRITE_OK && checksums;
+	return outcome;
+}
+
+bool
+row_writer_fetch_checksums(PGconn *conn, RowBatch *batch)
+{
+	char	   *args[CHECKSUM_ARGS];
+	PGresult   *res;
+	bool		ok;
+
+	batch->checksums_ready = false;
+	if (!checksum_arguments(batch, args))
+	{
+		log_error("out of memory");
+		return false;
+	}
+	res = db_query(conn, CHECKSUM_QUERY "$1, $2, $3, $4, $5, $6, $7, $8)", CHECKSUM_ARGS,
+				   (const char *const *) args);
+	free_arguments(args);
+	if (!res)
+		return false;
+	if (!(ok = store_checksums(batch, res)))
+		log_error("partition_demo.ledger_checksums() did not return one checksum per row");
+	PQclear(res);
+	batch->checksums_ready = ok;
+	return ok;
+}
+
 WriteOutcome
 row_writer_write(PGconn *conn, RowBatch *batch, WriteError *error)
 {
 	WriteOutcome outcome;
 
 	memset(error, 0, sizeof(*error));
+	batch->checksums_ready = false;
 	if (row_batch_total(batch) == 0)
+	{
+		batch->checksums_ready = true;	/* none needed */
 		return WRITE_OK;
+	}
 	/* ids are drawn once per batch and reused on retry: never the same id twice */
 	if (!batch->ids_assigned && (outcome = assign_ids(conn, batch, error)) != WRITE_OK)
 		return outcome;
@@ -325,8 +564,11 @@ row_writer_write(PGconn *conn, RowBatch *batch, WriteError *error)
 		if (batch->count[t] > 0)
 			outcome = copy_table(conn, batch, t, error);
 	if (outcome == WRITE_OK)
-		return command(conn, "COMMIT", error);
-	if (PQstatus(conn) == CONNECTION_OK)
+		outcome = batch->want_checksums ? commit_with_checksums(conn, batch, error) :
+			command(conn, "COMMIT", error);
+	/* a failed COMMIT ended the transaction; anything else before it did not */
+	if (outcome != WRITE_OK && PQstatus(conn) == CONNECTION_OK &&
+		PQtransactionStatus(conn) != PQTRANS_IDLE)
 	{
 		WriteError ignored;
 

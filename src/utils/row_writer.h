@@ -9,6 +9,11 @@
  * the batch keeps them, which gives the ledger its keys and makes a retry
  * after a lost connection decidable: the batch committed exactly when its
  * first row exists.
+ *
+ * For the ledger, a batch can also bring back the content checksum of each of
+ * its rows as committed (partition_demo.ledger_checksums()), read in its own
+ * transaction and sent in the same round trip as the COMMIT: no round trip
+ * more per batch, none per row.
  */
 #ifndef ROW_WRITER_H
 #define ROW_WRITER_H
@@ -29,7 +34,13 @@ typedef struct RowBatch
 	SaleRow    *sales;
 	long long  *ids[DEMO_TABLE_COUNT];
 	bool		ids_assigned;	/* kept across retries of the same batch */
+	bool		want_checksums; /* read them back at COMMIT (set once, for a ledger) */
+	bool		checksums_ready;	/* of the rows as committed, by the last write */
+	char	   *checksums[DEMO_TABLE_COUNT];	/* ROW_CHECKSUM_SIZE bytes per row */
 } RowBatch;
+
+/* 32 hex digits and a terminating zero */
+#define ROW_CHECKSUM_SIZE 33
 
 typedef enum WriteOutcome
 {
@@ -53,7 +64,10 @@ void		row_batch_fill(RowBatch *batch, DataGenerator *gen, size_t rows);
 
 size_t		row_batch_total(const RowBatch *batch);
 
-/* One transaction: ids (first time), COPY per table, COMMIT. */
+/*
+ * One transaction: ids (first time), COPY per table, COMMIT (with the
+ * checksums, when the batch wants them).
+ */
 WriteOutcome row_writer_write(PGconn *conn, RowBatch *batch, WriteError *error);
 
 /*
@@ -61,6 +75,12 @@ WriteOutcome row_writer_write(PGconn *conn, RowBatch *batch, WriteError *error);
  * 0 when it did not, -1 on error (reported).
  */
 int			row_writer_batch_committed(PGconn *conn, const RowBatch *batch);
+
+/*
+ * After a batch whose COMMIT answer was lost turned out committed: reads its
+ * rows' checksums now (reported on failure).
+ */
+bool		row_writer_fetch_checksums(PGconn *conn, RowBatch *batch);
 
 /*
  * Escapes value for COPY's text format (backslash, tab, newline, carriage

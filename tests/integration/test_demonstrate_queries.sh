@@ -321,7 +321,7 @@ test_tables_not_set_up_are_a_clear_error() {
 		-c "CREATE DATABASE demo_queries_empty" >/dev/null
 	POSTGRES_DB=demo_queries_empty assert_exit 1 "$DQ" --table sales_data --runs 1
 	assert_contains "$STDERR" "error: table \"sales_data\" does not exist"
-	assert_contains "$STDERR" "hint: create the demo tables with \"bin/setup-database\""
+	assert_contains "$STDERR" "hint: run bin/setup-database first"
 	psql -XAtq -d postgres -c "DROP DATABASE demo_queries_empty" >/dev/null
 }
 

@@ -151,10 +151,204 @@ test_bad_arguments_are_usage_errors() {
 	assert_exit 2 "$LOAD" --max 100
 	assert_contains "$OUT" "exclude each other"
 	assert_exit 2 "$LOAD" --bogus
+	assert_exit 2 "$LOAD" --allow-changed 10 1
+	assert_contains "$OUT" "--allow-changed needs --verify"
 	assert_exit 2 env SIMULATOR_INTERVAL_MS=fast "$LOAD"
 	assert_contains "$OUT" "SIMULATOR_INTERVAL_MS"
 	assert_exit 0 "$LOAD" --help
 	assert_contains "$OUT" "[interval_ms] [duration_sec]"
+}
+
+# ---- the ledger: header, checksums, and what --verify accepts ----
+
+# ledger_of FILE ROWS: a ledger of one load-data run of ROWS rows
+ledger_of() {
+	assert_exit 0 "$LOAD" --max --batch 50 --rows "$2" --progress 0 --ledger "$1"
+}
+
+# the ids of a table in a ledger, sorted
+ledger_ids() {
+	awk -F'\t' -v t="$2" '$1 == t {print $2}' "$1" | sort -n
+}
+
+test_verify_refuses_empty_and_random_ledgers() {
+	local dir
+	dir=$(mktemp -d)
+	: >"$dir/empty"
+	assert_exit 1 "$LOAD" --verify "$dir/empty"
+	assert_contains "$STDERR" 'ledger "'"$dir"'/empty" is empty: nothing to check'
+	assert_not_contains "$OUT" "0 missing"
+	head -c 4096 /dev/urandom >"$dir/random"
+	assert_exit 1 "$LOAD" --verify "$dir/random"
+	assert_contains "$STDERR" "is no ledger: its first line is not a ledger header"
+	assert_not_contains "$OUT" "rows checked"
+	# a ledger of the old format (no header, no checksums)
+	printf 'event_logs\t1\nsales_data\t2\n' >"$dir/old"
+	assert_exit 1 "$LOAD" --verify "$dir/old"
+	assert_contains "$STDERR" "is no ledger"
+	# 7,400 malformed lines, with or without a header before them
+	seq 7400 | sed 's/^/garbage /' >"$dir/garbage"
+	assert_exit 1 "$LOAD" --verify "$dir/garbage"
+	assert_contains "$STDERR" "is no ledger"
+	ledger_of "$dir/real" 10
+	{ head -n 1 "$dir/real"; cat "$dir/garbage"; } >"$dir/headed_garbage"
+	assert_exit 1 "$LOAD" --verify "$dir/headed_garbage"
+	assert_contains "$STDOUT" "0 rows checked, 0 missing, 0 changed, 7400 malformed lines"
+	assert_contains "$STDERR" "has no row to check"
+	# a header alone: a run that committed nothing checks nothing
+	head -n 1 "$dir/real" >"$dir/header_only"
+	assert_exit 1 "$LOAD" --verify "$dir/header_only"
+	assert_contains "$STDERR" "has no row to check"
+	rm -rf "$dir"
+}
+
+test_verify_fails_when_many_lines_are_malformed() {
+	local dir
+	dir=$(mktemp -d)
+	ledger_of "$dir/ledger" 300
+	assert_eq 301 "$(wc -l <"$dir/ledger")" "a header and 300 rows"
+	# mostly malformed: 300 good rows among 900 damaged ones
+	{ head -n 1 "$dir/ledger"; tail -n +2 "$dir/ledger" | while IFS= read -r line; do
+		printf '%s\n%s\n%s\n%s\n' "$line" "${line:0:20}" "${line/$'\t'/ }" "x${line}"
+	done; } >"$dir/mostly"
+	assert_exit 1 "$LOAD" --verify "$dir/mostly"
+	assert_contains "$STDOUT" "300 rows checked, 0 missing, 0 changed, 900 malformed lines"
+	assert_contains "$STDERR" "900 of the ledger's 1200 row lines are malformed (the first is line 3)"
+	# a few: under 1% passes, with a warning
+	{ cat "$dir/ledger"; echo "sales_data	12	nonsense"; } >"$dir/few"
+	assert_exit 0 "$LOAD" --verify "$dir/few"
+	assert_contains "$STDERR" "1 malformed line ignored (the first is line 302)"
+	# a last line cut short by a crash is no damage, even in a small ledger
+	head -n 12 "$dir/ledger" >"$dir/cut"
+	printf '%s' "$(sed -n 13p "$dir/ledger" | cut -c1-25)" >>"$dir/cut"
+	assert_exit 0 "$LOAD" --verify "$dir/cut"
+	assert_contains "$STDOUT" "11 rows checked, 0 missing, 0 changed, 0 malformed lines"
+	assert_contains "$STDERR" "1 line cut short at the end of a run"
+	rm -rf "$dir"
+}
+
+test_verify_ledger_of_another_database_fails() {
+	local dir before other_before
+	dir=$(mktemp -d)
+	ledger_of "$dir/ledger" 200
+	cp "$dir/ledger" "$dir/ledger.orig"
+	assert_exit 0 "$LOAD" --verify "$dir/ledger"
+	# a second database on the same cluster, set up the same way: same tables,
+	# and, its sequences moved to the ledger's first ids and more rows written
+	# than the ledger has, every id of the ledger
+	fresh_database load_data_other
+	"$BIN_DIR/setup-database" --seed-rows 500 >/dev/null 2>&1 || fail "setup of load_data_other"
+	for t in event_logs users_distributed orders_by_region sales_data; do
+		sql "SELECT setval(pg_get_serial_sequence('$t', 'id'), $(ledger_ids "$dir/ledger" "$t" | sed -n 1p) - 1)" >/dev/null
+	done
+	ledger_of "$dir/other" 1000
+	for t in event_logs users_distributed orders_by_region sales_data; do
+		assert_eq "$(ledger_ids "$dir/ledger" "$t" | wc -l)" "$(sql "SELECT count(*) FROM $t
+			WHERE id IN ($(ledger_ids "$dir/ledger" "$t" | paste -sd, -))")" "ids of $t in the other database"
+	done
+	assert_exit 1 "$LOAD" --verify "$dir/ledger"
+	assert_contains "$STDERR" "belongs to another database"
+	assert_contains "$STDERR" 'this one: database "load_data_other"'
+	assert_not_contains "$OUT" "rows checked"
+	# appending a run on it to the first database's ledger is refused at start
+	other_before=$(table_counts)
+	assert_exit 1 "$LOAD" 10 2 --ledger "$dir/ledger"
+	assert_contains "$STDERR" "belongs to another database: its rows would be mixed"
+	assert_eq "$other_before" "$(table_counts)" "rows written after the refusal"
+	cmp -s "$dir/ledger" "$dir/ledger.orig" || fail "the refused run changed the ledger"
+	# two ledgers glued together: a run of another database in the middle
+	cat "$dir/other" >>"$dir/ledger"
+	export POSTGRES_DB=load_data PGDATABASE=load_data
+	assert_exit 1 "$LOAD" --verify "$dir/ledger"
+	assert_contains "$STDERR" "belongs to another database in part"
+	assert_contains "$STDERR" "line 202 starts a run on a database other than the first run's"
+	# a copy of the first database holds its rows: checked, and said so; appending is refused
+	psql -XAtq -d postgres -c "DROP DATABASE IF EXISTS load_data_copy" \
+		-c "CREATE DATABASE load_data_copy TEMPLATE load_data" >/dev/null
+	POSTGRES_DB=load_data_copy assert_exit 0 "$LOAD" --verify "$dir/ledger.orig"
+	assert_contains "$STDOUT" 'checked on "load_data_copy"'
+	assert_contains "$STDOUT" "a copy with the same database id"
+	assert_contains "$STDOUT" "200 rows checked, 0 missing, 0 changed"
+	POSTGRES_DB=load_data_copy assert_exit 1 "$LOAD" --max --rows 10 --ledger "$dir/ledger.orig"
+	assert_contains "$STDERR" "(a copy of this one, or its original)"
+	# tables without the project's bookkeeping: no identity to check against
+	fresh_database load_data_bare
+	psql -XAtq -v ON_ERROR_STOP=1 -1 -f "$ROOT_DIR/scripts/00_setup_base_tables.sql" >/dev/null
+	assert_exit 1 "$LOAD" --verify "$dir/ledger.orig"
+	assert_contains "$STDERR" 'database "load_data_bare" has no identity for a ledger'
+	assert_contains "$STDERR" "hint: run bin/setup-database"
+	psql -XAtq -d postgres -c "DROP DATABASE load_data_copy" -c "DROP DATABASE load_data_other WITH (FORCE)" \
+		-c "DROP DATABASE load_data_bare" >/dev/null
+	rm -rf "$dir"
+}
+
+test_verify_reports_changed_and_deleted_rows() {
+	local dir changed deleted
+	dir=$(mktemp -d)
+	ledger_of "$dir/ledger" 400
+	# every checksum is the committed row's, computed here independently
+	assert_eq 0 "$(psql -XAtq -v ON_ERROR_STOP=1 \
+		-c "CREATE TEMP TABLE l (tbl text, id bigint, sum text)" \
+		-c "\\copy l FROM PROGRAM 'tail -n +2 $dir/ledger'" \
+		-c "SELECT count(*) FROM l WHERE sum IS DISTINCT FROM CASE tbl
+		      WHEN 'event_logs' THEN (SELECT md5(to_jsonb(t)::text) FROM event_logs t WHERE t.id = l.id)
+		      WHEN 'users_distributed' THEN (SELECT md5(to_jsonb(t)::text) FROM users_distributed t WHERE t.id = l.id)
+		      WHEN 'orders_by_region' THEN (SELECT md5(to_jsonb(t)::text) FROM orders_by_region t WHERE t.id = l.id)
+		      WHEN 'sales_data' THEN (SELECT md5(to_jsonb(t)::text) FROM sales_data t WHERE t.id = l.id) END")" \
+		"ledger lines whose checksum is not the row's"
+	assert_exit 0 "$LOAD" --verify "$dir/ledger"
+	assert_contains "$STDOUT" "400 rows checked, 0 missing, 0 changed, 0 malformed lines (1 run)"
+	# a value changed behind the ledger's back (the id and the key stay)
+	changed=$(ledger_ids "$dir/ledger" orders_by_region | sed -n 1p)
+	sql "UPDATE orders_by_region SET order_total = order_total + 0.01 WHERE id = $changed" >/dev/null
+	assert_exit 1 "$LOAD" --verify "$dir/ledger"
+	assert_contains "$STDOUT" "400 rows checked, 0 missing, 1 changed"
+	assert_eq "load-data: error: changed: orders_by_region id $changed" "$(grep 'changed: ' <<<"$STDERR")"
+	assert_contains "$STDERR" "--allow-changed"
+	# allowed: reported, not a failure
+	assert_exit 0 "$LOAD" --verify "$dir/ledger" --allow-changed
+	assert_contains "$STDERR" "warning: changed: orders_by_region id $changed"
+	# changed back: the checksum is of the content, not of the row version
+	sql "UPDATE orders_by_region SET order_total = order_total - 0.01 WHERE id = $changed" >/dev/null
+	assert_exit 0 "$LOAD" --verify "$dir/ledger"
+	# a row deleted fails whatever is allowed
+	deleted=$(ledger_ids "$dir/ledger" users_distributed | tail -n 1)
+	sql "DELETE FROM users_distributed WHERE id = $deleted" >/dev/null
+	assert_exit 1 "$LOAD" --verify "$dir/ledger" --allow-changed
+	assert_contains "$STDOUT" "400 rows checked, 1 missing, 0 changed"
+	assert_eq "load-data: error: missing: users_distributed id $deleted" "$(grep 'missing: ' <<<"$STDERR")"
+	assert_contains "$STDERR" "1 committed row is missing"
+	rm -rf "$dir"
+}
+
+test_ledger_of_two_appended_runs() {
+	local dir before after
+	dir=$(mktemp -d)
+	before=$(sql "SELECT (SELECT max(id) FROM event_logs) || ' ' || (SELECT max(id) FROM users_distributed)
+		|| ' ' || (SELECT max(id) FROM orders_by_region) || ' ' || (SELECT max(id) FROM sales_data)")
+	assert_exit 0 "$LOAD" 5 1 --batch 3 --progress 0 --ledger "$dir/ledger"
+	ledger_of "$dir/ledger" 500
+	assert_eq 2 "$(grep -c '^# load-data ledger v2	' "$dir/ledger")" "one header per run"
+	assert_exit 0 "$LOAD" --verify "$dir/ledger"
+	assert_contains "$STDOUT" "(2 runs)"
+	# the ledger claims exactly the rows written since: independently known from the ids
+	local -a max
+	read -ra max <<<"$before"
+	local i=0
+	for t in event_logs users_distributed orders_by_region sales_data; do
+		assert_eq "$(sql "SELECT string_agg(id::text, ' ' ORDER BY id) FROM $t WHERE id > ${max[i]}")" \
+			"$(ledger_ids "$dir/ledger" "$t" | paste -sd' ')" "$t rows written and ledger lines"
+		i=$((i + 1))
+	done
+	after=$(($(wc -l <"$dir/ledger") - 2))
+	assert_contains "$STDOUT" "$after rows checked, 0 missing, 0 changed, 0 malformed lines"
+	# a run killed in the middle of a line, then a third run: the cut line stays apart
+	printf 'sales_data\t99' >>"$dir/ledger"
+	ledger_of "$dir/ledger" 20
+	assert_exit 0 "$LOAD" --verify "$dir/ledger"
+	assert_contains "$STDOUT" "$((after + 20)) rows checked, 0 missing, 0 changed, 0 malformed lines (3 runs)"
+	assert_contains "$STDERR" "1 line cut short at the end of a run"
+	rm -rf "$dir"
 }
 
 run_test timed_run_stops_by_itself_and_counts_match test_timed_run_stops_by_itself_and_counts_match
@@ -163,3 +357,8 @@ run_test server_restart_mid_run_loses_nothing test_server_restart_mid_run_loses_
 run_test lock_waits_are_bounded_and_retried test_lock_waits_are_bounded_and_retried
 run_test concurrent_processes_never_share_a_username test_concurrent_processes_never_share_a_username
 run_test bad_arguments_are_usage_errors test_bad_arguments_are_usage_errors
+run_test verify_refuses_empty_and_random_ledgers test_verify_refuses_empty_and_random_ledgers
+run_test verify_fails_when_many_lines_are_malformed test_verify_fails_when_many_lines_are_malformed
+run_test verify_ledger_of_another_database_fails test_verify_ledger_of_another_database_fails
+run_test verify_reports_changed_and_deleted_rows test_verify_reports_changed_and_deleted_rows
+run_test ledger_of_two_appended_runs test_ledger_of_two_appended_runs
