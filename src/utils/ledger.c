@@ -52,11 +52,16 @@ ledger_identity_fetch(PGconn *conn, LedgerIdentity *identity)
 	memset(identity, 0, sizeof(*identity));
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		/* 3F000 no schema, 42883 no function: set up before ledgers had headers */
-		if (sqlstate && (strcmp(sqlstate, "3F000") == 0 || strcmp(sqlstate, "42883") == 0))
+		/*
+		 * 3F000 no schema, 42883 no function: set up before ledgers had
+		 * headers; 42P01: the identity table itself was dropped
+		 */
+		if (sqlstate && (strcmp(sqlstate, "3F000") == 0 || strcmp(sqlstate, "42883") == 0 ||
+						 strcmp(sqlstate, "42P01") == 0))
 		{
-			log_error("database \"%s\" has no identity for a ledger (no function "
-					  "partition_demo.ledger_identity())", PQdb(conn));
+			log_error("database \"%s\" has no identity for a ledger (no "
+					  "partition_demo.ledger_identity() or partition_demo.database_identity)",
+					  PQdb(conn));
 			log_detail("a ledger names the database it was written on; bin/setup-database "
 					   "gives the database its identity");
 			log_hint("run bin/setup-database: on a database that is already set up it only "

@@ -273,7 +273,8 @@ test_verify_ledger_of_another_database_fails() {
 	assert_contains "$STDERR" "(a copy of this one, or its original)"
 	# tables without the project's bookkeeping: no identity to check against
 	fresh_database load_data_bare
-	psql -XAtq -v ON_ERROR_STOP=1 -1 -f "$ROOT_DIR/scripts/00_setup_base_tables.sql" >/dev/null
+	psql -XAtq -v ON_ERROR_STOP=1 -1 -f "$ROOT_DIR/scripts/lib/partition_demo.sql" \
+		-f "$ROOT_DIR/scripts/00_setup_base_tables.sql" -c "DROP TABLE partition_demo.database_identity" >/dev/null
 	assert_exit 1 "$LOAD" --verify "$dir/ledger.orig"
 	assert_contains "$STDERR" 'database "load_data_bare" has no identity for a ledger'
 	assert_contains "$STDERR" "hint: run bin/setup-database"

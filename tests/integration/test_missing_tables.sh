@@ -113,7 +113,8 @@ test_missing_tables_one_table_dropped() {
 # the first file of the setup ran, the migrations did not: the tables are plain
 test_missing_tables_setup_not_finished() {
 	mt_db mt_plain
-	psql -XAtq -v ON_ERROR_STOP=1 -1 -f "$ROOT_DIR/scripts/00_setup_base_tables.sql" >/dev/null
+	psql -XAtq -v ON_ERROR_STOP=1 -1 -f "$ROOT_DIR/scripts/lib/partition_demo.sql" \
+		-f "$ROOT_DIR/scripts/00_setup_base_tables.sql" >/dev/null
 	assert_exit 1 "$MT_QUERIES" --no-analyze
 	assert_one_error "tables $all_four are not partitioned"
 	assert_contains "$(grep ': hint: ' <<<"$STDERR")" "continues where it stopped"
