@@ -26,6 +26,7 @@
 #include "utils/paths.h"
 #include "utils/query_demo.h"
 #include "utils/query_file.h"
+#include "utils/query_layout.h"
 #include "utils/query_report_json.h"
 #include "utils/query_report_text.h"
 #include "utils/query_tables.h"
@@ -163,27 +164,41 @@ selected(const Demo *demo, const QueryItem *item)
 static const char *
 shown_path(const Demo *demo, const char *path)
 {
-	size_t		len = demo->root ? strlen(demo->root) : 0;
+	return paths_relative_to(demo->root, path);
+}
 
-	if (len && strncmp(path, demo->root, len) == 0 && path[len] == '/')
-		return path + len + 1;
-	return path;
+/*
+ * The table of a query with its layout in force (NULL: unusable, reported),
+ * and in *previous the table keeping the previous layout (NULL: none).
+ */
+static QueryTable *
+table_of(Demo *demo, const QueryFileSet *set, const char *name, QueryTable **previous)
+{
+	QueryTable *table = query_tables_get(&demo->tables, demo->conn, name);
+
+	*previous = NULL;
+	if (!table || !query_layout_resolve(demo->conn, set, demo->root, table))
+		return NULL;
+	if (table->layout && table->previous_exists)
+		*previous = query_tables_get(&demo->tables, demo->conn, table->layout->previous_table);
+	return table;
 }
 
 static void
-run_query(Demo *demo, const char *path, const QueryItem *item)
+run_query(Demo *demo, const QueryFileSet *set, const char *path, const QueryItem *item)
 {
-	QueryTable *table = query_tables_get(&demo->tables, demo->conn, item->table);
+	QueryTable *previous;
+	QueryTable *table = table_of(demo, set, item->table, &previous);
 	QueryOutcome out;
 
-	query_demo_run(demo->conn, &demo->settings, path, item, table, &out);
+	query_demo_run(demo->conn, &demo->settings, path, item, table, previous, &out);
 	if (demo->options->json)
 	{
 		query_report_json_add_query(demo->json, path, item, table, &out);
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "%s: %s\n", item->name, query_demo_status_key(out.status));
 	}
-	else if (out.verdict)
+	else if (out.partitioned.verdict)
 		query_report_text_query(demo->color, path, item, table, &out);
 	else
 		query_report_text_failed(demo->color, path, item);
@@ -210,11 +225,14 @@ run_queries(Demo *demo, const QueryFileSet *set)
 				continue;
 			}
 			if (!demo->options->json && (!current_table || strcmp(current_table, item->table) != 0))
-				query_report_text_table_section(demo->color, item->table,
-												query_tables_get(&demo->tables, demo->conn,
-																 item->table));
+			{
+				QueryTable *previous;
+				QueryTable *table = table_of(demo, set, item->table, &previous);
+
+				query_report_text_table_section(demo->color, item->table, table, previous);
+			}
 			current_table = item->table;
-			run_query(demo, path, item);
+			run_query(demo, set, path, item);
 		}
 }
 

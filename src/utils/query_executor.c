@@ -309,6 +309,18 @@ cleanup:
 	return plan;
 }
 
+PGresult *
+query_executor_query(PGconn *conn, const char *sql, QueryError *error)
+{
+	PGresult   *res = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+
+	if (result_ok(res))
+		return res;
+	fail(conn, res, error, NULL);
+	PQclear(res);
+	return NULL;
+}
+
 char *
 query_executor_explain(PGconn *conn, const char *sql, int nparams, const char *const *params,
 					   bool analyze)

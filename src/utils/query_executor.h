@@ -71,6 +71,12 @@ PGresult   *query_executor_execute(PGconn *conn, const char *sql, int nparams,
 								   const char *const *params, QueryTiming *timing);
 
 /*
+ * Runs sql (no parameters) and returns its result (caller PQclears it), or
+ * NULL with the failure in *error.
+ */
+PGresult   *query_executor_query(PGconn *conn, const char *sql, QueryError *error);
+
+/*
  * Returns the plan of sql as text, one line per plan line, from
  * EXPLAIN (ANALYZE, BUFFERS) when analyze is true, else plain EXPLAIN.
  * The caller frees the string; NULL on error (reported).

@@ -24,8 +24,13 @@ void		query_report_text_header(bool color, const Config *config, PGconn *conn,
 
 void		query_report_text_section(bool color, const char *title);
 
-/* The section of a table's queries: its partition key and leaves (table NULL: unusable). */
-void		query_report_text_table_section(bool color, const char *name, const QueryTable *table);
+/*
+ * The section of a table's queries: its partition key and leaves (table
+ * NULL: unusable), the layout in force, and the table keeping the previous
+ * layout (previous, NULL when none).
+ */
+void		query_report_text_table_section(bool color, const char *name, const QueryTable *table,
+											const QueryTable *previous);
 
 /* The section of the removals; with --no-analyze, that they are not run. */
 void		query_report_text_removals_section(bool color, bool analyze);
