@@ -35,6 +35,8 @@
 
 #define DEFAULT_RUNS 5
 #define MAX_RUNS 100
+#define DEFAULT_LOCK_TIMEOUT_MS 2000
+#define MAX_LOCK_TIMEOUT_MS 600000
 
 typedef struct DemoOptions
 {
@@ -42,6 +44,7 @@ typedef struct DemoOptions
 	bool		json;
 	bool		analyze;		/* false with --no-analyze */
 	int			runs;
+	int			lock_timeout_ms;	/* the session's lock_timeout */
 	char	   *queries_dir;
 } DemoOptions;
 
@@ -78,10 +81,13 @@ usage(FILE *out)
 			"                   are neither executed nor timed\n"
 			"  --runs N         timed runs per query after a warm-up (default %d, 1 to %d)\n"
 			"  --queries DIR    read the query files from DIR (default: <project>/scripts/queries)\n"
+			"  --lock-timeout MS  wait at most MS for any lock (default %d); a removal never\n"
+			"                   waits for its ACCESS EXCLUSIVE lock (NOWAIT) and is skipped when\n"
+			"                   the table is busy\n"
 			"  -h, --help       show this help and exit\n"
 			"\n"
 			"Connection settings come from .env and the environment (see bin/show-config).\n",
-			log_progname(), DEFAULT_RUNS, MAX_RUNS);
+			log_progname(), DEFAULT_RUNS, MAX_RUNS, DEFAULT_LOCK_TIMEOUT_MS);
 }
 
 static int
@@ -102,14 +108,17 @@ parse_options(int argc, char **argv, DemoOptions *options)
 		{"no-analyze", no_argument, NULL, 'n'},
 		{"runs", required_argument, NULL, 'r'},
 		{"queries", required_argument, NULL, 'q'},
+		{"lock-timeout", required_argument, NULL, 'l'},
 		{NULL, 0, NULL, 0}
 	};
 	int			ch;
-	long long	runs;
+	long long	runs,
+				lock_timeout;
 	ParseResult result;
 
 	options->analyze = true;
 	options->runs = DEFAULT_RUNS;
+	options->lock_timeout_ms = DEFAULT_LOCK_TIMEOUT_MS;
 	while ((ch = getopt_long(argc, argv, "h", long_options, NULL)) != -1)
 	{
 		switch (ch)
@@ -135,6 +144,15 @@ parse_options(int argc, char **argv, DemoOptions *options)
 					return 2;
 				}
 				options->runs = (int) runs;
+				break;
+			case 'l':
+				if ((result = parse_long(optarg, 1, MAX_LOCK_TIMEOUT_MS, &lock_timeout)) != PARSE_OK)
+				{
+					log_error("invalid --lock-timeout \"%s\": %s (1 to %d ms)", optarg,
+							  parse_result_reason(result), MAX_LOCK_TIMEOUT_MS);
+					return 2;
+				}
+				options->lock_timeout_ms = (int) lock_timeout;
 				break;
 			case 'q':
 				free(options->queries_dir);
@@ -243,9 +261,9 @@ run_removal(Demo *demo, const char *path, const QueryItem *item)
 	RemovalOutcome out;
 
 	/* an unusable table is reported once, by the look-up */
-	removal_demo_run(demo->conn, demo->options->runs, path, item,
+	removal_demo_run(demo->conn, demo->options->runs, demo->options->lock_timeout_ms, path, item,
 					 query_tables_get(&demo->tables, demo->conn, item->table), &out);
-	query_tally_removal(&demo->tally, out.ok);
+	query_tally_removal(&demo->tally, out.ok, out.skipped);
 	if (demo->options->json)
 		query_report_json_add_removal(demo->json, path, item, &out);
 	else
@@ -271,6 +289,23 @@ run_removals(Demo *demo, const QueryFileSet *set)
 			if (demo->options->analyze)
 				run_removal(demo, shown_path(demo, set->files[f]->path), item);
 		}
+}
+
+/* Every lock wait of the session is bounded: a busy table fails a statement instead of stalling it. */
+static bool
+set_lock_timeout(PGconn *conn, int ms)
+{
+	char		value[32];
+	const char *params[1] = {value};
+	PGresult   *res;
+
+	bool		ok;
+
+	snprintf(value, sizeof(value), "%dms", ms);
+	res = db_query(conn, "SELECT pg_catalog.set_config('lock_timeout', $1, false)", 1, params);
+	ok = res != NULL;
+	PQclear(res);
+	return ok;
 }
 
 static int
@@ -327,6 +362,11 @@ main(int argc, char **argv)
 		goto cleanup;
 	}
 	db_show_notices(demo.conn, true);
+	if (!set_lock_timeout(demo.conn, options.lock_timeout_ms))
+	{
+		status = 1;
+		goto cleanup;
+	}
 	demo.options = &options;
 	demo.settings.analyze = options.analyze;
 	demo.settings.text_plan = !options.json;

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "query_layout.h"
+#include "query_locks.h"
 
 void
 query_demo_report_error(const char *path, int line, const char *name, const QueryError *error)
@@ -18,6 +19,16 @@ query_demo_report_error(const char *path, int line, const char *name, const Quer
 		log_detail("%s", error->detail);
 	if (error->hint[0])
 		log_hint("%s", error->hint);
+}
+
+/* A failed statement; for a lock not granted in time, who holds locks on the table too. */
+static void
+report_error_on(PGconn *conn, const char *path, int line, const char *name,
+				const QueryError *error, const char *table)
+{
+	query_demo_report_error(path, line, name, error);
+	if (strcmp(error->sqlstate, "55P03") == 0 && table && PQstatus(conn) == CONNECTION_OK)
+		query_locks_report(conn, table);
 }
 
 static QuerySpec
@@ -77,7 +88,7 @@ check_spec(PGconn *conn, const QueryDemoSettings *settings, const char *path,
 	check->status = QUERY_STATUS_ERROR;
 	if (!json)
 	{
-		query_demo_report_error(path, line, item->name, &error);
+		report_error_on(conn, path, line, item->name, &error, table->name);
 		return false;
 	}
 	check->plan = parse_plan(json, path, line, item->name);
@@ -97,7 +108,7 @@ check_spec(PGconn *conn, const QueryDemoSettings *settings, const char *path,
 	if (settings->analyze &&
 		!(check->timed = query_executor_measure(conn, spec, settings->runs, &check->timing, &error)))
 	{
-		query_demo_report_error(path, line, item->name, &error);
+		report_error_on(conn, path, line, item->name, &error, table->name);
 		check->status = QUERY_STATUS_ERROR;
 		return false;
 	}
@@ -120,7 +131,7 @@ run_partitioned(PGconn *conn, const QueryDemoSettings *settings, const char *pat
 		!(out->text_plan = query_executor_explain_spec(conn, &spec, settings->analyze, false,
 													   &error)))
 	{
-		query_demo_report_error(path, line, item->name, &error);
+		report_error_on(conn, path, line, item->name, &error, item->table);
 		out->partitioned.status = QUERY_STATUS_ERROR;
 		return false;
 	}
@@ -167,7 +178,7 @@ run_plain(PGconn *conn, const QueryDemoSettings *settings, const char *path,
 					 error.message);
 			return true;
 		}
-		query_demo_report_error(path, line, item->name, &error);
+		report_error_on(conn, path, line, item->name, &error, out->plain_relation);
 		return false;
 	}
 	out->plain_plan = parse_plan(json, path, line, item->name);
@@ -183,7 +194,7 @@ run_plain(PGconn *conn, const QueryDemoSettings *settings, const char *path,
 		!(out->plain_timed = query_executor_measure(conn, &spec, settings->runs,
 													&out->plain_timing, &error)))
 	{
-		query_demo_report_error(path, line, item->name, &error);
+		report_error_on(conn, path, line, item->name, &error, out->plain_relation);
 		return false;
 	}
 	return true;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "paths.h"
 #include "query_demo.h"
+#include "query_locks.h"
 
 static const char *const exists_query = "SELECT pg_catalog.to_regclass($1) IS NOT NULL";
 
@@ -25,6 +26,8 @@ in_force(PGconn *conn, const char *path, const QueryItem *layout, bool *ok)
 	if (!res)
 	{
 		query_demo_report_error(path, layout->sql.lines[0], layout->name, &error);
+		if (strcmp(error.sqlstate, "55P03") == 0)
+			query_locks_report(conn, layout->table);
 		return false;
 	}
 	value = PQntuples(res) == 1 && PQnfields(res) == 1 && !PQgetisnull(res, 0, 0) &&

@@ -189,6 +189,37 @@ query_report_json_add_query(QueryReportJson *report, const char *path, const Que
 	json_object_array_add(report->queries, q);
 }
 
+/* Why a removal was skipped, and the sessions holding the locks. */
+static json_object *
+json_skipped(const RemovalOutcome *out)
+{
+	json_object *skipped,
+			   *holders;
+
+	if (!out->skipped)
+		return NULL;
+	skipped = json_object_new_object();
+	holders = json_object_new_array();
+	json_object_object_add(skipped, "reason", json_object_new_string(out->skipped_reason));
+	json_object_object_add(skipped, "relation", json_object_new_string(out->skipped_relation));
+	for (int i = 0; i < out->holder_count; i++)
+	{
+		const QueryLockHolder *h = &out->holders[i];
+		json_object *holder = json_object_new_object();
+
+		json_object_object_add(holder, "pid", json_object_new_int(h->pid));
+		json_object_object_add(holder, "application_name", json_object_new_string(h->application));
+		json_object_object_add(holder, "state", json_object_new_string(h->state));
+		json_object_object_add(holder, "xact_seconds", json_object_new_string(h->xact_seconds));
+		json_object_object_add(holder, "mode", json_object_new_string(h->mode));
+		json_object_object_add(holder, "relation", json_object_new_string(h->relation));
+		json_object_object_add(holder, "query", json_object_new_string(h->query));
+		json_object_array_add(holders, holder);
+	}
+	json_object_object_add(skipped, "holders", holders);
+	return skipped;
+}
+
 void
 query_report_json_add_removal(QueryReportJson *report, const char *path, const QueryItem *item,
 							  const RemovalOutcome *out)
@@ -200,7 +231,9 @@ query_report_json_add_removal(QueryReportJson *report, const char *path, const Q
 	json_object_object_add(m, "file", json_object_new_string(path));
 	json_object_object_add(m, "line", json_object_new_int(item->line));
 	json_object_object_add(m, "shows", json_object_new_string(item->shows));
-	json_object_object_add(m, "status", json_object_new_string(out->ok ? "ok" : "error"));
+	json_object_object_add(m, "status", json_object_new_string(out->ok ? "ok" :
+															   out->skipped ? "skipped" : "error"));
+	json_object_object_add(m, "skipped", json_skipped(out));
 	json_object_object_add(m, "partitioned_ms", out->ok ? json_timing(&out->partitioned) : NULL);
 	json_object_object_add(m, "plain_ms", out->plain_ok ? json_timing(&out->plain) : NULL);
 	json_object_object_add(m, "speed_ratio", json_ratio(out->plain_ok, out->partitioned.median_ms,
@@ -231,6 +264,7 @@ query_report_json_print(const QueryReportJson *report, PGconn *conn, bool analyz
 	json_object_object_add(summary, "errors", json_object_new_int(t->errors));
 	json_object_object_add(summary, "removals", json_object_new_int(t->removals));
 	json_object_object_add(summary, "removal_errors", json_object_new_int(t->removal_errors));
+	json_object_object_add(summary, "removals_skipped", json_object_new_int(t->removals_skipped));
 	json_object_object_add(root, "summary", summary);
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 												   JSON_C_TO_STRING_SPACED |

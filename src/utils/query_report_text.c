@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "partition_stats.h"
+#include "query_locks.h"
 #include "query_plan_text.h"
 #include "query_text_style.h"
 
@@ -272,6 +273,25 @@ print_statements(const QueryStatements *list)
 	}
 }
 
+/* A removal skipped for a lock held elsewhere: which, and by whom. */
+static void
+print_skipped(const QueryTextStyle *s, const RemovalOutcome *out)
+{
+	char		holder[512];
+
+	printf("  %s%s⊘ skipped:%s %s%s\n", s->yellow, s->bold, s->reset, s->yellow,
+		   out->skipped_reason);
+	if (out->holder_count == 0)
+		printf("    no session holds a lock on %s now: the holder has gone\n",
+			   out->skipped_relation[0] ? out->skipped_relation : "it");
+	for (int i = 0; i < out->holder_count; i++)
+	{
+		query_locks_describe(&out->holders[i], holder, sizeof(holder));
+		printf("    held by %s\n", holder);
+	}
+	printf("%s", s->reset);
+}
+
 void
 query_report_text_removal(bool color, const char *path, const QueryItem *item,
 						  const RemovalOutcome *out)
@@ -281,6 +301,11 @@ query_report_text_removal(bool color, const char *path, const QueryItem *item,
 
 	print_item_title(s, path, item);
 	printf("  %s\n\n", item->shows);
+	if (out->skipped)
+	{
+		print_skipped(s, out);
+		return;
+	}
 	if (!out->ok)
 	{
 		print_failed(s);
@@ -318,11 +343,18 @@ query_report_text_summary(bool color, const QueryTally *t, bool analyze, int run
 	if (t->errors)
 		printf(", %s%d failed%s", s->red, t->errors, s->reset);
 	printf("\n");
-	if (t->removals && t->removal_errors)
-		printf("  %d removal%s: %s%d failed%s\n", t->removals, t->removals == 1 ? "" : "s",
-			   s->red, t->removal_errors, s->reset);
-	else if (t->removals)
-		printf("  %d removal%s timed\n", t->removals, t->removals == 1 ? "" : "s");
+	if (t->removals)
+	{
+		int			timed = t->removals - t->removal_errors - t->removals_skipped;
+
+		printf("  %d removal%s: %d timed", t->removals, t->removals == 1 ? "" : "s", timed);
+		if (t->removals_skipped)
+			printf(", %s%d skipped (a lock held elsewhere, named above)%s", s->yellow,
+				   t->removals_skipped, s->reset);
+		if (t->removal_errors)
+			printf(", %s%d failed%s", s->red, t->removal_errors, s->reset);
+		printf("\n");
+	}
 	if (analyze)
 		printf("  times: median of %d run%s after a warm-up (removals: of %d), wall clock at "
 			   "the client.\n  Pruning reads fewer partitions; whether that beats the plain "
