@@ -21,14 +21,17 @@ query_demo_report_error(const char *path, int line, const char *name, const Quer
 		log_hint("%s", error->hint);
 }
 
-/* A failed statement; for a lock not granted in time, who holds locks on the table too. */
+/*
+ * A failed statement; for a lock not granted in time, who holds ACCESS
+ * EXCLUSIVE on table (NULL: on any relation) too.
+ */
 static void
 report_error_on(PGconn *conn, const char *path, int line, const char *name,
 				const QueryError *error, const char *table)
 {
 	query_demo_report_error(path, line, name, error);
-	if (strcmp(error->sqlstate, "55P03") == 0 && table && PQstatus(conn) == CONNECTION_OK)
-		query_locks_report(conn, table);
+	if (strcmp(error->sqlstate, "55P03") == 0 && PQstatus(conn) == CONNECTION_OK)
+		query_locks_report_readers_blocked(conn, table);
 }
 
 static QuerySpec

@@ -27,7 +27,7 @@ in_force(PGconn *conn, const char *path, const QueryItem *layout, bool *ok)
 	{
 		query_demo_report_error(path, layout->sql.lines[0], layout->name, &error);
 		if (strcmp(error.sqlstate, "55P03") == 0)
-			query_locks_report(conn, layout->table);
+			query_locks_report_readers_blocked(conn, layout->table);
 		return false;
 	}
 	value = PQntuples(res) == 1 && PQnfields(res) == 1 && !PQgetisnull(res, 0, 0) &&

@@ -1,6 +1,7 @@
 /* query_locks.c: the holders of locks on a table (see query_locks.h). */
 #include "query_locks.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,24 +21,26 @@ static const char *const holders_query =
 	"         WHERE l.locktype = 'relation' AND l.granted"
 	"           AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d"
 	"                              WHERE d.datname = pg_catalog.current_database())"
-	"           AND (l.relation = pg_catalog.to_regclass($1)"
+	"           AND ($1::text IS NULL OR l.relation = pg_catalog.to_regclass($1)"
 	"                OR l.relation IN (SELECT t.relid FROM pg_catalog.pg_partition_tree("
 	"                                      pg_catalog.to_regclass($1)) AS t))"
+	"           AND (NOT $3::boolean OR l.mode = 'AccessExclusiveLock')"
 	"           AND l.pid <> pg_catalog.pg_backend_pid()"
 	"         ORDER BY a.pid, l.relation = pg_catalog.to_regclass($1) DESC, l.relation) AS h"
 	" ORDER BY h.xact_start NULLS LAST, h.pid"
 	" LIMIT $2";
 
 int
-query_locks_holders(PGconn *conn, const char *table, QueryLockHolder *holders, int max)
+query_locks_holders(PGconn *conn, const char *table, bool exclusive_only,
+					QueryLockHolder *holders, int max)
 {
 	char		limit[16];
-	const char *params[2] = {table, limit};
+	const char *params[3] = {table, limit, exclusive_only ? "true" : "false"};
 	PGresult   *res;
 	int			count;
 
 	snprintf(limit, sizeof(limit), "%d", max);
-	if (!(res = db_query(conn, holders_query, 2, params)))
+	if (!(res = db_query(conn, holders_query, 3, params)))
 		return -1;
 	count = PQntuples(res) < max ? PQntuples(res) : max;
 	for (int i = 0; i < count; i++)
@@ -65,14 +68,15 @@ query_locks_describe(const QueryLockHolder *h, char *buf, size_t len)
 }
 
 void
-query_locks_report(PGconn *conn, const char *table)
+query_locks_report_readers_blocked(PGconn *conn, const char *table)
 {
 	QueryLockHolder holders[QUERY_LOCKS_MAX_HOLDERS];
-	int			count = query_locks_holders(conn, table, holders, QUERY_LOCKS_MAX_HOLDERS);
+	int			count = query_locks_holders(conn, table, true, holders, QUERY_LOCKS_MAX_HOLDERS);
 	char		text[512];
 
 	if (count == 0)
-		log_detail("no session holds a lock on %s now: the holder has gone", table);
+		log_detail("no session holds an ACCESS EXCLUSIVE lock on %s now: the holder has gone",
+				   table ? table : "a table of this database");
 	for (int i = 0; i < count; i++)
 	{
 		query_locks_describe(&holders[i], text, sizeof(text));

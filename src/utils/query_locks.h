@@ -8,6 +8,7 @@
 #ifndef QUERY_LOCKS_H
 #define QUERY_LOCKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <libpq-fe.h>
 
@@ -25,17 +26,22 @@ typedef struct QueryLockHolder
 } QueryLockHolder;
 
 /*
- * The other sessions holding a lock on table or on any of its partitions,
- * oldest transaction first, at most max; returns their number, or -1 when
- * the look-up failed (reported).
+ * The other sessions holding a lock on table or on any of its partitions
+ * (table NULL: on any relation of the database), only ACCESS EXCLUSIVE ones
+ * when exclusive_only, oldest transaction first, at most max; returns their
+ * number, or -1 when the look-up failed (reported).
  */
-int			query_locks_holders(PGconn *conn, const char *table, QueryLockHolder *holders,
-								int max);
+int			query_locks_holders(PGconn *conn, const char *table, bool exclusive_only,
+								QueryLockHolder *holders, int max);
 
 /* "pid 1234 (psql), idle in transaction for 3 s, AccessShareLock on t: SELECT ..." */
 void		query_locks_describe(const QueryLockHolder *holder, char *buf, size_t len);
 
-/* Reports (log_detail) the holders of locks on table, after a lock that was not granted. */
-void		query_locks_report(PGconn *conn, const char *table);
+/*
+ * After a reader's lock was not granted in time: reports (log_detail) the
+ * sessions holding ACCESS EXCLUSIVE, the only lock that blocks a reader, on
+ * table and its partitions (NULL: on any relation of the database).
+ */
+void		query_locks_report_readers_blocked(PGconn *conn, const char *table);
 
 #endif

@@ -380,8 +380,8 @@ static bool
 keeps_previous_layout(const QueryTables *tables, const char *name)
 {
 	for (size_t t = 0; t < tables->count; t++)
-		if (tables->tables[t].layout && tables->tables[t].previous_exists &&
-			strcmp(tables->tables[t].layout->previous_table, name) == 0)
+		if (tables->tables[t]->layout && tables->tables[t]->previous_exists &&
+			strcmp(tables->tables[t]->layout->previous_table, name) == 0)
 			return true;
 	return false;
 }
@@ -398,14 +398,14 @@ query_report_text_partitions(bool color, PGconn *conn, const QueryTables *tables
 	{
 		PartitionStats *stats;
 
-		if (!tables->tables[t].ok || (!has_query_on(set, tables->tables[t].name) &&
-									  !keeps_previous_layout(tables, tables->tables[t].name)))
+		if (!tables->tables[t]->ok || (!has_query_on(set, tables->tables[t]->name) &&
+									  !keeps_previous_layout(tables, tables->tables[t]->name)))
 			continue;
 		if (!titled)
 			query_report_text_section(color, "partitions (rows counted exactly; "
 									  "share of the table's rows)");
 		titled = true;
-		if (!(stats = partition_stats_collect(conn, tables->tables[t].name)))
+		if (!(stats = partition_stats_collect(conn, tables->tables[t]->name)))
 		{
 			ok = false;
 			continue;

@@ -29,10 +29,10 @@ typedef struct QueryTable
 	bool		previous_exists;	/* the layout's @previous_table exists */
 } QueryTable;
 
-/* The tables looked up so far, in the order of their first use. */
+/* The tables looked up so far, in the order of their first use (pointers stay valid). */
 typedef struct QueryTables
 {
-	QueryTable *tables;
+	QueryTable **tables;
 	size_t		count;
 } QueryTables;
 
