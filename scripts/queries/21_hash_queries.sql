@@ -21,17 +21,18 @@
 --
 -- What the range layout gains: neighbouring ids share a partition, so a range
 -- of ids, and a list of close ids, read one partition where the hash layout
--- read all four or three. What it costs: every new id is above the ranges
--- that existed, so every insert goes to users_distributed_rmax (the hash
--- layout spreads them over all four: compare the two partition trees at the
--- end after some load), and a query that cannot prune now reads five
--- partitions instead of four.
+-- read all four or three. What it costs: every new id is the highest yet, so
+-- every insert goes to the last range that covers it, r4 until it holds ids up
+-- to 4w, then users_distributed_rmax, which grows without bound (the hash
+-- layout spreads inserts over all four: compare the two partition trees at
+-- the end after some load); and a query that cannot prune now reads five
+-- partitions instead of four (username_cannot_prune, side by side).
 -- Annotation format: see the header of 20_range_queries.sql.
 -- =============================================================================
 
 -- @layout: range_by_id
 -- @table: users_distributed
--- @shows: bin/repartition migrate made it RANGE (id): r1 .. r4 of equal width, rmax for every id above them; close ids share a partition, and every new one lands in rmax
+-- @shows: bin/repartition migrate made it RANGE (id): r1 .. r4 of equal width, rmax above them; close ids share a partition, and every new id, the highest yet, lands in the last range that covers it (r4 until it is full, then rmax)
 -- @previous_table: users_distributed_hash
 SELECT coalesce((SELECT pg_catalog.pg_get_partkeydef(p.partrelid) = 'RANGE (id)'
                    FROM pg_catalog.pg_partitioned_table AS p
