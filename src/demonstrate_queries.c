@@ -4,12 +4,16 @@
  *
  * Reads the annotated queries of scripts/queries/<name>.sql (query_file.h), runs
  * each with EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON), and checks the leaf
- * partitions it scanned against the annotation's expectation; it shows the
- * text plan with the partition scans highlighted, and times the query next to
- * the same query on the plain <table>_old.  Then it times removing a month, a
- * region and a quarter both ways, inside transactions that are rolled back,
- * and ends with the partition statistics.  Exit status 1 when any query
- * scanned other partitions than expected: a pruning regression check.
+ * partitions it scanned against the annotation's expectation for the table's
+ * layout in force (query_layout.h); it shows the text plan with the partition
+ * scans highlighted, and times the query next to the same query on the plain
+ * <table>_old (and, after a scenario that keeps the previous layout, on that
+ * table too).  Then it times removing a month, a region and a quarter both
+ * ways, inside transactions that are rolled back, taking their locks with
+ * NOWAIT (a busy table's removal is skipped), and ends with the partition
+ * statistics.  Every other lock wait is bounded by --lock-timeout.  Exit
+ * status 1 when any query scanned other partitions than expected: a pruning
+ * regression check.
  *
  * All SQL it runs comes from the files, except catalog look-ups.
  */
@@ -69,10 +73,11 @@ usage(FILE *out)
 			"\n"
 			"Runs the annotated queries of scripts/queries/*.sql on the partitioned tables:\n"
 			"shows each plan with the partition scans highlighted, checks the partitions\n"
-			"scanned against the annotation, and times the query next to the same query\n"
-			"on the plain <table>_old.  Then times removing a month, a region and a quarter\n"
-			"by DETACH + DROP against DELETE (rolled back), and prints the partition trees.\n"
-			"Exits 1 when a query scanned other partitions than expected.\n"
+			"scanned against the annotation for the table's layout in force (@layout), and\n"
+			"times the query next to the same query on the plain <table>_old.  Then times\n"
+			"removing a month, a region and a quarter by DETACH + DROP against DELETE\n"
+			"(rolled back; skipped when another session holds the table), and prints the\n"
+			"partition trees.  Exits 1 when a query scanned other partitions than expected.\n"
 			"\n"
 			"Options:\n"
 			"  --table NAME     only the queries of table NAME\n"
