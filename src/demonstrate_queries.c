@@ -4,12 +4,16 @@
  *
  * Reads the annotated queries of scripts/queries/<name>.sql (query_file.h), runs
  * each with EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON), and checks the leaf
- * partitions it scanned against the annotation's expectation; it shows the
- * text plan with the partition scans highlighted, and times the query next to
- * the same query on the plain <table>_old.  Then it times removing a month, a
- * region and a quarter both ways, inside transactions that are rolled back,
- * and ends with the partition statistics.  Exit status 1 when any query
- * scanned other partitions than expected: a pruning regression check.
+ * partitions it scanned against the annotation's expectation for the table's
+ * layout in force (query_layout.h); it shows the text plan with the partition
+ * scans highlighted, and times the query next to the same query on the plain
+ * <table>_old (and, after a scenario that keeps the previous layout, on that
+ * table too).  Then it times removing a month, a region and a quarter both
+ * ways, inside transactions that are rolled back, taking their locks with
+ * NOWAIT (a busy table's removal is skipped), and ends with the partition
+ * statistics.  Every other lock wait is bounded by --lock-timeout.  Exit
+ * status 1 when any query scanned other partitions than expected: a pruning
+ * regression check.
  *
  * All SQL it runs comes from the files, except catalog look-ups.
  */
@@ -27,6 +31,7 @@
 #include "utils/paths.h"
 #include "utils/query_demo.h"
 #include "utils/query_file.h"
+#include "utils/query_layout.h"
 #include "utils/query_report_json.h"
 #include "utils/query_report_text.h"
 #include "utils/query_tables.h"
@@ -36,6 +41,8 @@
 
 #define DEFAULT_RUNS 5
 #define MAX_RUNS 100
+#define DEFAULT_LOCK_TIMEOUT_MS 2000
+#define MAX_LOCK_TIMEOUT_MS 600000
 
 typedef struct DemoOptions
 {
@@ -43,6 +50,7 @@ typedef struct DemoOptions
 	bool		json;
 	bool		analyze;		/* false with --no-analyze */
 	int			runs;
+	int			lock_timeout_ms;	/* the session's lock_timeout */
 	char	   *queries_dir;
 } DemoOptions;
 
@@ -67,10 +75,11 @@ usage(FILE *out)
 			"\n"
 			"Runs the annotated queries of scripts/queries/*.sql on the partitioned tables:\n"
 			"shows each plan with the partition scans highlighted, checks the partitions\n"
-			"scanned against the annotation, and times the query next to the same query\n"
-			"on the plain <table>_old.  Then times removing a month, a region and a quarter\n"
-			"by DETACH + DROP against DELETE (rolled back), and prints the partition trees.\n"
-			"Exits 1 when a query scanned other partitions than expected.\n"
+			"scanned against the annotation for the table's layout in force (@layout), and\n"
+			"times the query next to the same query on the plain <table>_old.  Then times\n"
+			"removing a month, a region and a quarter by DETACH + DROP against DELETE\n"
+			"(rolled back; skipped when another session holds the table), and prints the\n"
+			"partition trees.  Exits 1 when a query scanned other partitions than expected.\n"
 			"\n"
 			"Options:\n"
 			"  --table NAME     only the queries of table NAME\n"
@@ -79,11 +88,14 @@ usage(FILE *out)
 			"                   are neither executed nor timed\n"
 			"  --runs N         timed runs per query after a warm-up (default %d, 1 to %d)\n"
 			"  --queries DIR    read the query files from DIR (default: <project>/scripts/queries)\n"
+			"  --lock-timeout MS  wait at most MS for any lock (default %d); a removal never\n"
+			"                   waits for its ACCESS EXCLUSIVE lock (NOWAIT) and is skipped when\n"
+			"                   the table is busy\n"
 			"  -h, --help       show this help and exit\n"
 			"  -V, --version    show the version and exit\n"
 			"\n"
 			"Connection settings come from .env and the environment (see bin/show-config).\n",
-			log_progname(), DEFAULT_RUNS, MAX_RUNS);
+			log_progname(), DEFAULT_RUNS, MAX_RUNS, DEFAULT_LOCK_TIMEOUT_MS);
 }
 
 static int
@@ -104,14 +116,17 @@ parse_options(int argc, char **argv, DemoOptions *options)
 		{"no-analyze", no_argument, NULL, 'n'},
 		{"runs", required_argument, NULL, 'r'},
 		{"queries", required_argument, NULL, 'q'},
+		{"lock-timeout", required_argument, NULL, 'l'},
 		{NULL, 0, NULL, 0}
 	};
 	int			ch;
-	long long	runs;
+	long long	runs,
+				lock_timeout;
 	ParseResult result;
 
 	options->analyze = true;
 	options->runs = DEFAULT_RUNS;
+	options->lock_timeout_ms = DEFAULT_LOCK_TIMEOUT_MS;
 	while ((ch = getopt_long(argc, argv, "h", long_options, NULL)) != -1)
 	{
 		switch (ch)
@@ -137,6 +152,15 @@ parse_options(int argc, char **argv, DemoOptions *options)
 					return 2;
 				}
 				options->runs = (int) runs;
+				break;
+			case 'l':
+				if ((result = parse_long(optarg, 1, MAX_LOCK_TIMEOUT_MS, &lock_timeout)) != PARSE_OK)
+				{
+					log_error("invalid --lock-timeout \"%s\": %s (1 to %d ms)", optarg,
+							  parse_result_reason(result), MAX_LOCK_TIMEOUT_MS);
+					return 2;
+				}
+				options->lock_timeout_ms = (int) lock_timeout;
 				break;
 			case 'q':
 				free(options->queries_dir);
@@ -166,27 +190,41 @@ selected(const Demo *demo, const QueryItem *item)
 static const char *
 shown_path(const Demo *demo, const char *path)
 {
-	size_t		len = demo->root ? strlen(demo->root) : 0;
+	return paths_relative_to(demo->root, path);
+}
 
-	if (len && strncmp(path, demo->root, len) == 0 && path[len] == '/')
-		return path + len + 1;
-	return path;
+/*
+ * The table of a query with its layout in force (NULL: unusable, reported),
+ * and in *previous the table keeping the previous layout (NULL: none).
+ */
+static QueryTable *
+table_of(Demo *demo, const QueryFileSet *set, const char *name, QueryTable **previous)
+{
+	QueryTable *table = query_tables_get(&demo->tables, demo->conn, name);
+
+	*previous = NULL;
+	if (!table || !query_layout_resolve(demo->conn, set, demo->root, table))
+		return NULL;
+	if (table->layout && table->previous_exists)
+		*previous = query_tables_get(&demo->tables, demo->conn, table->layout->previous_table);
+	return table;
 }
 
 static void
-run_query(Demo *demo, const char *path, const QueryItem *item)
+run_query(Demo *demo, const QueryFileSet *set, const char *path, const QueryItem *item)
 {
-	QueryTable *table = query_tables_get(&demo->tables, demo->conn, item->table);
+	QueryTable *previous;
+	QueryTable *table = table_of(demo, set, item->table, &previous);
 	QueryOutcome out;
 
-	query_demo_run(demo->conn, &demo->settings, path, item, table, &out);
+	query_demo_run(demo->conn, &demo->settings, path, item, table, previous, &out);
 	if (demo->options->json)
 	{
 		query_report_json_add_query(demo->json, path, item, table, &out);
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "%s: %s\n", item->name, query_demo_status_key(out.status));
 	}
-	else if (out.verdict)
+	else if (out.partitioned.verdict)
 		query_report_text_query(demo->color, path, item, table, &out);
 	else
 		query_report_text_failed(demo->color, path, item);
@@ -213,11 +251,14 @@ run_queries(Demo *demo, const QueryFileSet *set)
 				continue;
 			}
 			if (!demo->options->json && (!current_table || strcmp(current_table, item->table) != 0))
-				query_report_text_table_section(demo->color, item->table,
-												query_tables_get(&demo->tables, demo->conn,
-																 item->table));
+			{
+				QueryTable *previous;
+				QueryTable *table = table_of(demo, set, item->table, &previous);
+
+				query_report_text_table_section(demo->color, item->table, table, previous);
+			}
 			current_table = item->table;
-			run_query(demo, path, item);
+			run_query(demo, set, path, item);
 		}
 }
 
@@ -228,9 +269,9 @@ run_removal(Demo *demo, const char *path, const QueryItem *item)
 	RemovalOutcome out;
 
 	/* an unusable table is reported once, by the look-up */
-	removal_demo_run(demo->conn, demo->options->runs, path, item,
+	removal_demo_run(demo->conn, demo->options->runs, demo->options->lock_timeout_ms, path, item,
 					 query_tables_get(&demo->tables, demo->conn, item->table), &out);
-	query_tally_removal(&demo->tally, out.ok);
+	query_tally_removal(&demo->tally, out.ok, out.skipped);
 	if (demo->options->json)
 		query_report_json_add_removal(demo->json, path, item, &out);
 	else
@@ -256,6 +297,23 @@ run_removals(Demo *demo, const QueryFileSet *set)
 			if (demo->options->analyze)
 				run_removal(demo, shown_path(demo, set->files[f]->path), item);
 		}
+}
+
+/* Every lock wait of the session is bounded: a busy table fails a statement instead of stalling it. */
+static bool
+set_lock_timeout(PGconn *conn, int ms)
+{
+	char		value[32];
+	const char *params[1] = {value};
+	PGresult   *res;
+
+	bool		ok;
+
+	snprintf(value, sizeof(value), "%dms", ms);
+	res = db_query(conn, "SELECT pg_catalog.set_config('lock_timeout', $1, false)", 1, params);
+	ok = res != NULL;
+	PQclear(res);
+	return ok;
 }
 
 static int
@@ -356,6 +414,11 @@ main(int argc, char **argv)
 		goto cleanup;
 	}
 	db_show_notices(demo.conn, true);
+	if (!set_lock_timeout(demo.conn, options.lock_timeout_ms))
+	{
+		status = 1;
+		goto cleanup;
+	}
 	demo.options = &options;
 	demo.settings.analyze = options.analyze;
 	demo.settings.text_plan = !options.json;

@@ -33,11 +33,39 @@
 --   -- @table: / @shows:       ROLLBACK (see 29_partition_maintenance.sql);
 --                              unannotated statements that follow belong to it
 --
--- The expectations name the partitions bin/setup-database creates. February
--- is the month of the single-month examples: bin/repartition split works on
--- the newest month and detach on the oldest, so February keeps its partition
--- longest; after split, detach or migrate, "bin/repartition cleanup" restores
--- the layout these files expect.
+-- Layouts. The unqualified @expect, @pruning and @shows describe the table as
+-- bin/setup-database creates it. A re-partitioning scenario that changes what
+-- a query must scan gets a layout of its own:
+--
+--   -- @layout: NAME           a layout of @table; its statement returns one
+--   -- @table: TABLE           row, true while the layout is in force (read
+--   -- @shows: SENTENCE        from the catalog); at most one layout of a
+--   -- @previous_table: T      table may be in force. (optional) T keeps the
+--                              layout this one replaced, for comparison
+--
+-- and a query says what changes in it, on lines of their own after the
+-- unqualified ones:
+--
+--   -- @expect LAYOUT: P1, P2 | all    instead of @expect while LAYOUT is in
+--   -- @pruning LAYOUT: ...             force; a tag without its LAYOUT line
+--   -- @shows LAYOUT: SENTENCE          holds for every layout
+--
+--   -- @previous: NAME         query NAME on the @previous_table, run beside it
+--                              while the layout is in force, and checked
+--                              against NAME's unqualified annotations
+--
+-- With no layout in force the unqualified annotations are checked; a layout
+-- no file declares shows as a mismatch, as a regression check should. A
+-- layout-qualified expectation is as exact as any: a wrong one exits 1 and
+-- names its file and line.
+--
+-- The layouts of event_logs: after bin/repartition add, detach, or split on a
+-- table where add has run (the newest month, April, is split), every query
+-- scans what the unqualified annotations say: February is the month of the
+-- single-month examples, and split works on the newest month and detach on
+-- the oldest, so February keeps its partition longest. Only split on the
+-- layout setup-database creates changes a query: March, into weeks
+-- (march_in_weeks below).
 --
 -- Each query can be run by hand in psql; EXPLAIN (ANALYZE, BUFFERS) in front of
 -- it shows the plan the program checks. For a generic plan:
@@ -45,6 +73,15 @@
 --     PREPARE q(timestamp) AS SELECT ... WHERE created_at >= $1 ...;
 --     EXPLAIN (ANALYZE, BUFFERS) EXECUTE q('2024-02-10');
 -- =============================================================================
+
+-- @layout: march_in_weeks
+-- @table: event_logs
+-- @shows: bin/repartition split made March 2024 five weekly partitions, event_logs_2024_03_w1 .. _w5
+SELECT count(*) FILTER (WHERE c.relname = 'event_logs_2024_03') = 0
+   AND count(*) FILTER (WHERE c.relname ~ '^event_logs_2024_03_w[1-5]$') = 5
+  FROM pg_catalog.pg_partition_tree('event_logs') AS t
+  JOIN pg_catalog.pg_class AS c ON c.oid = t.relid
+ WHERE t.isleaf;
 
 -- @query: one_month
 -- @table: event_logs
@@ -65,6 +102,8 @@ SELECT count(*)
 -- @shows: a range that crosses a month boundary scans the two months it touches, no more
 -- @expect: event_logs_2024_02, event_logs_2024_03
 -- @pruning: plan time
+-- @expect march_in_weeks: event_logs_2024_02, event_logs_2024_03_w1, event_logs_2024_03_w2
+-- @shows march_in_weeks: a range that crosses a month boundary scans February and the two weeks of March it touches, no more
 SELECT event_type, count(*) AS events
   FROM event_logs
  WHERE created_at >= '2024-02-15' AND created_at < '2024-03-15'

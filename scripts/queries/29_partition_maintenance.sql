@@ -11,11 +11,17 @@
 -- until the next annotation. Plain DETACH is used: DETACH ... CONCURRENTLY
 -- cannot run in a transaction block (and is refused while a DEFAULT partition
 -- exists). DETACH takes an ACCESS EXCLUSIVE lock on the parent for the
--- moment of the transaction; the program sets a lock_timeout so a busy table
--- makes it fail instead of wait.
+-- moment of the transaction. Queued behind a single session that read the
+-- table, that request would make every later reader and writer wait behind
+-- it; so before these statements the program locks the table and all its
+-- partitions with "LOCK TABLE ... IN ACCESS EXCLUSIVE MODE NOWAIT" (not
+-- timed), tries a few times with backoff, and reports a busy table's removal
+-- as skipped, naming the sessions holding its locks. The DELETE waits at
+-- most the session's lock_timeout (--lock-timeout) and is skipped the same way.
 -- DO NOT run this file with psql -f: outside a transaction that is rolled
 -- back it really drops the partitions and deletes the rows.
--- By hand: BEGIN; <the statements>; ROLLBACK;   (\timing on in psql)
+-- By hand: BEGIN; LOCK TABLE event_logs IN ACCESS EXCLUSIVE MODE NOWAIT;
+--          <the statements>; ROLLBACK;   (\timing on in psql)
 -- Annotation format: see the header of 20_range_queries.sql.
 -- =============================================================================
 

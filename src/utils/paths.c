@@ -81,3 +81,13 @@ paths_project_dir(const char *relative, const char *option)
 	}
 	return paths_join(root, relative);
 }
+
+const char *
+paths_relative_to(const char *root, const char *path)
+{
+	size_t		len = root ? strlen(root) : 0;
+
+	if (len && strncmp(path, root, len) == 0 && path[len] == '/')
+		return path + len + 1;
+	return path;
+}

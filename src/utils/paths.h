@@ -18,6 +18,9 @@ const char *paths_project_root(void);
  */
 char	   *paths_project_dir(const char *relative, const char *option);
 
+/* path without the leading "root/" when it is under root: the path as a reader knows it. */
+const char *paths_relative_to(const char *root, const char *path);
+
 /* Joins a directory and a relative path into a new string (caller frees). */
 char	   *paths_join(const char *dir, const char *relative);
 

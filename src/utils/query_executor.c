@@ -13,8 +13,6 @@
 #define STATEMENT_NAME "query_executor_stmt"
 /* custom settings holding the values of EXPLAIN EXECUTE's arguments */
 #define PARAM_SETTING "query_executor.param_%d"
-/* how long a rolled-back maintenance run may wait for a lock */
-#define LOCK_TIMEOUT "5s"
 
 /* The plan_cache_mode to restore, while a QuerySpec's mode is in force. */
 typedef struct PlanModeState
@@ -309,6 +307,18 @@ cleanup:
 	return plan;
 }
 
+PGresult *
+query_executor_query(PGconn *conn, const char *sql, QueryError *error)
+{
+	PGresult   *res = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+
+	if (result_ok(res))
+		return res;
+	fail(conn, res, error, NULL);
+	PQclear(res);
+	return NULL;
+}
+
 char *
 query_executor_explain(PGconn *conn, const char *sql, int nparams, const char *const *params,
 					   bool analyze)
@@ -401,17 +411,17 @@ query_executor_measure(PGconn *conn, const QuerySpec *spec, int runs, QueryTimin
 	return ok;
 }
 
-/* One run: BEGIN, the statements (timed), ROLLBACK. */
+/* One run: BEGIN, the lock statement (not timed), the statements (timed), ROLLBACK. */
 static bool
-run_rolled_back(PGconn *conn, const char *const *statements, int count, double *elapsed,
-				long long *rows, QueryError *error)
+run_rolled_back(PGconn *conn, const char *lock_sql, const char *const *statements, int count,
+				double *elapsed, long long *rows, QueryError *error)
 {
 	bool		ok;
 	double		start;
 
 	if (!command(conn, "BEGIN", error))
 		return false;
-	ok = set_setting(conn, "lock_timeout", LOCK_TIMEOUT, true, error);
+	ok = !lock_sql || command(conn, lock_sql, error);
 	start = sql_runner_now_ms();
 	*rows = 0;
 	for (int i = 0; ok && i < count; i++)
@@ -436,8 +446,9 @@ run_rolled_back(PGconn *conn, const char *const *statements, int count, double *
 }
 
 bool
-query_executor_measure_rolled_back(PGconn *conn, const char *const *statements, int count,
-								   int runs, QueryTimingStats *stats, QueryError *error)
+query_executor_measure_rolled_back(PGconn *conn, const char *lock_sql,
+								   const char *const *statements, int count, int runs,
+								   QueryTimingStats *stats, QueryError *error)
 {
 	double	   *times = calloc((size_t) (runs > 0 ? runs : 1), sizeof(double));
 	long long	rows = 0;
@@ -447,7 +458,7 @@ query_executor_measure_rolled_back(PGconn *conn, const char *const *statements, 
 	if (!ok)
 		fail_message(error, "", times ? "no runs to time" : "out of memory");
 	for (int run = 0; ok && run < runs; run++)
-		ok = run_rolled_back(conn, statements, count, &times[run], &rows, error);
+		ok = run_rolled_back(conn, lock_sql, statements, count, &times[run], &rows, error);
 	if (ok)
 		summarize(times, runs, rows, stats);
 	free(times);

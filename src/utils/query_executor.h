@@ -71,6 +71,12 @@ PGresult   *query_executor_execute(PGconn *conn, const char *sql, int nparams,
 								   const char *const *params, QueryTiming *timing);
 
 /*
+ * Runs sql (no parameters) and returns its result (caller PQclears it), or
+ * NULL with the failure in *error.
+ */
+PGresult   *query_executor_query(PGconn *conn, const char *sql, QueryError *error);
+
+/*
  * Returns the plan of sql as text, one line per plan line, from
  * EXPLAIN (ANALYZE, BUFFERS) when analyze is true, else plain EXPLAIN.
  * The caller frees the string; NULL on error (reported).
@@ -96,13 +102,17 @@ bool		query_executor_measure(PGconn *conn, const QuerySpec *spec, int runs,
 
 /*
  * Times statements run together inside BEGIN ... ROLLBACK, runs times (each
- * run rolled back), with lock_timeout so a busy table fails instead of
- * waiting.  rows is the sum of the rows the statements affected.  On failure
- * returns false, with the failure in *error when error is given (statement:
- * the index of the failing statement), else reported.
+ * run rolled back).  lock_sql (NULL: none) runs first in each transaction,
+ * not timed: the locks the statements need, taken so that a busy table fails
+ * at once (NOWAIT) instead of queueing; other waits are bounded by the
+ * session's lock_timeout.  rows is the sum of the rows the statements
+ * affected.  On failure returns false, with the failure in *error when error
+ * is given (statement: the index of the failing statement, -1 for lock_sql),
+ * else reported.
  */
-bool		query_executor_measure_rolled_back(PGconn *conn, const char *const *statements,
-											   int count, int runs, QueryTimingStats *stats,
+bool		query_executor_measure_rolled_back(PGconn *conn, const char *lock_sql,
+											   const char *const *statements, int count,
+											   int runs, QueryTimingStats *stats,
 											   QueryError *error);
 
 /* The median of values (reorders them); 0 for none. */

@@ -18,6 +18,19 @@
  *   -- @plain: NAME             the same work on the plain table, for the
  *                               earlier query or maintenance NAME of the file
  *
+ *   -- @layout: NAME            a layout a re-partitioning scenario gives a
+ *   -- @table: / @shows:        table; its statement returns one row, true
+ *   -- @previous_table: TABLE   when the layout is in force; (optional) the
+ *                               table that keeps the layout it replaced
+ *
+ *   -- @expect LAYOUT: ...      on a query, in force instead of @expect,
+ *   -- @pruning LAYOUT: ...     @pruning or @shows while the earlier
+ *   -- @shows LAYOUT: ...       @layout LAYOUT of its table is in force
+ *
+ *   -- @previous: NAME          query NAME on the @previous_table of its
+ *                               table's layout, checked against NAME's
+ *                               unqualified annotations
+ *
  * Statements without annotations continue the maintenance item (or its
  * @plain) before them; anywhere else they are an error.  Every error names
  * the file and line.
@@ -33,8 +46,26 @@
 typedef enum QueryItemKind
 {
 	QUERY_ITEM_QUERY,
-	QUERY_ITEM_MAINTENANCE
+	QUERY_ITEM_MAINTENANCE,
+	QUERY_ITEM_LAYOUT
 } QueryItemKind;
+
+/*
+ * What a query must scan: its unqualified annotations (layout NULL: the table
+ * as bin/setup-database creates it), or those of one layout, where the tags
+ * the layout does not qualify are copied from the unqualified ones.
+ */
+typedef struct QueryExpectation
+{
+	char	   *layout;			/* NULL for the unqualified annotations */
+	char	  **expect;			/* empty when expect_all */
+	size_t		expect_count;
+	bool		expect_all;		/* "@expect: all": every leaf of the table */
+	int			expect_line;
+	PruningKind pruning;		/* PRUNING_UNSPECIFIED without @pruning */
+	int			pruning_line;
+	char	   *shows;
+} QueryExpectation;
 
 /* Statements with the line each starts at. */
 typedef struct QueryStatements
@@ -50,14 +81,11 @@ typedef struct QueryItem
 	char	   *name;
 	char	   *table;
 	char	   *shows;
-	int			line;			/* of @query or @maintenance */
+	int			line;			/* of @query, @maintenance or @layout */
 	/* queries only */
-	char	  **expect;			/* empty when expect_all */
-	size_t		expect_count;
-	bool		expect_all;		/* "@expect: all": every leaf of the table */
-	int			expect_line;
-	PruningKind pruning;		/* PRUNING_UNSPECIFIED without @pruning */
-	int			pruning_line;
+	QueryExpectation expected;	/* the unqualified annotations */
+	QueryExpectation *layouts;	/* one per layout named by a qualified tag */
+	size_t		layout_count;
 	char	  **params;			/* $1, $2, ... as text */
 	int			param_count;
 	bool		generic;		/* @plan: generic */
@@ -65,7 +93,14 @@ typedef struct QueryItem
 	QueryStatements sql;		/* on the partitioned table */
 	QueryStatements plain;		/* on the plain table; count 0 without @plain */
 	int			plain_line;
+	QueryStatements previous;	/* queries: on the previous layout; count 0 without */
+	int			previous_line;
+	/* layouts only: the statement (in sql) tells whether it is in force */
+	char	   *previous_table; /* NULL without @previous_table */
 } QueryItem;
+
+/* The expectation of a query while layout (NULL: none declared) is in force. */
+const QueryExpectation *query_item_expectation(const QueryItem *item, const char *layout);
 
 typedef struct QueryFile
 {

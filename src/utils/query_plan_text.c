@@ -56,14 +56,16 @@ pruning_phrase(PruningKind kind)
 
 /* What the annotation expected, when the partitions scanned were not it. */
 static void
-print_expected_sets(const QueryTextStyle *s, const char *path, const QueryItem *item,
-					const PruningVerdict *v)
+print_expected_sets(const QueryTextStyle *s, const char *path, const QueryCheck *check)
 {
-	printf("    %sexpected (%s:%d): ", s->red, path, item->expect_line);
-	if (item->expect_all)
+	const QueryExpectation *e = check->expected;
+	const PruningVerdict *v = check->verdict;
+
+	printf("    %sexpected (%s:%d): ", s->red, path, e->expect_line);
+	if (e->expect_all)
 		printf("all");
 	else
-		print_names(item->expect, item->expect_count);
+		print_names(e->expect, e->expect_count);
 	if (v->missing_count)
 	{
 		printf("; not scanned: ");
@@ -76,27 +78,27 @@ print_expected_sets(const QueryTextStyle *s, const char *path, const QueryItem *
 	}
 	if (v->not_leaf_count)
 	{
-		printf("; no partition of %s: ", item->table);
+		printf("; no partition of %s: ", check->table->name);
 		print_names(v->not_leaves, v->not_leaf_count);
 	}
 	printf("%s\n", s->reset);
-	if (v->not_leaf_count)
-		printf("    %sthe files expect the partitions bin/setup-database creates; after "
-			   "bin/repartition split,\n    detach or migrate, \"bin/repartition cleanup\" "
-			   "restores them%s\n", s->dim, s->reset);
+	if (v->not_leaf_count && !e->layout)
+		printf("    %sthe unqualified @expect names the partitions bin/setup-database creates; "
+			   "a layout the\n    files do not declare (@layout) needs its own, or "
+			   "\"bin/repartition cleanup\" restores them%s\n", s->dim, s->reset);
 }
 
 void
-query_plan_text_print_verdict(bool color, const char *path, const QueryItem *item,
-							  const QueryOutcome *out)
+query_plan_text_print_verdict(bool color, const char *path, const QueryCheck *check)
 {
 	const QueryTextStyle *s = query_text_style(color);
-	const PruningVerdict *v = out->verdict;
-	bool		analyzed = out->plan->analyzed;
-	const char *mark = out->status == QUERY_STATUS_OK ? "✓" :
-		out->status == QUERY_STATUS_UNCHECKED ? "?" : "✗";
-	const char *colour = out->status == QUERY_STATUS_OK ? s->green :
-		out->status == QUERY_STATUS_UNCHECKED ? s->yellow : s->red;
+	const PruningVerdict *v = check->verdict;
+	const QueryExpectation *e = check->expected;
+	bool		analyzed = check->plan->analyzed;
+	const char *mark = check->status == QUERY_STATUS_OK ? "✓" :
+		check->status == QUERY_STATUS_UNCHECKED ? "?" : "✗";
+	const char *colour = check->status == QUERY_STATUS_OK ? s->green :
+		check->status == QUERY_STATUS_UNCHECKED ? s->yellow : s->red;
 
 	printf("  %s%s%s %s %zu of %zu partitions (", colour, s->bold, mark,
 		   analyzed ? "scanned" : "planned", v->scanned_count, v->leaf_count);
@@ -123,18 +125,18 @@ query_plan_text_print_verdict(bool color, const char *path, const QueryItem *ite
 		printf(")");
 	}
 	printf("\n");
-	if (out->status == QUERY_STATUS_UNCHECKED)
+	if (check->status == QUERY_STATUS_UNCHECKED)
 		printf("    %snot checked: pruning during execution shows only with ANALYZE%s\n",
 			   s->yellow, s->reset);
-	if (out->status == QUERY_STATUS_ERROR)
+	if (check->status == QUERY_STATUS_ERROR)
 		printf("    %sfailed after the plan: see the error above%s\n", s->red, s->reset);
-	if (out->status != QUERY_STATUS_MISMATCH)
+	if (check->status != QUERY_STATUS_MISMATCH)
 		return;
 	if (v->sets_match)
-		printf("    %sexpected %s (%s:%d), not %s%s\n", s->red, pruning_phrase(item->pruning),
-			   path, item->pruning_line, pruning_phrase(v->kind), s->reset);
+		printf("    %sexpected %s (%s:%d), not %s%s\n", s->red, pruning_phrase(e->pruning),
+			   path, e->pruning_line, pruning_phrase(v->kind), s->reset);
 	else
-		print_expected_sets(s, path, item, v);
+		print_expected_sets(s, path, check);
 }
 
 void

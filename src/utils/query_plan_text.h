@@ -23,10 +23,9 @@ void		query_plan_text_print_plan(bool color, const char *plan, const QueryTable 
 
 /*
  * "✓ scanned 1 of 12 partitions (...) — pruned at plan time", and for a
- * mismatch what the annotation at path expected.
+ * mismatch what the annotation at path expected (check->verdict set).
  */
-void		query_plan_text_print_verdict(bool color, const char *path, const QueryItem *item,
-										  const QueryOutcome *out);
+void		query_plan_text_print_verdict(bool color, const char *path, const QueryCheck *check);
 
 /* "Seq Scan on t, Bitmap Index Scan using i": the distinct scans of a plan, on one line. */
 void		query_plan_text_print_access_paths(const ExplainPlan *plan);

@@ -104,40 +104,120 @@ json_plain(const QueryOutcome *out)
 	return plain;
 }
 
+/* What a check scanned against what it expected: the fields shared by a query and its previous layout. */
+static void
+add_check(json_object *q, const QueryCheck *check)
+{
+	const PruningVerdict *v = check->verdict;
+	const QueryExpectation *e = check->expected;
+	const QueryTable *table = check->table;
+
+	json_object_object_add(q, "status", json_object_new_string(query_demo_status_key(check->status)));
+	json_object_object_add(q, "expected", e->expect_all && table ?
+						   json_names(table->leaves, table->leaf_count) :
+						   json_names(e->expect, e->expect_count));
+	json_object_object_add(q, "expected_line", json_object_new_int(e->expect_line));
+	json_object_object_add(q, "expected_pruning", e->pruning == PRUNING_UNSPECIFIED ? NULL :
+						   json_object_new_string(explain_pruning_key(e->pruning)));
+	json_object_object_add(q, "partitions", table ? json_object_new_int((int) table->leaf_count) : NULL);
+	json_object_object_add(q, "rows_estimate", table && table->live_rows >= 0 ?
+						   json_object_new_int64(table->live_rows) : NULL);
+	json_object_object_add(q, "analyzed", json_object_new_boolean(check->plan && check->plan->analyzed));
+	json_object_object_add(q, "scanned", v ? json_names(v->scanned, v->scanned_count) : NULL);
+	json_object_object_add(q, "never_executed", v ? json_names(v->skipped, v->skipped_count) : NULL);
+	json_object_object_add(q, "subplans_removed", v ? json_object_new_int(v->subplans_removed) : NULL);
+	json_object_object_add(q, "pruning", v ? json_object_new_string(explain_pruning_key(v->kind)) : NULL);
+	json_object_object_add(q, "time_ms", check->timed ? json_timing(&check->timing) : NULL);
+}
+
+static json_object *
+json_speed(bool both, double ms, double other_ms)
+{
+	const char *key = both ? query_demo_speed_key(query_demo_speed(ms, other_ms)) : NULL;
+
+	return key ? json_object_new_string(key) : NULL;
+}
+
+/* The same query on the table keeping the previous layout. */
+static json_object *
+json_previous(const QueryItem *item, const QueryOutcome *out)
+{
+	json_object *p;
+	bool		both = out->partitioned.timed && out->previous.timed;
+
+	if (!out->compared)
+		return NULL;
+	p = json_object_new_object();
+	json_object_object_add(p, "table", json_object_new_string(out->previous.table->name));
+	json_object_object_add(p, "line", json_object_new_int(item->previous_line));
+	add_check(p, &out->previous);
+	/* previous ÷ this layout: above 1 this layout was faster */
+	json_object_object_add(p, "speed_ratio", json_ratio(both, out->partitioned.timing.median_ms,
+														out->previous.timing.median_ms));
+	json_object_object_add(p, "speed", json_speed(both, out->partitioned.timing.median_ms,
+												  out->previous.timing.median_ms));
+	return p;
+}
+
 void
 query_report_json_add_query(QueryReportJson *report, const char *path, const QueryItem *item,
 							const QueryTable *table, const QueryOutcome *out)
 {
 	json_object *q = json_object_new_object();
-	const PruningVerdict *v = out->verdict;
+	const QueryCheck *check = &out->partitioned;
+	bool		both = check->timed && out->plain_timed;
 
 	json_object_object_add(q, "name", json_object_new_string(item->name));
 	json_object_object_add(q, "table", json_object_new_string(item->table));
 	json_object_object_add(q, "file", json_object_new_string(path));
 	json_object_object_add(q, "line", json_object_new_int(item->line));
-	json_object_object_add(q, "shows", json_object_new_string(item->shows));
+	json_object_object_add(q, "layout", table && table->layout ?
+						   json_object_new_string(table->layout->name) : NULL);
+	json_object_object_add(q, "shows", json_object_new_string(check->expected->shows));
 	json_object_object_add(q, "params", json_names(item->params, (size_t) item->param_count));
 	json_object_object_add(q, "plan", json_object_new_string(item->generic ? "generic" : "custom"));
+	add_check(q, check);
+	/* the overall status: a mismatch on the previous layout is one too */
 	json_object_object_add(q, "status", json_object_new_string(query_demo_status_key(out->status)));
 	json_object_object_add(q, "as_expected", json_object_new_boolean(out->status == QUERY_STATUS_OK));
-	json_object_object_add(q, "expected", item->expect_all && table ?
-						   json_names(table->leaves, table->leaf_count) :
-						   json_names(item->expect, item->expect_count));
-	json_object_object_add(q, "expected_pruning", item->pruning == PRUNING_UNSPECIFIED ? NULL :
-						   json_object_new_string(explain_pruning_key(item->pruning)));
-	json_object_object_add(q, "partitions", table ? json_object_new_int((int) table->leaf_count) : NULL);
-	json_object_object_add(q, "rows_estimate", table && table->live_rows >= 0 ?
-						   json_object_new_int64(table->live_rows) : NULL);
-	json_object_object_add(q, "analyzed", json_object_new_boolean(out->plan && out->plan->analyzed));
-	json_object_object_add(q, "scanned", v ? json_names(v->scanned, v->scanned_count) : NULL);
-	json_object_object_add(q, "never_executed", v ? json_names(v->skipped, v->skipped_count) : NULL);
-	json_object_object_add(q, "subplans_removed", v ? json_object_new_int(v->subplans_removed) : NULL);
-	json_object_object_add(q, "pruning", v ? json_object_new_string(explain_pruning_key(v->kind)) : NULL);
-	json_object_object_add(q, "time_ms", out->timed ? json_timing(&out->timing) : NULL);
 	json_object_object_add(q, "plain", json_plain(out));
-	json_object_object_add(q, "speed_ratio", json_ratio(out->timed && out->plain_timed,
-												  out->timing.median_ms, out->plain_timing.median_ms));
+	json_object_object_add(q, "speed_ratio", json_ratio(both, check->timing.median_ms,
+												  out->plain_timing.median_ms));
+	json_object_object_add(q, "speed", json_speed(both, check->timing.median_ms,
+												  out->plain_timing.median_ms));
+	json_object_object_add(q, "previous", json_previous(item, out));
 	json_object_array_add(report->queries, q);
+}
+
+/* Why a removal was skipped, and the sessions holding the locks. */
+static json_object *
+json_skipped(const RemovalOutcome *out)
+{
+	json_object *skipped,
+			   *holders;
+
+	if (!out->skipped)
+		return NULL;
+	skipped = json_object_new_object();
+	holders = json_object_new_array();
+	json_object_object_add(skipped, "reason", json_object_new_string(out->skipped_reason));
+	json_object_object_add(skipped, "relation", json_object_new_string(out->skipped_relation));
+	for (int i = 0; i < out->holder_count; i++)
+	{
+		const QueryLockHolder *h = &out->holders[i];
+		json_object *holder = json_object_new_object();
+
+		json_object_object_add(holder, "pid", json_object_new_int(h->pid));
+		json_object_object_add(holder, "application_name", json_object_new_string(h->application));
+		json_object_object_add(holder, "state", json_object_new_string(h->state));
+		json_object_object_add(holder, "xact_seconds", json_object_new_string(h->xact_seconds));
+		json_object_object_add(holder, "mode", json_object_new_string(h->mode));
+		json_object_object_add(holder, "relation", json_object_new_string(h->relation));
+		json_object_object_add(holder, "query", json_object_new_string(h->query));
+		json_object_array_add(holders, holder);
+	}
+	json_object_object_add(skipped, "holders", holders);
+	return skipped;
 }
 
 void
@@ -151,11 +231,15 @@ query_report_json_add_removal(QueryReportJson *report, const char *path, const Q
 	json_object_object_add(m, "file", json_object_new_string(path));
 	json_object_object_add(m, "line", json_object_new_int(item->line));
 	json_object_object_add(m, "shows", json_object_new_string(item->shows));
-	json_object_object_add(m, "status", json_object_new_string(out->ok ? "ok" : "error"));
+	json_object_object_add(m, "status", json_object_new_string(out->ok ? "ok" :
+															   out->skipped ? "skipped" : "error"));
+	json_object_object_add(m, "skipped", json_skipped(out));
 	json_object_object_add(m, "partitioned_ms", out->ok ? json_timing(&out->partitioned) : NULL);
 	json_object_object_add(m, "plain_ms", out->plain_ok ? json_timing(&out->plain) : NULL);
 	json_object_object_add(m, "speed_ratio", json_ratio(out->plain_ok, out->partitioned.median_ms,
 														out->plain.median_ms));
+	json_object_object_add(m, "speed", json_speed(out->plain_ok, out->partitioned.median_ms,
+												  out->plain.median_ms));
 	json_object_array_add(report->maintenance, m);
 }
 
@@ -180,6 +264,7 @@ query_report_json_print(const QueryReportJson *report, PGconn *conn, bool analyz
 	json_object_object_add(summary, "errors", json_object_new_int(t->errors));
 	json_object_object_add(summary, "removals", json_object_new_int(t->removals));
 	json_object_object_add(summary, "removal_errors", json_object_new_int(t->removal_errors));
+	json_object_object_add(summary, "removals_skipped", json_object_new_int(t->removals_skipped));
 	json_object_object_add(root, "summary", summary);
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 												   JSON_C_TO_STRING_SPACED |

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "partition_stats.h"
+#include "query_locks.h"
 #include "query_plan_text.h"
 #include "query_text_style.h"
 
@@ -32,8 +33,10 @@ query_report_text_section(bool color, const char *title)
 }
 
 void
-query_report_text_table_section(bool color, const char *name, const QueryTable *table)
+query_report_text_table_section(bool color, const char *name, const QueryTable *table,
+								const QueryTable *previous)
 {
+	const QueryTextStyle *s = query_text_style(color);
 	char		title[256];
 
 	if (table)
@@ -42,6 +45,17 @@ query_report_text_table_section(bool color, const char *name, const QueryTable *
 	else
 		snprintf(title, sizeof(title), "%s", name);
 	query_report_text_section(color, title);
+	if (!table || !table->layout)
+		return;
+	printf("\n  %slayout %s%s (%s:%d): %s\n", s->bold, table->layout->name, s->reset,
+		   table->layout_path, table->layout->line, table->layout->shows);
+	if (previous)
+		printf("  beside each query: the same on %s, which keeps the previous layout\n"
+			   "  (%s, %zu leaf partitions), checked against the unqualified @expect\n",
+			   previous->name, previous->partkey, previous->leaf_count);
+	else if (table->layout->previous_table)
+		printf("  %s%s, which would keep the previous layout, does not exist: "
+			   "nothing to compare with%s\n", s->dim, table->layout->previous_table, s->reset);
 }
 
 void
@@ -94,17 +108,24 @@ print_params(const QueryTextStyle *s, const QueryItem *item)
 		   "custom plan: planned with the values", s->reset);
 }
 
-/* The measured ratio, whichever way it goes. */
+/* The measured ratio, whichever way it goes; within QUERY_DEMO_TIE_FRACTION a tie. */
 static void
-print_ratio(const QueryTextStyle *s, double partitioned_ms, double plain_ms)
+print_ratio(const QueryTextStyle *s, const char *subject, double ms, const char *other,
+			double other_ms)
 {
-	double		ratio;
+	QuerySpeed	speed = query_demo_speed(ms, other_ms);
+	double		ratio = other_ms / ms;
 
-	if (partitioned_ms <= 0 || plain_ms <= 0)
+	if (speed == QUERY_SPEED_UNKNOWN)
 		return;
-	ratio = plain_ms / partitioned_ms;
-	printf("    %s→ partitioned %.2f× %s than plain%s\n", s->bold,
-		   ratio >= 1 ? ratio : 1 / ratio, ratio >= 1 ? "faster" : "slower", s->reset);
+	if (speed == QUERY_SPEED_TIE)
+		printf("    %s→ a tie: %s and %s within %.0f%% of each other (%.2f× apart)%s\n", s->bold,
+			   subject, other, QUERY_DEMO_TIE_FRACTION * 100, ratio >= 1 ? ratio : 1 / ratio,
+			   s->reset);
+	else
+		printf("    %s→ %s %.2f× %s than %s%s\n", s->bold, subject,
+			   ratio >= 1 ? ratio : 1 / ratio, speed == QUERY_SPEED_FASTER ? "faster" : "slower",
+			   other, s->reset);
 }
 
 static void
@@ -124,9 +145,11 @@ print_plain_not_timed(const QueryTextStyle *s, const char *reason)
 static void
 print_timings(const QueryTextStyle *s, const QueryOutcome *out)
 {
-	if (out->timed)
+	const QueryCheck *p = &out->partitioned;
+
+	if (p->timed)
 	{
-		print_timing_line("partitioned", &out->timing);
+		print_timing_line("partitioned", &p->timing);
 		printf("\n");
 	}
 	if (out->plain_missing)
@@ -140,9 +163,32 @@ print_timings(const QueryTextStyle *s, const QueryOutcome *out)
 		printf("   %s", s->dim);
 		query_plan_text_print_access_paths(out->plain_plan);
 		printf("%s\n", s->reset);
-		if (out->timed && out->plain_timed)
-			print_ratio(s, out->timing.median_ms, out->plain_timing.median_ms);
+		if (p->timed && out->plain_timed)
+			print_ratio(s, "partitioned", p->timing.median_ms, "plain",
+						out->plain_timing.median_ms);
 	}
+}
+
+/* The same query on the table that keeps the previous layout, and how the two compare. */
+static void
+print_previous(bool color, const char *path, const QueryItem *item, const QueryOutcome *out)
+{
+	const QueryTextStyle *s = query_text_style(color);
+	const QueryCheck *p = &out->previous;
+	char		label[96];
+
+	if (!out->compared || !p->verdict)
+		return;
+	printf("\n  %son %s, the previous layout%s  %s(%s:%d)%s\n", s->bold, p->table->name, s->reset,
+		   s->dim, path, item->previous_line, s->reset);
+	query_plan_text_print_verdict(color, path, p);
+	if (!p->timed)
+		return;
+	print_timing_line("previous", &p->timing);
+	printf("\n");
+	snprintf(label, sizeof(label), "layout %s", out->partitioned.table->layout->name);
+	print_ratio(s, label, out->partitioned.timing.median_ms, "the previous layout",
+				p->timing.median_ms);
 }
 
 /*
@@ -158,7 +204,7 @@ print_unequal_data_note(const QueryTextStyle *s, QueryTable *table, const QueryO
 	long long	a = table->live_rows,
 				b = out->plain_live_rows;
 
-	if (table->noted_unequal || !out->plain_timed || a < 0 || b < 0 ||
+	if (table->noted_unequal || !out->plain_timed || !out->plain_relation || a < 0 || b < 0 ||
 		(a <= b * 11 / 10 && b <= a * 11 / 10))
 		return;
 	table->noted_unequal = true;
@@ -176,7 +222,11 @@ query_report_text_query(bool color, const char *path, const QueryItem *item, Que
 	const QueryTextStyle *s = query_text_style(color);
 
 	print_item_title(s, path, item);
-	printf("  %s\n\n", item->shows);
+	printf("  %s\n", out->partitioned.expected->shows);
+	if (out->partitioned.expected->layout)
+		printf("  %s(expected in layout %s: %s:%d)%s\n", s->dim, out->partitioned.expected->layout,
+			   path, out->partitioned.expected->expect_line, s->reset);
+	printf("\n");
 	print_sql(item->sql.sql[0]);
 	print_params(s, item);
 	if (out->text_plan)
@@ -185,9 +235,10 @@ query_report_text_query(bool color, const char *path, const QueryItem *item, Que
 		query_plan_text_print_plan(color, out->text_plan, table);
 	}
 	printf("\n");
-	query_plan_text_print_verdict(color, path, item, out);
+	query_plan_text_print_verdict(color, path, &out->partitioned);
 	print_timings(s, out);
 	print_unequal_data_note(s, table, out);
+	print_previous(color, path, item, out);
 }
 
 void
@@ -222,6 +273,25 @@ print_statements(const QueryStatements *list)
 	}
 }
 
+/* A removal skipped for a lock held elsewhere: which, and by whom. */
+static void
+print_skipped(const QueryTextStyle *s, const RemovalOutcome *out)
+{
+	char		holder[512];
+
+	printf("  %s%s⊘ skipped:%s %s%s\n", s->yellow, s->bold, s->reset, s->yellow,
+		   out->skipped_reason);
+	if (out->holder_count == 0)
+		printf("    no session holds a lock on %s now: the holder has gone\n",
+			   out->skipped_relation[0] ? out->skipped_relation : "it");
+	for (int i = 0; i < out->holder_count; i++)
+	{
+		query_locks_describe(&out->holders[i], holder, sizeof(holder));
+		printf("    held by %s\n", holder);
+	}
+	printf("%s", s->reset);
+}
+
 void
 query_report_text_removal(bool color, const char *path, const QueryItem *item,
 						  const RemovalOutcome *out)
@@ -231,6 +301,11 @@ query_report_text_removal(bool color, const char *path, const QueryItem *item,
 
 	print_item_title(s, path, item);
 	printf("  %s\n\n", item->shows);
+	if (out->skipped)
+	{
+		print_skipped(s, out);
+		return;
+	}
 	if (!out->ok)
 	{
 		print_failed(s);
@@ -249,7 +324,7 @@ query_report_text_removal(bool color, const char *path, const QueryItem *item,
 	printf("\n      %s", s->dim);
 	print_statements(&item->plain);
 	printf("  (%s rows)%s\n", rows, s->reset);
-	print_ratio(s, out->partitioned.median_ms, out->plain.median_ms);
+	print_ratio(s, "partitioned", out->partitioned.median_ms, "plain", out->plain.median_ms);
 }
 
 void
@@ -268,11 +343,18 @@ query_report_text_summary(bool color, const QueryTally *t, bool analyze, int run
 	if (t->errors)
 		printf(", %s%d failed%s", s->red, t->errors, s->reset);
 	printf("\n");
-	if (t->removals && t->removal_errors)
-		printf("  %d removal%s: %s%d failed%s\n", t->removals, t->removals == 1 ? "" : "s",
-			   s->red, t->removal_errors, s->reset);
-	else if (t->removals)
-		printf("  %d removal%s timed\n", t->removals, t->removals == 1 ? "" : "s");
+	if (t->removals)
+	{
+		int			timed = t->removals - t->removal_errors - t->removals_skipped;
+
+		printf("  %d removal%s: %d timed", t->removals, t->removals == 1 ? "" : "s", timed);
+		if (t->removals_skipped)
+			printf(", %s%d skipped (a lock held elsewhere, named above)%s", s->yellow,
+				   t->removals_skipped, s->reset);
+		if (t->removal_errors)
+			printf(", %s%d failed%s", s->red, t->removal_errors, s->reset);
+		printf("\n");
+	}
 	if (analyze)
 		printf("  times: median of %d run%s after a warm-up (removals: of %d), wall clock at "
 			   "the client.\n  Pruning reads fewer partitions; whether that beats the plain "
@@ -293,6 +375,17 @@ has_query_on(const QueryFileSet *set, const char *table)
 	return false;
 }
 
+/* Whether the table keeps the previous layout of a table whose layout is in force. */
+static bool
+keeps_previous_layout(const QueryTables *tables, const char *name)
+{
+	for (size_t t = 0; t < tables->count; t++)
+		if (tables->tables[t]->layout && tables->tables[t]->previous_exists &&
+			strcmp(tables->tables[t]->layout->previous_table, name) == 0)
+			return true;
+	return false;
+}
+
 bool
 query_report_text_partitions(bool color, PGconn *conn, const QueryTables *tables,
 							 const QueryFileSet *set)
@@ -305,13 +398,14 @@ query_report_text_partitions(bool color, PGconn *conn, const QueryTables *tables
 	{
 		PartitionStats *stats;
 
-		if (!tables->tables[t].ok || !has_query_on(set, tables->tables[t].name))
+		if (!tables->tables[t]->ok || (!has_query_on(set, tables->tables[t]->name) &&
+									  !keeps_previous_layout(tables, tables->tables[t]->name)))
 			continue;
 		if (!titled)
 			query_report_text_section(color, "partitions (rows counted exactly; "
 									  "share of the table's rows)");
 		titled = true;
-		if (!(stats = partition_stats_collect(conn, tables->tables[t].name)))
+		if (!(stats = partition_stats_collect(conn, tables->tables[t]->name)))
 		{
 			ok = false;
 			continue;

@@ -76,24 +76,25 @@ read_table(PGconn *conn, QueryTable *table)
 QueryTable *
 query_tables_get(QueryTables *tables, PGconn *conn, const char *name)
 {
-	QueryTable *grown,
+	QueryTable **grown,
 			   *table;
-	char	   *copy;
 
 	for (size_t i = 0; i < tables->count; i++)
-		if (strcmp(tables->tables[i].name, name) == 0)
-			return tables->tables[i].ok ? &tables->tables[i] : NULL;
-	if (!(copy = strdup(name)))
-		return NULL;
-	if (!(grown = realloc(tables->tables, (tables->count + 1) * sizeof(QueryTable))))
+		if (strcmp(tables->tables[i]->name, name) == 0)
+			return tables->tables[i]->ok ? tables->tables[i] : NULL;
+	if (!(table = calloc(1, sizeof(QueryTable))) || !(table->name = strdup(name)))
 	{
-		free(copy);
+		free(table);
+		return NULL;
+	}
+	if (!(grown = realloc(tables->tables, (tables->count + 1) * sizeof(QueryTable *))))
+	{
+		free(table->name);
+		free(table);
 		return NULL;
 	}
 	tables->tables = grown;
-	table = &tables->tables[tables->count++];
-	memset(table, 0, sizeof(*table));
-	table->name = copy;
+	tables->tables[tables->count++] = table;
 	table->ok = read_table(conn, table);
 	return table->ok ? table : NULL;
 }
@@ -114,11 +115,12 @@ query_tables_free(QueryTables *tables)
 {
 	for (size_t i = 0; i < tables->count; i++)
 	{
-		for (size_t j = 0; j < tables->tables[i].leaf_count; j++)
-			free(tables->tables[i].leaves[j]);
-		free(tables->tables[i].leaves);
-		free(tables->tables[i].partkey);
-		free(tables->tables[i].name);
+		for (size_t j = 0; j < tables->tables[i]->leaf_count; j++)
+			free(tables->tables[i]->leaves[j]);
+		free(tables->tables[i]->leaves);
+		free(tables->tables[i]->partkey);
+		free(tables->tables[i]->name);
+		free(tables->tables[i]);
 	}
 	free(tables->tables);
 	tables->tables = NULL;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 
+#include "query_file.h"
+
 typedef struct QueryTable
 {
 	char	   *name;
@@ -19,12 +21,18 @@ typedef struct QueryTable
 	size_t		leaf_count;
 	long long	live_rows;		/* estimate from the statistics, -1 when unknown */
 	bool		noted_unequal;	/* the text report showed its unequal-data note */
+	/* which @layout of the query files is in force (query_layout.h) */
+	bool		layout_resolved;	/* looked up (or failed: layout_failed) */
+	bool		layout_failed;	/* reported; the table's queries are errors */
+	const QueryItem *layout;	/* NULL: none, the table as setup-database made it */
+	const char *layout_path;	/* the file of layout, as shown */
+	bool		previous_exists;	/* the layout's @previous_table exists */
 } QueryTable;
 
-/* The tables looked up so far, in the order of their first use. */
+/* The tables looked up so far, in the order of their first use (pointers stay valid). */
 typedef struct QueryTables
 {
-	QueryTable *tables;
+	QueryTable **tables;
 	size_t		count;
 } QueryTables;
 

@@ -22,10 +22,11 @@ query_tally_query(QueryTally *tally, const QueryItem *item, QueryStatus status)
 }
 
 void
-query_tally_removal(QueryTally *tally, bool ok)
+query_tally_removal(QueryTally *tally, bool ok, bool skipped)
 {
 	tally->removals++;
-	tally->removal_errors += !ok;
+	tally->removals_skipped += skipped;
+	tally->removal_errors += !ok && !skipped;
 }
 
 bool
