@@ -111,6 +111,9 @@ phase "Every row that load-data committed during the demo is still there"
 step "load-data --verify (the demo's ledger)" bin/load-data --verify "$ledger"
 
 print_summary
+# the connection the demo used (.env, environment, defaults), for the psql line
+eval "$(bin/show-config --shell)"
+psql_command=$(printf 'psql -h %q -p %q -U %q -d %q' "$POSTGRES_HOST" "$POSTGRES_PORT" "$POSTGRES_USER" "$POSTGRES_DB")
 cat >&2 <<MSG
 
 What happened: four plain tables became partitioned tables (RANGE, HASH, LIST,
@@ -121,8 +124,8 @@ all under live load; cleanup restored the post-setup layout with every row,
 and the ledger check above proves that no committed row was lost.
 Each step's "Data integrity" lines show the rows and checksums it verified.
 
-Look around with:  psql "postgresql://postgres@localhost:5438/partitiondb"
-                   (password from .env, default "postgres")
+Look around with:  $psql_command
+                   (password from .env, default "postgres"; tables in schema $POSTGRES_SCHEMA)
 Run a scenario yourself: bin/repartition --list, bin/repartition --dry-run split
 Stop the embedded server with: make db-down
 MSG
