@@ -216,7 +216,8 @@ test_cleanup_keeps_a_users_partition_of_event_logs() {
 		INSERT INTO my_2025_01 (id, event_type, user_id, created_at) VALUES (-1, 'mine', 1, '2025-01-05');
 		ALTER TABLE event_logs ATTACH PARTITION my_2025_01 FOR VALUES FROM ('2025-01-01') TO ('2025-02-01')"
 	assert_exit 1 "$BIN_DIR/repartition" cleanup
-	assert_contains "$OUT" "cleanup would drop my_2025_01, which this project did not create"
+	assert_contains "$OUT" "refusing to restore event_logs: my_2025_01 (a partition of event_logs) was not created by this project"
+	assert_contains "$OUT" "ALTER TABLE event_logs DETACH PARTITION my_2025_01"
 	assert_eq "my_2025_01|-1" "$(sql "SELECT tableoid::regclass || '|' || id FROM event_logs WHERE id = -1")"
 	assert_eq 1 "$(sql "SELECT count(*) FROM pg_class WHERE relname = 'event_logs_2024_04'")" "nothing undone"
 	sql "ALTER TABLE event_logs DETACH PARTITION my_2025_01"
