@@ -1,12 +1,13 @@
 # shellcheck shell=bash
-# test_repartition_ownership.sh - the scenarios never drop, empty, detach or
-# write into a table the project did not create: a user's table that has the
-# name a scenario would create or reuse (event_logs_archive, the next month, a
-# week, a range partition, a month cleanup rebuilds), or that is attached as a
-# partition of event_logs, makes them refuse with the table named, and nothing
-# changes.  Each user table's rows are compared with the rows the test put
-# there; event_logs and users_distributed with the post-setup template.
-# Sourced by tests/integration/run.sh.
+# test_repartition_ownership.sh - the scenarios, and setup, never drop, empty,
+# detach or write into a table the project did not create: a user's table
+# that has the name they would create or reuse (event_logs_archive, the next
+# month, a week, a range partition, a month cleanup rebuilds, a serial's
+# sequence), or that is attached as a partition of event_logs, makes them
+# refuse with the table named, and nothing changes.  Each user table's rows
+# are compared with the rows the test put there; event_logs and
+# users_distributed with the post-setup template.  Sourced by
+# tests/integration/run.sh.
 
 # shellcheck source=tests/integration/test_repartition_helpers.sh
 source "$ROOT_DIR/tests/integration/test_repartition_helpers.sh"
@@ -196,8 +197,37 @@ test_cleanup_refuses_a_users_table_named_like_a_lost_hash_partition() {
 	assert_eq "(5)" "$(own_rows my_p0)"
 }
 
+# setup: a serial column whose sequence name is taken gets another one; the
+# sequence of that name, the user's, must neither be dropped nor taken over
+test_own_setup_refuses_a_users_sequence_of_a_name_it_uses() {
+	fresh_database own_setup_sequence
+	sql "CREATE SEQUENCE event_logs_partitioned_id_seq; SELECT setval('event_logs_partitioned_id_seq', 42)" >/dev/null
+	assert_exit 1 "$BIN_DIR/setup-database" --seed-rows 300
+	assert_contains "$OUT" "cannot partition event_logs: event_logs_partitioned_id_seq exists already, not created by this project (SQLSTATE 42P07)"
+	assert_contains "$OUT" "ALTER SEQUENCE event_logs_partitioned_id_seq RENAME TO <another name>"
+	assert_eq "42|true|0" "$(sql "SELECT s.last_value || '|' || s.is_called || '|' ||
+		(SELECT count(*) FROM pg_depend AS d WHERE d.objid = 'event_logs_partitioned_id_seq'::regclass AND d.deptype = 'a')
+		FROM event_logs_partitioned_id_seq AS s")"
+	assert_eq r "$(sql "SELECT relkind FROM pg_class WHERE oid = 'event_logs'::regclass")" "event_logs not migrated"
+	sql "ALTER SEQUENCE event_logs_partitioned_id_seq RENAME TO my_seq"
+	assert_exit 0 "$BIN_DIR/setup-database"
+	assert_eq "42|true" "$(sql "SELECT last_value || '|' || is_called FROM my_seq")"
+	assert_eq p "$(sql "SELECT relkind FROM pg_class WHERE oid = 'event_logs'::regclass")"
+
+	# before the base tables: the name of users_distributed.id's sequence
+	fresh_database own_setup_base_sequence
+	sql "CREATE SEQUENCE users_distributed_id_seq; SELECT setval('users_distributed_id_seq', 5)" >/dev/null
+	assert_exit 1 "$BIN_DIR/setup-database" --seed-rows 300
+	assert_contains "$OUT" "cannot create the base tables: users_distributed_id_seq exists already, not created by this project (SQLSTATE 42P07)"
+	assert_eq "5|true|0" "$(sql "SELECT s.last_value || '|' || s.is_called || '|' ||
+		(SELECT count(*) FROM pg_depend AS d WHERE d.objid = 'users_distributed_id_seq'::regclass AND d.deptype = 'a')
+		FROM users_distributed_id_seq AS s")"
+	assert_eq "" "$(sql "SELECT to_regclass('users_distributed')")" "nothing created"
+}
+
 run_test detach_refuses_a_users_event_logs_archive test_detach_refuses_a_users_event_logs_archive
 run_test detach_and_split_refuse_to_drop_a_users_partition test_detach_and_split_refuse_to_drop_a_users_partition
 run_test add_split_migrate_refuse_a_users_table_of_a_name_they_create test_add_split_migrate_refuse_a_users_table_of_a_name_they_create
 run_test cleanup_refuses_to_write_into_a_users_month test_cleanup_refuses_to_write_into_a_users_month
 run_test cleanup_refuses_a_users_table_named_like_a_lost_hash_partition test_cleanup_refuses_a_users_table_named_like_a_lost_hash_partition
+run_test own_setup_refuses_a_users_sequence_of_a_name_it_uses test_own_setup_refuses_a_users_sequence_of_a_name_it_uses
