@@ -43,8 +43,9 @@ SET LOCAL client_min_messages = warning;
 -- (Schemas are shown as SQL identifiers in double quotes.)
 DO $$
 DECLARE
-    target   name := pg_catalog.current_schema();
-    recorded name;
+    target     name := pg_catalog.current_schema();
+    recorded   name;
+    unrecorded boolean;
 BEGIN
     IF target IS NULL THEN
         RAISE EXCEPTION 'no schema to create the tables in: search_path "%" names no schema that exists and that you may use',
@@ -69,6 +70,25 @@ BEGIN
             RAISE EXCEPTION 'schema partition_demo exists, but was not created by this project'
                 USING ERRCODE = 'duplicate_schema',
                       HINT = 'the project keeps its helpers there and drops it on --reset: rename that schema first';
+        END IF;
+        -- A record made in the same transaction as the schema lists
+        -- applied_scripts; without it, the tables of this database are not
+        -- known (an earlier version recognised them by name only), and
+        -- starting a record now would leave them out of it for good.
+        IF pg_catalog.to_regclass('partition_demo.created_objects') IS NULL THEN
+            unrecorded := true;
+        ELSE
+            unrecorded := NOT EXISTS (SELECT FROM partition_demo.created_objects AS r
+                                       WHERE r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                         AND r.objid = 'partition_demo.applied_scripts'::pg_catalog.regclass);
+        END IF;
+        IF unrecorded THEN
+            RAISE EXCEPTION 'partition_demo holds no complete record of the objects this project created'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = 'it was set up by an earlier version, which recognised its tables by name only '
+                               '(or scripts/lib/partition_demo.sql was run without psql -1)',
+                      HINT = 'nothing was changed; bin/setup-database --reset lists the statements '
+                             'that drop that version''s objects';
         END IF;
         IF pg_catalog.to_regclass('partition_demo.installation') IS NOT NULL THEN
             EXECUTE 'SELECT i.schema_name FROM partition_demo.installation AS i' INTO recorded;
