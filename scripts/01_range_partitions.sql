@@ -194,6 +194,8 @@ ALTER INDEX idx_event_logs_partitioned_user_id    RENAME TO idx_event_logs_user_
 -- -----------------------------------------------------------------------------
 ALTER TABLE event_logs ALTER COLUMN id SET DEFAULT nextval('event_logs_id_seq'::regclass);
 ALTER SEQUENCE event_logs_id_seq OWNED BY event_logs.id;
+-- (online, this runs long after the guard: the name is checked again)
+SELECT partition_demo.assert_ours('event_logs_partitioned_id_seq', 'drop');
 DROP SEQUENCE event_logs_partitioned_id_seq;
 SELECT partition_demo.sync_sequence('event_logs_id_seq', 'event_logs', 'id', 'event_logs_id_seq')
        AS event_logs_id_seq_last_value;

@@ -241,6 +241,8 @@ ALTER INDEX idx_users_distributed_partitioned_email    RENAME TO idx_users_distr
 -- -----------------------------------------------------------------------------
 ALTER TABLE users_distributed ALTER COLUMN id SET DEFAULT nextval('users_distributed_id_seq'::regclass);
 ALTER SEQUENCE users_distributed_id_seq OWNED BY users_distributed.id;
+-- (online, this runs long after the guard: the name is checked again)
+SELECT partition_demo.assert_ours('users_distributed_partitioned_id_seq', 'drop');
 DROP SEQUENCE users_distributed_partitioned_id_seq;
 SELECT partition_demo.sync_sequence('users_distributed_id_seq', 'users_distributed', 'id', 'users_distributed_id_seq')
        AS users_distributed_id_seq_last_value;

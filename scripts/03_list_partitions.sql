@@ -188,6 +188,8 @@ ALTER INDEX idx_orders_by_region_partitioned_region  RENAME TO idx_orders_by_reg
 -- -----------------------------------------------------------------------------
 ALTER TABLE orders_by_region ALTER COLUMN id SET DEFAULT nextval('orders_by_region_id_seq'::regclass);
 ALTER SEQUENCE orders_by_region_id_seq OWNED BY orders_by_region.id;
+-- (online, this runs long after the guard: the name is checked again)
+SELECT partition_demo.assert_ours('orders_by_region_partitioned_id_seq', 'drop');
 DROP SEQUENCE orders_by_region_partitioned_id_seq;
 SELECT partition_demo.sync_sequence('orders_by_region_id_seq', 'orders_by_region', 'id', 'orders_by_region_id_seq')
        AS orders_by_region_id_seq_last_value;

@@ -220,6 +220,8 @@ ALTER INDEX idx_sales_data_partitioned_product_id RENAME TO idx_sales_data_produ
 -- -----------------------------------------------------------------------------
 ALTER TABLE sales_data ALTER COLUMN id SET DEFAULT nextval('sales_data_id_seq'::regclass);
 ALTER SEQUENCE sales_data_id_seq OWNED BY sales_data.id;
+-- (online, this runs long after the guard: the name is checked again)
+SELECT partition_demo.assert_ours('sales_data_partitioned_id_seq', 'drop');
 DROP SEQUENCE sales_data_partitioned_id_seq;
 SELECT partition_demo.sync_sequence('sales_data_id_seq', 'sales_data', 'id', 'sales_data_id_seq')
        AS sales_data_id_seq_last_value;

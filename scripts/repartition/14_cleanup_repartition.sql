@@ -470,6 +470,9 @@ $$;
 -- -----------------------------------------------------------------------------
 DO $$
 BEGIN
+    -- checked in step 0 too, but _range was not locked there
+    PERFORM partition_demo.assert_ours(to_regclass('users_distributed_hash'), 'drop');
+    PERFORM partition_demo.assert_ours(to_regclass('users_distributed_range'), 'drop');
     IF to_regclass('users_distributed_hash') IS NOT NULL THEN
         DROP TABLE users_distributed_hash;
         RAISE NOTICE 'dropped the stale copy users_distributed_hash';
