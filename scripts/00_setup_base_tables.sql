@@ -12,12 +12,20 @@
 --
 -- Run by bin/setup-database inside one transaction; by hand:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/00_setup_base_tables.sql
--- Fails if the tables already exist: start over with bin/setup-database --reset.
+-- Refuses if a table or sequence of these names exists already, the
+-- project's (start over with bin/setup-database --reset) or not (rename it).
 -- =============================================================================
 
 -- Everything this file creates is recorded as the project's (register_created()
 -- at the end): bin/setup-database --reset drops exactly that.
 SELECT partition_demo.track_begin();
+
+-- A serial column whose sequence name is taken silently gets another one;
+-- 01..04 would then take over (and move) the sequence of that name.
+SELECT partition_demo.assert_names_free(
+    ARRAY['event_logs', 'event_logs_id_seq', 'users_distributed', 'users_distributed_id_seq',
+          'orders_by_region', 'orders_by_region_id_seq', 'sales_data', 'sales_data_id_seq'],
+    'create the base tables');
 
 -- Range-partitioning candidate: append-only time series.
 CREATE TABLE event_logs (

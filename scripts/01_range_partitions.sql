@@ -57,12 +57,20 @@ BEGIN
                   HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
     END IF;
 
-    IF to_regclass('event_logs_partitioned') IS NOT NULL
-       OR to_regclass('event_logs_old') IS NOT NULL THEN
-        RAISE EXCEPTION 'event_logs_partitioned or event_logs_old already exists'
-            USING ERRCODE = 'duplicate_table',
-                  HINT = 'leftover of an earlier migration; to start over, run bin/setup-database --reset';
-    END IF;
+    -- it is renamed and copied, its sequence handed to the partitioned
+    -- table and moved forward: only the project's own
+    PERFORM partition_demo.assert_ours('event_logs', 'partition');
+    PERFORM partition_demo.assert_ours(to_regclass('event_logs_id_seq'), 'make the partitioned table the owner of');
+    -- and every name this file creates must be free: a serial column whose
+    -- sequence name is taken silently gets another one, and the DROP
+    -- SEQUENCE of the sequences step would then drop the other
+    PERFORM partition_demo.assert_names_free(
+        ARRAY['event_logs_partitioned', 'event_logs_old', 'event_logs_partitioned_id_seq',
+              'event_logs_old_id_seq', 'event_logs_2024_01', 'event_logs_2024_02',
+              'event_logs_2024_03', 'event_logs_default'],
+        'partition event_logs',
+        'nothing was changed; it is the project''s own, a leftover of an earlier migration: '
+        'to start over, run bin/setup-database --reset');
 END
 $$;
 
@@ -186,6 +194,8 @@ ALTER INDEX idx_event_logs_partitioned_user_id    RENAME TO idx_event_logs_user_
 -- -----------------------------------------------------------------------------
 ALTER TABLE event_logs ALTER COLUMN id SET DEFAULT nextval('event_logs_id_seq'::regclass);
 ALTER SEQUENCE event_logs_id_seq OWNED BY event_logs.id;
+-- (online, this runs long after the guard: the name is checked again)
+SELECT partition_demo.assert_ours('event_logs_partitioned_id_seq', 'drop');
 DROP SEQUENCE event_logs_partitioned_id_seq;
 SELECT partition_demo.sync_sequence('event_logs_id_seq', 'event_logs', 'id', 'event_logs_id_seq')
        AS event_logs_id_seq_last_value;

@@ -65,13 +65,20 @@ BEGIN
                   HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
     END IF;
 
-    IF to_regclass('users_distributed_partitioned') IS NOT NULL
-       OR to_regclass('users_distributed_old') IS NOT NULL
-       OR to_regclass('users_distributed_usernames') IS NOT NULL THEN
-        RAISE EXCEPTION 'users_distributed_partitioned, users_distributed_old or users_distributed_usernames already exists'
-            USING ERRCODE = 'duplicate_table',
-                  HINT = 'leftover of an earlier migration; to start over, run bin/setup-database --reset';
-    END IF;
+    -- it is renamed and copied, its sequence handed to the partitioned
+    -- table and moved forward: only the project's own
+    PERFORM partition_demo.assert_ours('users_distributed', 'partition');
+    PERFORM partition_demo.assert_ours(to_regclass('users_distributed_id_seq'), 'make the partitioned table the owner of');
+    -- and every name this file creates must be free: a serial column whose
+    -- sequence name is taken silently gets another one, and the DROP
+    -- SEQUENCE of the sequences step would then drop the other
+    PERFORM partition_demo.assert_names_free(
+        ARRAY['users_distributed_partitioned', 'users_distributed_old', 'users_distributed_usernames',
+              'users_distributed_partitioned_id_seq', 'users_distributed_old_id_seq', 'users_distributed_p0',
+              'users_distributed_p1', 'users_distributed_p2', 'users_distributed_p3'],
+        'partition users_distributed',
+        'nothing was changed; it is the project''s own, a leftover of an earlier migration: '
+        'to start over, run bin/setup-database --reset');
 END
 $$;
 
@@ -234,6 +241,8 @@ ALTER INDEX idx_users_distributed_partitioned_email    RENAME TO idx_users_distr
 -- -----------------------------------------------------------------------------
 ALTER TABLE users_distributed ALTER COLUMN id SET DEFAULT nextval('users_distributed_id_seq'::regclass);
 ALTER SEQUENCE users_distributed_id_seq OWNED BY users_distributed.id;
+-- (online, this runs long after the guard: the name is checked again)
+SELECT partition_demo.assert_ours('users_distributed_partitioned_id_seq', 'drop');
 DROP SEQUENCE users_distributed_partitioned_id_seq;
 SELECT partition_demo.sync_sequence('users_distributed_id_seq', 'users_distributed', 'id', 'users_distributed_id_seq')
        AS users_distributed_id_seq_last_value;

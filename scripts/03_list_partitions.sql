@@ -57,12 +57,20 @@ BEGIN
                   HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
     END IF;
 
-    IF to_regclass('orders_by_region_partitioned') IS NOT NULL
-       OR to_regclass('orders_by_region_old') IS NOT NULL THEN
-        RAISE EXCEPTION 'orders_by_region_partitioned or orders_by_region_old already exists'
-            USING ERRCODE = 'duplicate_table',
-                  HINT = 'leftover of an earlier migration; to start over, run bin/setup-database --reset';
-    END IF;
+    -- it is renamed and copied, its sequence handed to the partitioned
+    -- table and moved forward: only the project's own
+    PERFORM partition_demo.assert_ours('orders_by_region', 'partition');
+    PERFORM partition_demo.assert_ours(to_regclass('orders_by_region_id_seq'), 'make the partitioned table the owner of');
+    -- and every name this file creates must be free: a serial column whose
+    -- sequence name is taken silently gets another one, and the DROP
+    -- SEQUENCE of the sequences step would then drop the other
+    PERFORM partition_demo.assert_names_free(
+        ARRAY['orders_by_region_partitioned', 'orders_by_region_old', 'orders_by_region_partitioned_id_seq',
+              'orders_by_region_old_id_seq', 'orders_north_america', 'orders_europe',
+              'orders_asia_pacific', 'orders_other'],
+        'partition orders_by_region',
+        'nothing was changed; it is the project''s own, a leftover of an earlier migration: '
+        'to start over, run bin/setup-database --reset');
 END
 $$;
 
@@ -180,6 +188,8 @@ ALTER INDEX idx_orders_by_region_partitioned_region  RENAME TO idx_orders_by_reg
 -- -----------------------------------------------------------------------------
 ALTER TABLE orders_by_region ALTER COLUMN id SET DEFAULT nextval('orders_by_region_id_seq'::regclass);
 ALTER SEQUENCE orders_by_region_id_seq OWNED BY orders_by_region.id;
+-- (online, this runs long after the guard: the name is checked again)
+SELECT partition_demo.assert_ours('orders_by_region_partitioned_id_seq', 'drop');
 DROP SEQUENCE orders_by_region_partitioned_id_seq;
 SELECT partition_demo.sync_sequence('orders_by_region_id_seq', 'orders_by_region', 'id', 'orders_by_region_id_seq')
        AS orders_by_region_id_seq_last_value;

@@ -58,12 +58,22 @@ BEGIN
                   HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
     END IF;
 
-    IF to_regclass('sales_data_partitioned') IS NOT NULL
-       OR to_regclass('sales_data_old') IS NOT NULL THEN
-        RAISE EXCEPTION 'sales_data_partitioned or sales_data_old already exists'
-            USING ERRCODE = 'duplicate_table',
-                  HINT = 'leftover of an earlier migration; to start over, run bin/setup-database --reset';
-    END IF;
+    -- it is renamed and copied, its sequence handed to the partitioned
+    -- table and moved forward: only the project's own
+    PERFORM partition_demo.assert_ours('sales_data', 'partition');
+    PERFORM partition_demo.assert_ours(to_regclass('sales_data_id_seq'), 'make the partitioned table the owner of');
+    -- and every name this file creates must be free: a serial column whose
+    -- sequence name is taken silently gets another one, and the DROP
+    -- SEQUENCE of the sequences step would then drop the other
+    PERFORM partition_demo.assert_names_free(
+        ARRAY['sales_data_partitioned', 'sales_data_old', 'sales_data_partitioned_id_seq',
+              'sales_data_old_id_seq', 'sales_2024_q1', 'sales_2024_q2',
+              'sales_default', 'sales_2024_q1_electronics', 'sales_2024_q1_clothing',
+              'sales_2024_q1_other', 'sales_2024_q2_electronics', 'sales_2024_q2_clothing',
+              'sales_2024_q2_other'],
+        'partition sales_data',
+        'nothing was changed; it is the project''s own, a leftover of an earlier migration: '
+        'to start over, run bin/setup-database --reset');
 END
 $$;
 
@@ -210,6 +220,8 @@ ALTER INDEX idx_sales_data_partitioned_product_id RENAME TO idx_sales_data_produ
 -- -----------------------------------------------------------------------------
 ALTER TABLE sales_data ALTER COLUMN id SET DEFAULT nextval('sales_data_id_seq'::regclass);
 ALTER SEQUENCE sales_data_id_seq OWNED BY sales_data.id;
+-- (online, this runs long after the guard: the name is checked again)
+SELECT partition_demo.assert_ours('sales_data_partitioned_id_seq', 'drop');
 DROP SEQUENCE sales_data_partitioned_id_seq;
 SELECT partition_demo.sync_sequence('sales_data_id_seq', 'sales_data', 'id', 'sales_data_id_seq')
        AS sales_data_id_seq_last_value;

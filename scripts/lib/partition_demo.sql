@@ -7,6 +7,10 @@
 --   * partition_demo.created_objects     bookkeeping: every relation and
 --                                         function this project created, by
 --                                         OID (track_begin(), register_created())
+--   * partition_demo.assert_ours()       refuses to drop or write into a table
+--                                         the project did not create;
+--                                         assert_names_free() to create one
+--                                         whose name is taken
 --   * partition_demo.applied_scripts     bookkeeping: one row per numbered script
 --                                         that committed (written by the runner)
 --   * partition_demo.table_columns()     a table's user columns, in attnum order
@@ -39,8 +43,9 @@ SET LOCAL client_min_messages = warning;
 -- (Schemas are shown as SQL identifiers in double quotes.)
 DO $$
 DECLARE
-    target   name := pg_catalog.current_schema();
-    recorded name;
+    target     name := pg_catalog.current_schema();
+    recorded   name;
+    unrecorded boolean;
 BEGIN
     IF target IS NULL THEN
         RAISE EXCEPTION 'no schema to create the tables in: search_path "%" names no schema that exists and that you may use',
@@ -65,6 +70,25 @@ BEGIN
             RAISE EXCEPTION 'schema partition_demo exists, but was not created by this project'
                 USING ERRCODE = 'duplicate_schema',
                       HINT = 'the project keeps its helpers there and drops it on --reset: rename that schema first';
+        END IF;
+        -- A record made in the same transaction as the schema lists
+        -- applied_scripts; without it, the tables of this database are not
+        -- known (an earlier version recognised them by name only), and
+        -- starting a record now would leave them out of it for good.
+        IF pg_catalog.to_regclass('partition_demo.created_objects') IS NULL THEN
+            unrecorded := true;
+        ELSE
+            unrecorded := NOT EXISTS (SELECT FROM partition_demo.created_objects AS r
+                                       WHERE r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                         AND r.objid = 'partition_demo.applied_scripts'::pg_catalog.regclass);
+        END IF;
+        IF unrecorded THEN
+            RAISE EXCEPTION 'partition_demo holds no complete record of the objects this project created'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = 'it was set up by an earlier version, which recognised its tables by name only '
+                               '(or scripts/lib/partition_demo.sql was run without psql -1)',
+                      HINT = 'nothing was changed; bin/setup-database --reset lists the statements '
+                             'that drop that version''s objects';
         END IF;
         IF pg_catalog.to_regclass('partition_demo.installation') IS NOT NULL THEN
             EXECUTE 'SELECT i.schema_name FROM partition_demo.installation AS i' INTO recorded;
@@ -213,20 +237,149 @@ COMMENT ON FUNCTION partition_demo.register_created(text) IS
     'records the relations and functions this transaction created since track_begin() in created_objects';
 
 -- -----------------------------------------------------------------------------
--- created_by_project(rel): whether the project created rel (its OID is
--- recorded): scenarios drop only such tables.
+-- created_by_project(rel): whether the project created rel: its OID is
+-- recorded, or this transaction created it since its track_begin() (its
+-- register_created() will record it). A name proves nothing.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.created_by_project(rel regclass)
 RETURNS boolean
-LANGUAGE sql
-STABLE
+LANGUAGE plpgsql
+VOLATILE
 AS $$
-    SELECT EXISTS (SELECT FROM partition_demo.created_objects AS r
-                    WHERE r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND r.objid = rel)
+DECLARE
+    new_here boolean;
+BEGIN
+    IF EXISTS (SELECT FROM partition_demo.created_objects AS r
+                WHERE r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND r.objid = rel) THEN
+        RETURN true;
+    END IF;
+    IF pg_catalog.to_regclass('pg_temp.project_objects_before') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT NOT EXISTS (SELECT FROM pg_temp.project_objects_before AS b
+                                 WHERE b.classid = ''pg_catalog.pg_class''::pg_catalog.regclass
+                                   AND b.objid = c.oid)
+                    AND partition_demo.written_by_this_transaction(c.xmin)
+               FROM pg_catalog.pg_class AS c
+              WHERE c.oid = $1'
+        INTO new_here USING rel;
+    RETURN coalesce(new_here, false);
+END
 $$;
 
 COMMENT ON FUNCTION partition_demo.created_by_project(regclass) IS
-    'true when the relation was created by this project (recorded in created_objects)';
+    'true when the relation was created by this project (recorded in created_objects, or new in this transaction)';
+
+-- -----------------------------------------------------------------------------
+-- assert_ours(rel, action): the guard in front of every DROP, DELETE,
+-- INSERT, ATTACH or DETACH of a relation that a script finds by name. Raises
+-- object_not_in_prerequisite_state (55000), naming each one, unless the
+-- project created rel and every partition below it (a DROP takes them
+-- along, a write through rel may land in any of them). Returns rel; NULL
+-- (nothing of that name) passes. action completes "refusing to ... rel".
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.assert_ours(rel regclass, action text)
+RETURNS regclass
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    foreign_count integer;
+    foreign_names text;
+    set_aside     text;
+BEGIN
+    IF rel IS NULL THEN
+        RETURN NULL;
+    END IF;
+
+    SELECT count(*),
+           string_agg(CASE WHEN c.relispartition AND t.relid <> rel
+                           THEN format('%s (a partition of %s)', t.relid, t.parentrelid)
+                           ELSE t.relid::text END, ', ' ORDER BY t.level, t.relid::text),
+           string_agg(CASE WHEN c.relispartition
+                           THEN format('ALTER TABLE %s DETACH PARTITION %s', t.parentrelid, t.relid)
+                           ELSE format('ALTER %s %s RENAME TO <another name>',
+                                       CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+                                                      WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                                      WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+                                       t.relid) END, '; ' ORDER BY t.level, t.relid::text)
+      INTO foreign_count, foreign_names, set_aside
+      FROM (SELECT p.relid, p.parentrelid, p.level FROM pg_catalog.pg_partition_tree(rel) AS p
+            UNION ALL
+            SELECT rel, NULL, 0 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_partition_tree(rel))) AS t
+      JOIN pg_catalog.pg_class AS c ON c.oid = t.relid
+     WHERE NOT partition_demo.created_by_project(t.relid);
+
+    IF foreign_count > 0 THEN
+        RAISE EXCEPTION 'refusing to % %: % not created by this project', action, rel,
+                        CASE WHEN foreign_names = rel::text THEN 'it was'
+                             WHEN foreign_count = 1 THEN foreign_names || ' was'
+                             ELSE foreign_names || ' were' END
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'the project records each table it creates in partition_demo.created_objects, by OID, '
+                           'and never drops, empties, attaches, detaches or writes into any other',
+                  HINT = 'nothing was changed; set it aside, then run again: ' || set_aside;
+    END IF;
+    RETURN rel;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.assert_ours(regclass, text) IS
+    'raises unless the project created the relation and every partition below it; NULL passes';
+
+-- -----------------------------------------------------------------------------
+-- assert_names_free(names, action, leftover_hint): before a script creates
+-- tables or sequences of these names: raises duplicate_table (42P07) if one
+-- exists, saying whether it is the project's (a leftover: leftover_hint) or
+-- not (then it is to be set aside, never dropped). PostgreSQL would refuse
+-- a CREATE of a taken name too, but a serial column's sequence silently
+-- gets another name, and the later statements that use the name would then
+-- touch the other object.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.assert_names_free(
+    names text[], action text,
+    leftover_hint text DEFAULT 'nothing was changed; it is the project''s own: drop it, or run bin/setup-database --reset to start over')
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    foreign_rels text[];
+    ours_rels    text[];
+    kind         text;
+BEGIN
+    SELECT array_agg(t.rel::text ORDER BY t.ord) FILTER (WHERE NOT partition_demo.created_by_project(t.rel)),
+           array_agg(t.rel::text ORDER BY t.ord) FILTER (WHERE partition_demo.created_by_project(t.rel))
+      INTO foreign_rels, ours_rels
+      FROM (SELECT pg_catalog.to_regclass(quote_ident(n.name)) AS rel, n.ord
+              FROM unnest(names) WITH ORDINALITY AS n(name, ord)) AS t
+     WHERE t.rel IS NOT NULL;
+
+    IF foreign_rels IS NOT NULL THEN
+        SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END INTO kind
+          FROM pg_catalog.pg_class AS c WHERE c.oid = foreign_rels[1]::regclass;
+        RAISE EXCEPTION 'cannot %: % already, not created by this project', action,
+                        array_to_string(foreign_rels, ', ')
+                        || CASE WHEN cardinality(foreign_rels) = 1 THEN ' exists' ELSE ' exist' END
+            USING ERRCODE = 'duplicate_table',
+                  DETAIL = 'the project creates these names itself, and never drops, empties or writes into '
+                           'what it did not create',
+                  HINT = format('nothing was changed; rename it (ALTER %s %s RENAME TO <another name>) '
+                                'or move it to another schema, then run again', kind, foreign_rels[1]);
+    END IF;
+    IF ours_rels IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot %: % already', action,
+                        array_to_string(ours_rels, ', ')
+                        || CASE WHEN cardinality(ours_rels) = 1 THEN ' exists' ELSE ' exist' END
+            USING ERRCODE = 'duplicate_table',
+                  DETAIL = 'a leftover of this project''s (recorded in partition_demo.created_objects)',
+                  HINT = leftover_hint;
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.assert_names_free(text[], text, text) IS
+    'raises duplicate_table if a relation of one of these names exists, saying whether it is the project''s';
 
 -- One row per numbered script, inserted by the runner in the same transaction
 -- as the script itself: a row exists exactly when the script's work committed.

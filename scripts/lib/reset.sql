@@ -18,6 +18,10 @@
 -- of our columns (which DROP would otherwise take along silently). Either
 -- everything of ours goes or, in one transaction, nothing does.
 --
+-- A database set up by an earlier version, which kept no such record, is
+-- refused: the hint lists the DROP statements for that version's objects,
+-- generated from the catalog, for a person to check and run.
+--
 -- Works from any state: after a full setup, a failed or half-done one (every
 -- script and every step of an online migration records what it created in
 -- its own transaction), after any scenarios, or when nothing exists. Safe to
@@ -46,19 +50,88 @@ DECLARE
     relations     bigint;
     functions     bigint;
     detail        text;
+    legacy        boolean;
     r             record;
 BEGIN
     IF helper_schema IS NULL THEN
         RAISE NOTICE 'nothing to reset: this database has no partition_demo schema';
         RETURN;
     END IF;
+    IF pg_catalog.to_regclass('partition_demo.applied_scripts') IS NULL THEN
+        RAISE EXCEPTION 'schema partition_demo exists, but was not created by this project'
+            USING ERRCODE = 'duplicate_schema',
+                  HINT = 'nothing was dropped; the project keeps its helpers there: rename that schema first';
+    END IF;
+    -- A record made with the schema lists applied_scripts (see the check in
+    -- partition_demo.sql): without it, the tables are not known by OID.
     IF pg_catalog.to_regclass('partition_demo.created_objects') IS NULL THEN
-        RAISE EXCEPTION 'partition_demo holds no record of the objects this project created'
+        legacy := true;
+    ELSE
+        legacy := NOT EXISTS (SELECT FROM partition_demo.created_objects AS o
+                               WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                 AND o.objid = 'partition_demo.applied_scripts'::pg_catalog.regclass);
+    END IF;
+    IF legacy THEN
+        -- The statements that drop what that version created, one a line,
+        -- listing only what exists: shown, never run (a name proves
+        -- nothing; a person checks). Its objects had fixed names: the four
+        -- tables with their _partitioned and _old forms, the scenarios'
+        -- archive, hash and range tables, the username side table, the
+        -- partitions (only when detached: the others go with their table),
+        -- two trigger functions in public, and all of partition_demo.
+        WITH base AS (
+            SELECT t.name || s.suffix AS name
+              FROM unnest(ARRAY['event_logs', 'users_distributed', 'orders_by_region', 'sales_data']) AS t(name)
+             CROSS JOIN unnest(ARRAY['', '_partitioned', '_old']) AS s(suffix)
+            UNION ALL
+            SELECT unnest(ARRAY['event_logs_archive', 'users_distributed_hash', 'users_distributed_range',
+                                'users_distributed_usernames', 'event_logs_2024_01', 'event_logs_2024_02',
+                                'event_logs_2024_03', 'event_logs_default', 'users_distributed_p0',
+                                'users_distributed_p1', 'users_distributed_p2', 'users_distributed_p3',
+                                'orders_north_america', 'orders_europe', 'orders_asia_pacific', 'orders_other',
+                                'sales_2024_q1', 'sales_2024_q2', 'sales_default', 'sales_2024_q1_electronics',
+                                'sales_2024_q1_clothing', 'sales_2024_q1_other', 'sales_2024_q2_electronics',
+                                'sales_2024_q2_clothing', 'sales_2024_q2_other'])
+        ),
+        drops AS (
+            SELECT 1 AS step, 'DROP TABLE ' || string_agg(format('%I.%I', n.nspname, c.relname), ', '
+                                                  ORDER BY c.relname) AS statement
+              FROM base
+              JOIN pg_catalog.pg_class AS c ON c.relname = base.name
+              JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+             WHERE n.nspname = pg_catalog.current_schema()
+               AND c.relkind IN ('r', 'p')
+               AND NOT c.relispartition
+            HAVING count(*) > 0
+            UNION ALL
+            -- before partition_demo's tables: some take their row types
+            SELECT 2, 'DROP ROUTINE ' || string_agg(format('%I.%I(%s)', n.nspname, p.proname,
+                                                           pg_catalog.oidvectortypes(p.proargtypes)), ', '
+                                                    ORDER BY n.nspname, p.proname)
+              FROM pg_catalog.pg_proc AS p
+              JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace
+             WHERE (p.pronamespace = 'public'::pg_catalog.regnamespace AND p.pronargs = 0
+                    AND p.proname IN ('users_distributed_register_username', 'users_distributed_unregister_truncated'))
+                OR p.pronamespace = helper_schema
+            HAVING count(*) > 0
+            UNION ALL
+            SELECT 3, 'DROP TABLE ' || string_agg(format('partition_demo.%I', c.relname), ', ' ORDER BY c.relname)
+              FROM pg_catalog.pg_class AS c
+             WHERE c.relnamespace = helper_schema AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+            HAVING count(*) > 0
+            UNION ALL
+            SELECT 4, 'DROP SCHEMA partition_demo'
+        )
+        SELECT string_agg('    ' || d.statement || ';', E'\n' ORDER BY d.step) INTO statement FROM drops AS d;
+
+        RAISE EXCEPTION 'partition_demo holds no complete record of the objects this project created'
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'it was set up by an earlier version, which recognised its tables by name only',
-                  HINT = 'drop that version''s tables by hand (event_logs, users_distributed, orders_by_region, '
-                         'sales_data, their partitions and _old copies), then DROP SCHEMA partition_demo CASCADE; '
-                         'nothing was dropped';
+                  HINT = 'nothing was dropped; check that each object named below is the project''s, then '
+                         'drop them by hand (partitions and owned sequences go with their table, nothing else '
+                         'does: no CASCADE), in one transaction (psql -1):' || E'\n' || statement
+                         || E'\n' || 'or, on the demo''s embedded server (make db-up) with nothing else of yours '
+                         'in it, start over: make db-down && rm -rf data/embedded && make db-up';
     END IF;
 
     -- ours: recorded and still there (an OID whose object is gone is ignored)

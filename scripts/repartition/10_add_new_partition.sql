@@ -8,10 +8,12 @@
 --                      (DEFAULT included): writers wait, also those writing
 --                      straight into a partition; readers go on; event_logs
 --                      must be range-partitioned with event_logs_default as
---                      its DEFAULT
+--                      its DEFAULT, and the project must have created it and
+--                      every partition (partition_demo.assert_ours)
 --   1. snapshot        rows and checksum of every partition (for step 7)
 --   2. plan            the month after the highest upper bound, e.g.
---                      event_logs_2024_04 for [2024-04-01, 2024-05-01)
+--                      event_logs_2024_04 for [2024-04-01, 2024-05-01); a
+--                      table of that name, the project's or not, is refused
 --   3. build           a standalone table shaped like a partition: columns,
 --                      defaults, the parent's indexes, CHECK = the bound
 --   4. move            that month's rows out of event_logs_default into it
@@ -67,6 +69,10 @@ LOCK TABLE event_logs IN EXCLUSIVE MODE;
 DO $$
 BEGIN
     PERFORM partition_demo.range_key_column('event_logs');   -- raises unless RANGE
+    -- rows move out of DEFAULT and a test row goes through the parent: only
+    -- into tables of the project's (ATTACH and DETACH wait for the locks
+    -- above, so the partitions checked are those there will be)
+    PERFORM partition_demo.assert_ours('event_logs', 'add a partition to');
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_partitioned_table AS p
                     WHERE p.partrelid = 'event_logs'::regclass
                       AND p.partdefid = to_regclass('event_logs_default')) THEN
@@ -104,11 +110,8 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'the monthly layout of event_logs is not the one this demo creates; run bin/repartition cleanup';
     END IF;
-    IF to_regclass(quote_ident(p.partition_name)) IS NOT NULL THEN
-        RAISE EXCEPTION 'a table named % already exists outside the partitions of event_logs', p.partition_name
-            USING ERRCODE = 'duplicate_table',
-                  HINT = 'drop or rename it, or run bin/repartition cleanup';
-    END IF;
+    PERFORM partition_demo.assert_names_free(ARRAY[p.partition_name],
+                                             format('add partition %s to event_logs', p.partition_name));
 END
 $$;
 

@@ -14,9 +14,12 @@
 -- Steps (one transaction: all or nothing):
 --   0. lock + guard    EXCLUSIVE on event_logs and every partition of it:
 --                      writers wait, also those writing straight into a
---                      partition; readers go on
+--                      partition; readers go on; the project must have
+--                      created event_logs and every partition (the month is
+--                      dropped at the end: never a table of someone else's)
 --   1. snapshot        rows and checksum of every partition (for step 9)
---   2. plan            the month and its weeks (temporary table split_plan)
+--   2. plan            the month and its weeks (temporary table split_plan);
+--                      a table named like a week is refused
 --   2b. native         ALTER TABLE ... SPLIT PARTITION where the server has it
 --                      (PostgreSQL 19); then steps 3-8 have nothing to do
 --   3. weekly tables   standalone, shaped like partitions (columns, defaults,
@@ -55,11 +58,14 @@ SELECT partition_demo.track_begin();
 -- -----------------------------------------------------------------------------
 -- 0. Lock the parent, then (LOCK TABLE recurses) each of its partitions, in
 --    the order of an INSERT through the parent: no one may write into the
---    month or DEFAULT by name either. Then check that it is range-partitioned.
+--    month or DEFAULT by name either. Then check that it is range-partitioned
+--    and, with ATTACH and DETACH held off by the lock, that every partition
+--    is the project's.
 -- -----------------------------------------------------------------------------
 LOCK TABLE event_logs IN EXCLUSIVE MODE;
 
 SELECT partition_demo.range_key_column('event_logs') AS partition_key;
+SELECT partition_demo.assert_ours('event_logs', 'split a partition of');
 
 -- -----------------------------------------------------------------------------
 -- 1. Rows and checksum per partition before any change.
@@ -98,11 +104,11 @@ SELECT m.partition                                            AS month_partition
 DO $$
 DECLARE
     month_partition regclass;
-    weeks           integer;
-    taken           text;
+    week_count      integer;
+    weeks           text[];
     newest          record;
 BEGIN
-    SELECT s.month_partition, count(*) OVER () INTO month_partition, weeks
+    SELECT s.month_partition, count(*) OVER () INTO month_partition, week_count
       FROM pg_temp.split_plan AS s LIMIT 1;
 
     IF month_partition IS NULL THEN
@@ -119,16 +125,11 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT string_agg(s.week_name, ', ') INTO taken
-      FROM pg_temp.split_plan AS s
-     WHERE to_regclass(quote_ident(s.week_name)) IS NOT NULL;
-    IF taken IS NOT NULL THEN
-        RAISE EXCEPTION 'cannot split %: table(s) % exist already', month_partition, taken
-            USING ERRCODE = 'duplicate_table',
-                  HINT = 'drop or rename them, or run bin/repartition cleanup';
-    END IF;
+    SELECT array_agg(s.week_name ORDER BY s.range_from) INTO weeks
+      FROM pg_temp.split_plan AS s;
+    PERFORM partition_demo.assert_names_free(weeks, format('split %s into weeks', month_partition));
 
-    RAISE NOTICE 'splitting % into % weekly partitions', month_partition, weeks;
+    RAISE NOTICE 'splitting % into % weekly partitions', month_partition, week_count;
 END
 $$;
 

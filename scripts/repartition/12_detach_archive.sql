@@ -18,7 +18,10 @@
 --   0. lock + guard    EXCLUSIVE on event_logs and every partition of it
 --                      (writers wait, also those writing straight into a
 --                      partition; readers go on) and on the archive if it
---                      exists
+--                      exists; the project must have created each of them
+--                      (partition_demo.assert_ours): a table of someone
+--                      else's named event_logs_archive never gets our rows,
+--                      and only our partitions are dropped
 --   1. snapshot        rows and checksum of event_logs and the archive
 --   2. plan            the oldest month and its partition(s)
 --   3. archive table   created on first use
@@ -62,10 +65,15 @@ SELECT partition_demo.track_begin();
 LOCK TABLE event_logs IN EXCLUSIVE MODE;
 
 DO $$
+DECLARE
+    archive regclass;
 BEGIN
     PERFORM partition_demo.range_key_column('event_logs');   -- raises unless RANGE
-    IF to_regclass('event_logs_archive') IS NOT NULL THEN
-        LOCK TABLE event_logs_archive IN EXCLUSIVE MODE;
+    PERFORM partition_demo.assert_ours('event_logs', 'archive a month of');
+    -- checked before it is locked: a table of someone else's is not even locked
+    archive := partition_demo.assert_ours(to_regclass('event_logs_archive'), 'archive rows into');
+    IF archive IS NOT NULL THEN
+        EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', archive);
     END IF;
 END
 $$;
@@ -132,7 +140,13 @@ $$;
 -- -----------------------------------------------------------------------------
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_temp.detach_plan) OR to_regclass('event_logs_archive') IS NOT NULL THEN
+    IF NOT EXISTS (SELECT FROM pg_temp.detach_plan) THEN
+        RETURN;
+    END IF;
+    IF to_regclass('event_logs_archive') IS NOT NULL THEN
+        -- step 0 checked the archive there was; this one may have been
+        -- created since, by someone else
+        PERFORM partition_demo.assert_ours(to_regclass('event_logs_archive'), 'archive rows into');
         RETURN;
     END IF;
     CREATE TABLE event_logs_archive (

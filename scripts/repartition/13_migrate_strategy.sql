@@ -20,10 +20,13 @@
 --
 -- Steps (one transaction: all or nothing):
 --   0. lock + guard    EXCLUSIVE on users_distributed and its partitions:
---                      writers wait, readers go on
+--                      writers wait, readers go on; the project must have
+--                      created them (partition_demo.assert_ours)
 --   1. snapshot        rows and checksum of every partition (for step 8)
 --   2. plan            the ranges (temporary table migrate_plan); none when
---                      users_distributed is range-partitioned already
+--                      users_distributed is range-partitioned already; the
+--                      names of the new tables must be free, and the id
+--                      sequence the project's
 --   3. create          users_distributed_range PARTITION BY RANGE (id), its
 --                      partitions; id takes its values from the same
 --                      sequence, users_distributed_id_seq
@@ -91,12 +94,8 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'run bin/setup-database first';
     END IF;
-    IF strategy = 'h' AND (to_regclass('users_distributed_hash') IS NOT NULL
-                           OR to_regclass('users_distributed_range') IS NOT NULL) THEN
-        RAISE EXCEPTION 'users_distributed_hash or users_distributed_range exists already'
-            USING ERRCODE = 'duplicate_table',
-                  HINT = 'run bin/repartition cleanup to remove the leftover';
-    END IF;
+    -- its triggers are dropped and it is renamed: only the project's
+    PERFORM partition_demo.assert_ours('users_distributed', 'change the partitioning of');
     SELECT a.atttypid::regtype INTO id_type
       FROM pg_catalog.pg_attribute AS a
      WHERE a.attrelid = 'users_distributed'::regclass AND a.attname = 'id' AND NOT a.attisdropped;
@@ -162,12 +161,24 @@ SELECT CASE WHEN r.i <= 4 THEN format('users_distributed_r%s', r.i)
    AND (r.range_from IS NULL OR r.range_from <= t.max_id);
 
 DO $$
+DECLARE
+    new_names text[];
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
         RAISE NOTICE 'nothing to do: users_distributed is range-partitioned already%',
             CASE WHEN to_regclass('users_distributed_hash') IS NOT NULL
                  THEN ' (the hash original is kept as users_distributed_hash until cleanup)' ELSE '' END;
     ELSE
+        -- the range table and its partitions are created, the hash table is
+        -- renamed to users_distributed_hash, the sequence handed over
+        SELECT ARRAY['users_distributed_hash', 'users_distributed_range']
+               || array_agg(m.partition_name ORDER BY m.range_from NULLS FIRST)
+          INTO new_names FROM pg_temp.migrate_plan AS m;
+        PERFORM partition_demo.assert_names_free(new_names, 'change users_distributed to RANGE partitioning',
+            'nothing was changed; it is the project''s own, left over: bin/repartition cleanup removes a stale '
+            'users_distributed_hash or _range; drop anything else, or run bin/setup-database --reset to start over');
+        PERFORM partition_demo.assert_ours(to_regclass('users_distributed_id_seq'),
+                                           'make the range table the owner of');
         RAISE NOTICE 'users_distributed: HASH (id) -> RANGE (id), % ranges: %',
             (SELECT count(*) FROM pg_temp.migrate_plan),
             (SELECT string_agg(format('[%s, %s)', coalesce(m.range_from::text, 'MINVALUE'),

@@ -32,7 +32,10 @@
 --                      and users_distributed_hash, and on every partition of
 --                      them: writers wait, also those writing straight into
 --                      a partition, DEFAULT, the archive or the backup;
---                      readers go on
+--                      readers go on. Each of them, and a stale
+--                      users_distributed_range, must be the project's
+--                      (partition_demo.assert_ours): cleanup drops, empties
+--                      and writes into tables of the project's only
 --   1. snapshot        rows and checksum of every table involved (step 12)
 --   2. plan            which canonical months must be rebuilt, which
 --                      partitions must go
@@ -89,15 +92,28 @@ SELECT partition_demo.track_begin();
 LOCK TABLE event_logs IN EXCLUSIVE MODE;
 LOCK TABLE users_distributed IN EXCLUSIVE MODE;
 
+-- Only what this project created is dropped or written to: a partition of
+-- event_logs or users_distributed (checked under the locks, which hold off
+-- ATTACH and DETACH), an archive or a users_distributed_hash / _range of
+-- someone else's (checked before they are locked) stops the cleanup before
+-- any change.
 DO $$
+DECLARE
+    archive regclass;
+    backup  regclass;
 BEGIN
     PERFORM partition_demo.range_key_column('event_logs');   -- raises unless RANGE
-    IF to_regclass('event_logs_archive') IS NOT NULL THEN
-        LOCK TABLE event_logs_archive IN EXCLUSIVE MODE;
+    PERFORM partition_demo.assert_ours('event_logs', 'restore');
+    PERFORM partition_demo.assert_ours('users_distributed', 'restore');
+    archive := partition_demo.assert_ours(to_regclass('event_logs_archive'), 'move the rows back out of and drop');
+    IF archive IS NOT NULL THEN
+        EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', archive);
     END IF;
-    IF to_regclass('users_distributed_hash') IS NOT NULL THEN
-        LOCK TABLE users_distributed_hash IN EXCLUSIVE MODE;
+    backup := partition_demo.assert_ours(to_regclass('users_distributed_hash'), 'swap back or drop');
+    IF backup IS NOT NULL THEN
+        EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', backup);
     END IF;
+    PERFORM partition_demo.assert_ours(to_regclass('users_distributed_range'), 'drop');
 END
 $$;
 
@@ -156,41 +172,17 @@ BEGIN
 
     -- the name of a month to rebuild must be free (a weekly or added
     -- partition never uses it)
-    SELECT string_agg(m.partition_name, ', ') INTO bad
-      FROM pg_temp.cleanup_months AS m
-     WHERE NOT m.in_place
-       AND to_regclass(quote_ident(m.partition_name)) IS NOT NULL;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'cannot rebuild %: a table of that name exists with other bounds or outside event_logs', bad
-            USING ERRCODE = 'duplicate_table',
-                  HINT = 'rename or drop it (bin/setup-database --reset starts over)';
-    END IF;
+    PERFORM partition_demo.assert_names_free(
+        (SELECT array_agg(m.partition_name ORDER BY m.range_from) FROM pg_temp.cleanup_months AS m
+          WHERE NOT m.in_place),
+        'rebuild the months of setup',
+        'nothing was changed; it is the project''s own, with other bounds or outside event_logs: '
+        'rename or drop it, or run bin/setup-database --reset to start over');
 
     IF (SELECT bool_and(m.in_place) FROM pg_temp.cleanup_months AS m)
        AND NOT EXISTS (SELECT FROM pg_temp.cleanup_parts)
        AND to_regclass('event_logs_archive') IS NULL THEN
         RAISE NOTICE 'event_logs: nothing to undo (event_logs_2024_01, _02, _03 and event_logs_default, no archive)';
-    END IF;
-END
-$$;
-
--- Only what this project created is ever dropped: a partition of event_logs,
--- an archive or a users_distributed_hash / _range of someone else's (not in
--- partition_demo.created_objects) stops the cleanup before any change.
-DO $$
-DECLARE
-    not_ours text;
-BEGIN
-    SELECT string_agg(t.tbl::text, ', ' ORDER BY t.tbl::text) INTO not_ours
-      FROM (SELECT p.partition AS tbl FROM pg_temp.cleanup_parts AS p
-            UNION ALL SELECT to_regclass('event_logs_archive')
-            UNION ALL SELECT to_regclass('users_distributed_hash')
-            UNION ALL SELECT to_regclass('users_distributed_range')) AS t
-     WHERE t.tbl IS NOT NULL AND NOT partition_demo.created_by_project(t.tbl);
-    IF not_ours IS NOT NULL THEN
-        RAISE EXCEPTION 'cleanup would drop %, which this project did not create', not_ours
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'detach or rename it (ALTER TABLE event_logs DETACH PARTITION ..., ALTER TABLE ... RENAME TO ...); nothing was changed';
     END IF;
 END
 $$;
@@ -287,6 +279,14 @@ BEGIN
     END IF;
     IF NOT (SELECT u.swap_back FROM pg_temp.cleanup_users AS u) THEN
         RAISE NOTICE 'users_distributed: nothing to undo (hash-partitioned)';
+        RETURN;
+    END IF;
+    -- the sequence goes back to the hash table, a lost one is rebuilt
+    PERFORM partition_demo.assert_ours(to_regclass('users_distributed_id_seq'), 'make the hash table the owner of');
+    IF NOT (SELECT u.hash_kept FROM pg_temp.cleanup_users AS u) THEN
+        PERFORM partition_demo.assert_names_free(
+            ARRAY['users_distributed_p0', 'users_distributed_p1', 'users_distributed_p2', 'users_distributed_p3'],
+            'rebuild the lost users_distributed_hash');
     END IF;
 END
 $$;
@@ -470,6 +470,9 @@ $$;
 -- -----------------------------------------------------------------------------
 DO $$
 BEGIN
+    -- checked in step 0 too, but _range was not locked there
+    PERFORM partition_demo.assert_ours(to_regclass('users_distributed_hash'), 'drop');
+    PERFORM partition_demo.assert_ours(to_regclass('users_distributed_range'), 'drop');
     IF to_regclass('users_distributed_hash') IS NOT NULL THEN
         DROP TABLE users_distributed_hash;
         RAISE NOTICE 'dropped the stale copy users_distributed_hash';

@@ -41,7 +41,7 @@ test_repartition_list_and_dry_run_need_no_server() {
 
 	assert_exit 0 env POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=1 "$REPARTITION" --dry-run split
 	assert_contains "$STDOUT" "dry run: nothing is executed"
-	assert_contains "$STDOUT" "11_split_partition.sql: 17 statements"
+	assert_contains "$STDOUT" "11_split_partition.sql: 18 statements"
 	assert_contains "$STDOUT" "2b. Native split where the server has it (PostgreSQL 19)."
 	assert_contains "$STDOUT" "6. Detach the month."
 	assert_contains "$STDOUT" "LOCK TABLE event_logs IN EXCLUSIVE MODE"

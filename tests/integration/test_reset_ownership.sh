@@ -216,7 +216,8 @@ test_cleanup_keeps_a_users_partition_of_event_logs() {
 		INSERT INTO my_2025_01 (id, event_type, user_id, created_at) VALUES (-1, 'mine', 1, '2025-01-05');
 		ALTER TABLE event_logs ATTACH PARTITION my_2025_01 FOR VALUES FROM ('2025-01-01') TO ('2025-02-01')"
 	assert_exit 1 "$BIN_DIR/repartition" cleanup
-	assert_contains "$OUT" "cleanup would drop my_2025_01, which this project did not create"
+	assert_contains "$OUT" "refusing to restore event_logs: my_2025_01 (a partition of event_logs) was not created by this project"
+	assert_contains "$OUT" "ALTER TABLE event_logs DETACH PARTITION my_2025_01"
 	assert_eq "my_2025_01|-1" "$(sql "SELECT tableoid::regclass || '|' || id FROM event_logs WHERE id = -1")"
 	assert_eq 1 "$(sql "SELECT count(*) FROM pg_class WHERE relname = 'event_logs_2024_04'")" "nothing undone"
 	sql "ALTER TABLE event_logs DETACH PARTITION my_2025_01"
@@ -224,8 +225,55 @@ test_cleanup_keeps_a_users_partition_of_event_logs() {
 	assert_eq "-1" "$(sql "SELECT id FROM my_2025_01")"
 }
 
+# A database an earlier version set up has no record of what it created: no
+# program starts one (it would miss the tables for good), and reset lists the
+# statements that drop that version's objects, which, run as printed, leave
+# exactly a database that never saw the project.
+test_reset_of_a_database_without_a_record_lists_the_drops() {
+	local expected before statements
+	expected=$(ro_expected_catalog reset_legacy_expected)
+	fresh_database reset_legacy
+	ro_create_lookalikes >/dev/null
+	assert_exit 0 "$RO_SETUP" --seed-rows 300
+	assert_exit 0 "$BIN_DIR/repartition" split
+	assert_exit 0 "$BIN_DIR/repartition" detach
+	assert_exit 0 "$BIN_DIR/repartition" migrate
+	# as that version left it: no record, the trigger functions in public
+	sql "DROP TABLE partition_demo.created_objects, partition_demo.installation;
+		ALTER FUNCTION partition_demo.users_distributed_register_username() SET SCHEMA public;
+		ALTER FUNCTION partition_demo.users_distributed_unregister_truncated() SET SCHEMA public"
+	before=$(ro_catalog)
+
+	assert_exit 1 "$RO_SETUP"
+	assert_contains "$OUT" "partition_demo holds no complete record of the objects this project created (SQLSTATE 55000)"
+	assert_contains "$OUT" "bin/setup-database --reset lists the statements"
+	assert_exit 1 "$BIN_DIR/repartition" cleanup
+	assert_contains "$OUT" "partition_demo holds no complete record of the objects this project created"
+	assert_eq "$before" "$(ro_catalog)" "no record started, nothing changed"
+
+	assert_exit 1 "$RO_SETUP" --reset
+	assert_contains "$OUT" "partition_demo holds no complete record of the objects this project created"
+	assert_contains "$OUT" "make db-down && rm -rf data/embedded && make db-up"
+	statements=$(grep -E '^    DROP ' <<<"$OUT")
+	assert_eq "    DROP TABLE public.event_logs, public.event_logs_archive, public.event_logs_old, public.orders_by_region, public.orders_by_region_old, public.sales_data, public.sales_data_old, public.users_distributed, public.users_distributed_hash, public.users_distributed_old, public.users_distributed_usernames;" \
+		"$(head -n 1 <<<"$statements")" "the project's tables, none of the look-alikes"
+	assert_contains "$statements" "    DROP ROUTINE partition_demo.assert_conserved(), "
+	assert_contains "$statements" " partition_demo.online_replay_ids(partition_demo.online_migrations, bigint[]), "
+	assert_contains "$statements" "public.users_distributed_register_username(), public.users_distributed_unregister_truncated();"
+	assert_contains "$statements" "DROP TABLE partition_demo.applied_scripts, "
+	assert_eq "    DROP SCHEMA partition_demo;" "$(tail -n 1 <<<"$statements")"
+	assert_eq "$before" "$(ro_catalog)" "nothing dropped"
+
+	# run as printed: nothing of the project's is left, every look-alike is
+	assert_exit 0 psql -XAtq -v ON_ERROR_STOP=1 -1 -c "$statements"
+	assert_eq "$expected" "$(ro_catalog)"
+	assert_exit 0 "$RO_SETUP" --seed-rows 200
+	assert_eq 200 "$(sql "SELECT count(*) FROM event_logs")"
+}
+
 run_test reset_keeps_lookalike_tables_and_drops_every_scenario_object test_reset_keeps_lookalike_tables_and_drops_every_scenario_object
 run_test reset_drops_renamed_project_tables_and_keeps_the_users_namesake test_reset_drops_renamed_project_tables_and_keeps_the_users_namesake
 run_test reset_refuses_to_drop_what_depends_on_the_projects_objects test_reset_refuses_to_drop_what_depends_on_the_projects_objects
 run_test reset_after_failed_and_half_done_runs test_reset_after_failed_and_half_done_runs
 run_test cleanup_keeps_a_users_partition_of_event_logs test_cleanup_keeps_a_users_partition_of_event_logs
+run_test reset_of_a_database_without_a_record_lists_the_drops test_reset_of_a_database_without_a_record_lists_the_drops
