@@ -95,7 +95,8 @@ main(int argc, char **argv)
 	const char *password_file = NULL;
 	Config	   *config;
 	char		port[16],
-				interval[16];
+				interval[16],
+				lock_timeout[16];
 	int			c,
 				status = 0;
 
@@ -129,6 +130,7 @@ main(int argc, char **argv)
 
 	snprintf(port, sizeof(port), "%d", config->port);
 	snprintf(interval, sizeof(interval), "%d", config->interval_ms);
+	snprintf(lock_timeout, sizeof(lock_timeout), "%d", config->lock_timeout_ms);
 	if (password_file)
 		status = write_password_file(config, password_file);
 	else if (shell)
@@ -150,6 +152,7 @@ main(int argc, char **argv)
 			[CONFIG_POSTGRES_PASSWORD] = config->password[0] ? "(set, not shown)" : "(empty)",
 			[CONFIG_SIMULATOR_INTERVAL_MS] = interval,
 			[CONFIG_POSTGRES_SCHEMA] = config->schema,
+			[CONFIG_LOCK_TIMEOUT_MS] = lock_timeout,
 		};
 
 		printf(".env file: %s\n", config->dotenv_path ? config->dotenv_path : "(none)");

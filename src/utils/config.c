@@ -18,9 +18,10 @@ static const char *const key_names[CONFIG_KEY_COUNT] = {
 	[CONFIG_POSTGRES_PASSWORD] = "POSTGRES_PASSWORD",
 	[CONFIG_SIMULATOR_INTERVAL_MS] = "SIMULATOR_INTERVAL_MS",
 	[CONFIG_POSTGRES_SCHEMA] = "POSTGRES_SCHEMA",
+	[CONFIG_LOCK_TIMEOUT_MS] = "LOCK_TIMEOUT_MS",
 };
 
-/* The spec's .env.example. */
+/* The spec's .env.example, and this project's LOCK_TIMEOUT_MS (see db.h). */
 static const char *const defaults[CONFIG_KEY_COUNT] = {
 	[CONFIG_POSTGRES_HOST] = "localhost",
 	[CONFIG_POSTGRES_PORT] = "5438",
@@ -29,11 +30,14 @@ static const char *const defaults[CONFIG_KEY_COUNT] = {
 	[CONFIG_POSTGRES_PASSWORD] = "postgres",
 	[CONFIG_SIMULATOR_INTERVAL_MS] = "2000",
 	[CONFIG_POSTGRES_SCHEMA] = "public",
+	[CONFIG_LOCK_TIMEOUT_MS] = "10000",
 };
 
 /* PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes. */
 #define MAX_IDENTIFIER_BYTES 63
 #define MAX_INTERVAL_MS 3600000
+/* an hour: any longer and a stuck holder is never reported; 0 (no bound) is refused */
+#define MAX_LOCK_TIMEOUT_MS 3600000
 
 const char *
 config_key_name(ConfigKey key)
@@ -166,7 +170,9 @@ config_resolve(const Dotenv *dotenv, ConfigEnvLookup lookup, char *errbuf, size_
 				 true, errbuf, errlen) &&
 		set_number(config, CONFIG_SIMULATOR_INTERVAL_MS, values[CONFIG_SIMULATOR_INTERVAL_MS],
 				   1, MAX_INTERVAL_MS, &config->interval_ms, errbuf, errlen) &&
-		set_schema(config, values[CONFIG_POSTGRES_SCHEMA], errbuf, errlen);
+		set_schema(config, values[CONFIG_POSTGRES_SCHEMA], errbuf, errlen) &&
+		set_number(config, CONFIG_LOCK_TIMEOUT_MS, values[CONFIG_LOCK_TIMEOUT_MS],
+				   1, MAX_LOCK_TIMEOUT_MS, &config->lock_timeout_ms, errbuf, errlen);
 	/* an empty password is allowed: trust or peer authentication needs none */
 	if (ok)
 		ok = (config->password = strdup(values[CONFIG_POSTGRES_PASSWORD])) != NULL;

@@ -1,5 +1,5 @@
 /*
- * config.h: the connection, schema and simulator settings, validated.
+ * config.h: the connection, schema, session and simulator settings, validated.
  *
  * Precedence, lowest to highest: built-in defaults (the spec's .env.example),
  * the .env file, the process environment.  Programs apply their command-line
@@ -30,6 +30,7 @@ typedef enum ConfigKey
 	CONFIG_POSTGRES_PASSWORD,
 	CONFIG_SIMULATOR_INTERVAL_MS,
 	CONFIG_POSTGRES_SCHEMA,
+	CONFIG_LOCK_TIMEOUT_MS,
 	CONFIG_KEY_COUNT
 } ConfigKey;
 
@@ -42,6 +43,7 @@ typedef struct Config
 	char	   *password;		/* never printed */
 	int			interval_ms;
 	char	   *schema;			/* where the project's tables live (search_path) */
+	int			lock_timeout_ms;	/* every session's lock_timeout (see db.h) */
 	ConfigSource sources[CONFIG_KEY_COUNT];
 	char	   *dotenv_path;	/* the .env file read, or NULL if none */
 } Config;

@@ -7,6 +7,9 @@
 
 #include "log.h"
 
+/* SQLSTATE of the last failure reported here, "" when the last call succeeded */
+static char last_error_sqlstate[6];
+
 /* Opens a connection with keyword/value arrays; the caller checks PQstatus. */
 static PGconn *
 open_connection(const Config *config, const char *application_name)
@@ -49,6 +52,37 @@ watch_client_connection(PGconn *conn, char *errbuf, size_t errlen)
 	{
 		snprintf(errbuf, errlen, "could not set client_connection_check_interval: %s",
 				 PQresultErrorMessage(res));
+		errbuf[strcspn(errbuf, "\n")] = '\0';
+	}
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Every lock wait of the session is bounded: lock_timeout is set to
+ * LOCK_TIMEOUT_MS, unless the session has a bound of its own from the
+ * client's startup options (PGOPTIONS='-c lock_timeout=...', source
+ * "client"), which is kept.  A 0 is no bound and is replaced, whatever set
+ * it.  SET, not the startup packet, so that PGOPTIONS' other settings stay.
+ */
+static bool
+bound_lock_waits(PGconn *conn, const Config *config, char *errbuf, size_t errlen)
+{
+	char		timeout[32];
+	const char *params[1] = {timeout};
+	PGresult   *res;
+	bool		ok;
+
+	snprintf(timeout, sizeof(timeout), "%dms", config->lock_timeout_ms);
+	res = PQexecParams(conn,
+					   "SELECT pg_catalog.set_config('lock_timeout', $1, false)"
+					   "  FROM pg_catalog.pg_settings"
+					   " WHERE name = 'lock_timeout' AND (source <> 'client' OR setting = '0')",
+					   1, NULL, params, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+	{
+		snprintf(errbuf, errlen, "could not set lock_timeout: %s", PQresultErrorMessage(res));
 		errbuf[strcspn(errbuf, "\n")] = '\0';
 	}
 	PQclear(res);
@@ -106,7 +140,8 @@ prepare_session(PGconn *conn, const Config *config, char *errbuf, size_t errlen,
 				const char **hint)
 {
 	*hint = NULL;
-	if (!watch_client_connection(conn, errbuf, errlen))
+	if (!watch_client_connection(conn, errbuf, errlen) ||
+		!bound_lock_waits(conn, config, errbuf, errlen))
 		return false;
 	if (use_project_schema(conn, config, errbuf, errlen))
 		return true;
@@ -182,6 +217,7 @@ db_report_error(const PGresult *result, const PGconn *conn, const char *where)
 	const char *context = result ? PQresultErrorField(result, PG_DIAG_CONTEXT) : NULL;
 	char		fallback[512];
 
+	snprintf(last_error_sqlstate, sizeof(last_error_sqlstate), "%s", sqlstate ? sqlstate : "");
 	if (!message)
 	{
 		/* a client-side failure (lost connection, out of memory) */
@@ -204,10 +240,19 @@ db_report_error(const PGresult *result, const PGconn *conn, const char *where)
 		log_detail("context: %s", context);
 }
 
+const char *
+db_last_error_sqlstate(void)
+{
+	return last_error_sqlstate;
+}
+
 bool
 db_command(PGconn *conn, const char *sql)
 {
-	PGresult   *result = PQexec(conn, sql);
+	PGresult   *result;
+
+	last_error_sqlstate[0] = '\0';
+	result = PQexec(conn, sql);
 	bool		ok = PQresultStatus(result) == PGRES_COMMAND_OK ||
 		PQresultStatus(result) == PGRES_TUPLES_OK;
 
@@ -220,8 +265,12 @@ db_command(PGconn *conn, const char *sql)
 PGresult *
 db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
 {
-	PGresult   *result = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	ExecStatusType status = PQresultStatus(result);
+	PGresult   *result;
+	ExecStatusType status;
+
+	last_error_sqlstate[0] = '\0';
+	result = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	status = PQresultStatus(result);
 
 	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
 		return result;

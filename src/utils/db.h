@@ -20,7 +20,12 @@
  * Every connection (this one and db_connect_quiet's) sets
  * client_connection_check_interval to 1 s on PostgreSQL 14 and later: the
  * backend of a program killed while it waits for a lock (or holds one) goes
- * away within about a second instead of staying in the lock queue.
+ * away within about a second instead of staying in the lock queue.  And it
+ * sets lock_timeout to the configuration's LOCK_TIMEOUT_MS (default 10 s),
+ * unless PGOPTIONS gave the session a lock_timeout other than 0: every lock
+ * wait is bounded, also of the statements that no retry loop sets a shorter
+ * one for (reads, counts, the online copy).  Use SET LOCAL for another
+ * value; a RESET lock_timeout would go back to no bound.
  */
 PGconn	   *db_connect(const Config *config, const char *application_name);
 
@@ -37,6 +42,13 @@ PGconn	   *db_connect_quiet(const Config *config, const char *application_name,
  * where is not NULL it prefixes the message (for example "file.sql:12").
  */
 void		db_report_error(const PGresult *result, const PGconn *conn, const char *where);
+
+/*
+ * The SQLSTATE of the failure that db_report_error reported last, "" when
+ * none was since the last db_command or db_query began (for example
+ * "55P03" after a lock timeout: see lock_holder.h).
+ */
+const char *db_last_error_sqlstate(void);
 
 /* Runs a command without parameters; on failure reports it and returns false. */
 bool		db_command(PGconn *conn, const char *sql);

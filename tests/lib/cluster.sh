@@ -47,6 +47,8 @@ _test_cluster_export() {
 	# keep the caller's libpq settings from redirecting the tests elsewhere
 	unset PGHOSTADDR PGSERVICE PGSERVICEFILE PGPASSFILE PGOPTIONS PGSSLMODE \
 		PGREQUIRESSL PGTARGETSESSIONATTRS PGCONNECT_TIMEOUT
+	# nor the caller's bound on lock waits from changing what the tests see
+	unset LOCK_TIMEOUT_MS
 }
 
 test_cluster_start() {

@@ -55,6 +55,7 @@ test_defaults_are_the_spec_example(void **state)
 	assert_string_equal(config->password, "postgres");
 	assert_int_equal(config->interval_ms, 2000);
 	assert_string_equal(config->schema, "public");
+	assert_int_equal(config->lock_timeout_ms, 10000);
 	for (int key = 0; key < CONFIG_KEY_COUNT; key++)
 		assert_int_equal(config->sources[key], CONFIG_SOURCE_DEFAULT);
 	config_free(config);
@@ -146,6 +147,28 @@ test_schema_validation(void **state)
 }
 
 static void
+test_lock_timeout_validation(void **state)
+{
+	const char *const zero[] = {"LOCK_TIMEOUT_MS=0", NULL};
+	const char *const units[] = {"LOCK_TIMEOUT_MS=10s", NULL};
+	const char *const big[] = {"LOCK_TIMEOUT_MS=3600001", NULL};
+	const char *const fine[] = {"LOCK_TIMEOUT_MS=250", NULL};
+	Config	   *config;
+
+	(void) state;
+	/* 0 would be no bound at all: refused */
+	expect_invalid(NULL, zero, "invalid LOCK_TIMEOUT_MS \"0\" (from environment): must be between 1 and 3600000");
+	expect_invalid(NULL, units, "LOCK_TIMEOUT_MS \"10s\" (from environment): not a whole number");
+	expect_invalid(NULL, big, "must be between 1 and 3600000");
+	expect_invalid("LOCK_TIMEOUT_MS=-1\n", NULL, "LOCK_TIMEOUT_MS \"-1\" (from .env)");
+	config = resolve("LOCK_TIMEOUT_MS=900\n", fine);
+	assert_non_null(config);
+	assert_int_equal(config->lock_timeout_ms, 250);
+	assert_int_equal(config->sources[CONFIG_LOCK_TIMEOUT_MS], CONFIG_SOURCE_ENVIRONMENT);
+	config_free(config);
+}
+
+static void
 test_password_never_in_errors(void **state)
 {
 	const char *const environment[] = {"POSTGRES_PASSWORD=s3cret-value", "POSTGRES_PORT=x", NULL};
@@ -185,6 +208,7 @@ main(void)
 		cmocka_unit_test(test_port_validation),
 		cmocka_unit_test(test_empty_names_and_bad_interval),
 		cmocka_unit_test(test_schema_validation),
+		cmocka_unit_test(test_lock_timeout_validation),
 		cmocka_unit_test(test_password_never_in_errors),
 		cmocka_unit_test(test_server_label),
 	};
