@@ -612,9 +612,11 @@ $$;
 
 -- The oldest session holding a lock on the table, for the message of a lock
 -- timeout: pid, application_name, state, seconds in its transaction, lock
--- mode, query (60 chars). Used by --online and by the offline files of
--- bin/setup-database (src/utils/lock_holder.c). Every file that calls for it
--- ends up taking ACCESS EXCLUSIVE (renames, DROP), which any holder blocks.
+-- mode, query (60 chars). Used by bin/setup-database (its files, --online),
+-- bin/repartition and bin/load-data (src/utils/lock_holder.c). Every file
+-- that calls for it ends up taking ACCESS EXCLUSIVE (renames, DROP), which
+-- any holder blocks; a read (ACCESS SHARE) is blocked by ACCESS EXCLUSIVE
+-- only, which the oldest holder then most likely is.
 -- (Dropped first: an older version returned other columns.)
 DROP FUNCTION IF EXISTS partition_demo.online_lock_holder(text);
 CREATE FUNCTION partition_demo.online_lock_holder(table_name text)
@@ -632,6 +634,31 @@ AS $$
        AND l.relation = pg_catalog.to_regclass(online_lock_holder.table_name)
        AND l.pid <> pg_catalog.pg_backend_pid()
      ORDER BY a.xact_start NULLS LAST
+     LIMIT 1;
+$$;
+
+-- The oldest open transaction of another session in this database, for the
+-- message of a lock timeout when no session holds a lock on the tables
+-- concerned (a wait on a row, or on a function or schema that another
+-- session changed and did not commit yet, as the helpers file can meet):
+-- pid, application_name, state, seconds in its transaction, query (60 chars).
+-- A lead rather than a proof: the one that blocked us is most often the
+-- oldest.
+CREATE OR REPLACE FUNCTION partition_demo.oldest_transaction()
+RETURNS TABLE (pid integer, application_name text, state text, xact_seconds text,
+               query text)
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, '?'),
+           round(extract(epoch FROM now() - a.xact_start))::text,
+           left(regexp_replace(coalesce(a.query, ''), '\s+', ' ', 'g'), 60)
+      FROM pg_catalog.pg_stat_activity AS a
+     WHERE a.datname = pg_catalog.current_database()
+       AND a.backend_type = 'client backend'
+       AND a.xact_start IS NOT NULL
+       AND a.pid <> pg_catalog.pg_backend_pid()
+     ORDER BY a.xact_start
      LIMIT 1;
 $$;
 
