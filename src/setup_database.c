@@ -256,16 +256,9 @@ static void
 name_lock_holders(PGconn *conn, const char *sqlstate, void *arg)
 {
 	const FileRun *run = arg;
-	int			named = 0;
 
 	(void) sqlstate;
-	if (!run->tables)
-		return;
-	for (int i = 0; run->tables[i]; i++)
-		named += lock_holder_report(conn, run->tables[i]) != 0;
-	if (named == 0)
-		log_detail("no other session holds a lock on %s now (the holder may just have ended)",
-				   run->tables[1] ? "the demo tables" : run->tables[0]);
+	lock_holders_report(conn, run->tables);
 }
 
 /*
@@ -321,10 +314,17 @@ record_applied(PGconn *conn, const char *path, double elapsed_ms, void *arg)
 static bool
 load_applied(PGconn *conn, bool applied[MIGRATION_COUNT])
 {
+	static const char *const bookkeeping[] = {"partition_demo.applied_scripts", NULL};
 	PGresult   *res = db_query(conn, "SELECT script FROM partition_demo.applied_scripts", 0, NULL);
 
 	if (!res)
+	{
+		if (lock_holder_after_timeout(conn, bookkeeping))
+			log_hint("no migration file was run (the helper files are idempotent); end the "
+					 "transaction named above (or wait for it) and run %s again, or raise "
+					 "LOCK_TIMEOUT_MS", log_progname());
 		return false;
+	}
 	for (int i = 0; i < MIGRATION_COUNT; i++)
 	{
 		applied[i] = false;
@@ -369,61 +369,79 @@ set_seed_rows(PGconn *conn, long long seed_rows)
 	return res != NULL;
 }
 
-/* Exact row count of a plain table, or -1 when it does not exist. */
-static long long
-plain_table_rows(PGconn *conn, const char *table)
+/*
+ * Exact row count of a plain table into *rows, -1 when it does not exist;
+ * false (reported) when it could not be read.
+ */
+static bool
+plain_table_rows(PGconn *conn, const char *table, long long *rows)
 {
-	PartitionStats *stats;
+	PartitionStats *stats = NULL;
 	const char *params[1] = {table};
 	PGresult   *res = db_query(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params);
-	long long	rows = -1;
+	bool		exists = res && PQgetvalue(res, 0, 0)[0] == 't';
 
-	if (res && PQgetvalue(res, 0, 0)[0] == 't' && (stats = partition_stats_collect(conn, table)))
-	{
-		rows = stats->nodes[0].rows;
-		partition_stats_free(stats);
-	}
 	PQclear(res);
-	return rows;
+	*rows = -1;
+	if (!res || (exists && !(stats = partition_stats_collect(conn, table))))
+		return false;
+	if (stats)
+		*rows = stats->nodes[0].rows;
+	partition_stats_free(stats);
+	return true;
+}
+
+/* One table's tree and the row count of its plain _old copy; false (reported) on error. */
+static bool
+print_table_summary(PGconn *conn, const char *table, bool color)
+{
+	PartitionStats *stats = partition_stats_collect(conn, table);
+	char		old_name[64],
+				rows[32],
+				old_rows[32];
+	long long	old_count;
+
+	snprintf(old_name, sizeof(old_name), "%s_old", table);
+	if (!stats || !plain_table_rows(conn, old_name, &old_count))
+	{
+		const char *tables[3] = {table, old_name, NULL};
+
+		partition_stats_free(stats);
+		/* the counts wait LOCK_TIMEOUT_MS (see db.h) behind ACCESS EXCLUSIVE, then give up */
+		if (lock_holder_after_timeout(conn, tables))
+			log_hint("every file of this run is applied (see partition_demo.applied_scripts); "
+					 "only the row counts of this summary could not be read: end the "
+					 "transaction named above (or wait for it), or raise LOCK_TIMEOUT_MS");
+		return false;
+	}
+	partition_stats_print_tree(stdout, stats, color);
+	partition_stats_format_count(stats->nodes[0].rows, rows, sizeof(rows));
+	if (stats->nodes[0].key[0] == '\0')
+		printf("%s: %s rows, still a plain table (not migrated by this run)\n\n", table, rows);
+	else if (old_count >= 0)
+	{
+		partition_stats_format_count(old_count, old_rows, sizeof(old_rows));
+		printf("%s: %s rows in %zu partitions; %s (plain table): %s rows%s\n\n",
+			   table, rows, partition_stats_leaf_count(stats), old_name, old_rows,
+			   old_count == stats->nodes[0].rows ? "" : " (differs: rows were added since)");
+	}
+	else
+		printf("%s: %s rows in %zu partitions; %s: none\n\n", table, rows,
+			   partition_stats_leaf_count(stats), old_name);
+	partition_stats_free(stats);
+	return true;
 }
 
 static bool
 print_summary(PGconn *conn)
 {
 	bool		color = log_color_enabled(stdout);
-	bool		ok = true;
 
 	printf("\nPartitioned tables (rows counted exactly; share of the table's rows)\n\n");
 	for (size_t i = 0; i < sizeof(demo_tables) / sizeof(demo_tables[0]); i++)
-	{
-		PartitionStats *stats = partition_stats_collect(conn, demo_tables[i]);
-		char		old_name[64],
-					rows[32],
-					old_rows[32];
-		long long	old_count;
-
-		if (!stats)
+		if (!print_table_summary(conn, demo_tables[i], color))
 			return false;
-		partition_stats_print_tree(stdout, stats, color);
-		snprintf(old_name, sizeof(old_name), "%s_old", demo_tables[i]);
-		old_count = plain_table_rows(conn, old_name);
-		partition_stats_format_count(stats->nodes[0].rows, rows, sizeof(rows));
-		if (stats->nodes[0].key[0] == '\0')
-			printf("%s: %s rows, still a plain table (not migrated by this run)\n\n",
-				   demo_tables[i], rows);
-		else if (old_count >= 0)
-		{
-			partition_stats_format_count(old_count, old_rows, sizeof(old_rows));
-			printf("%s: %s rows in %zu partitions; %s (plain table): %s rows%s\n\n",
-				   demo_tables[i], rows, partition_stats_leaf_count(stats), old_name, old_rows,
-				   old_count == stats->nodes[0].rows ? "" : " (differs: rows were added since)");
-		}
-		else
-			printf("%s: %s rows in %zu partitions; %s: none\n\n", demo_tables[i], rows,
-				   partition_stats_leaf_count(stats), old_name);
-		partition_stats_free(stats);
-	}
-	return ok;
+	return true;
 }
 
 /* Migrates one table online, with the same bookkeeping as an offline file. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "lock_holder.h"
 #include "log.h"
 
 /* rows per verification query: large enough to be fast, small enough for one array */
@@ -490,7 +491,15 @@ verify_table(PGconn *conn, DemoTable table, const RowList *list, LedgerVerifyRes
 		free(ids);
 		free(sums);
 		if (!res)
+		{
+			const char *tables[2] = {name, NULL};
+
+			/* waited --lock-timeout (the session's lock_timeout) for a lock in vain */
+			if (lock_holder_after_timeout(conn, tables))
+				log_hint("the ledger is not verified: end the transaction named above (or "
+						 "wait for it) and run the verification again, or raise --lock-timeout");
 			return false;
+		}
 		for (int row = 0; row < PQntuples(res); row++)
 		{
 			bool		missing = strcmp(PQgetvalue(res, row, 1), "missing") == 0;

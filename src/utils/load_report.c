@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "lock_holder.h"
 #include "log.h"
 #include "partition_stats.h"
 
@@ -124,10 +125,28 @@ seconds(const LoadReport *report)
 	return s > 0 ? s : 0.001;
 }
 
+/*
+ * The rows per partition of table now; NULL (reported) when they could not be
+ * counted, the holder named after a lock timeout (--lock-timeout, the
+ * session's lock_timeout).
+ */
+static PartitionStats *
+collect_partitions(PGconn *conn, const char *table)
+{
+	PartitionStats *stats = partition_stats_collect(conn, table);
+	const char *tables[2] = {table, NULL};
+
+	if (!stats && lock_holder_after_timeout(conn, tables))
+		log_hint("the counts above stand; only the rows per partition of %s could not be "
+				 "counted: end the transaction named above (or wait for it), or raise "
+				 "--lock-timeout", table);
+	return stats;
+}
+
 static json_object *
 partitions_json(PGconn *conn, const char *table)
 {
-	PartitionStats *stats = partition_stats_collect(conn, table);
+	PartitionStats *stats = collect_partitions(conn, table);
 	json_object *list;
 
 	if (!stats)
@@ -229,7 +248,7 @@ print_text(const LoadReport *report, PGconn *conn)
 	printf("\nRows per partition now:\n\n");
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
 	{
-		PartitionStats *stats = partition_stats_collect(conn, data_generator_table_name(t));
+		PartitionStats *stats = collect_partitions(conn, data_generator_table_name(t));
 
 		if (!stats)
 		{

@@ -153,6 +153,21 @@ report_lock_holder(Online *online)
 }
 
 /*
+ * Who holds a lock on the table or on its partitioned copy, after a step
+ * that is not retried failed on a lock timeout (the copy, keys, replay,
+ * comparison: bounded by the session's lock_timeout, LOCK_TIMEOUT_MS).
+ */
+static void
+report_step_lock_holders(Online *online)
+{
+	char		partitioned[128];
+	const char *tables[3] = {online->table, partitioned, NULL};
+
+	snprintf(partitioned, sizeof(partitioned), "%s_partitioned", online->table);
+	lock_holders_report(online->conn, tables);
+}
+
+/*
  * After a failed attempt: true when it is worth another one (after the
  * pause), false when the failure is final or attempts are used up.
  */
@@ -505,6 +520,15 @@ online_migrate(PGconn *conn, const char *script_path, const char *table,
 		log_error("interrupted: the online migration of %s stopped before the swap", table);
 		log_hint("%s is unchanged and keeps every row and write; run with --online again to "
 				 "resume, or with --abort to remove what was built", table);
+	}
+	else if (!ok && !online.hinted && strcmp(online.sqlstate, "55P03") == 0)
+	{
+		/* a step that is not retried waited LOCK_TIMEOUT_MS (see db.h) in vain */
+		rollback(&online);
+		report_step_lock_holders(&online);
+		log_hint("%s is unchanged and keeps serving, the migration's progress is kept; end "
+				 "the transaction named above (or wait for it), then run with --online again "
+				 "to resume (or with --abort), or raise LOCK_TIMEOUT_MS", table);
 	}
 	else if (!ok && !online.hinted)
 		log_hint("%s is unchanged and keeps serving; run with --online again to resume, "

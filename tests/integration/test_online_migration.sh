@@ -189,6 +189,10 @@ om_release_lock() {
 # test leaves nothing running or waiting
 om_cleanup() {
 	local pid
+	# a program stopped with SIGSTOP would not see the signals below
+	if [[ -n ${OM_STOPPED_PID-} ]]; then
+		kill -CONT "$OM_STOPPED_PID" 2>/dev/null || true
+	fi
 	if [[ -n ${OM_RELEASE-} ]]; then
 		touch "$OM_RELEASE" 2>/dev/null || true
 	fi
@@ -627,6 +631,52 @@ test_lock_holder_at_swap_bounded_retries_then_resume() {
 	rm -rf -- "$dir"
 }
 
+# The copy, keys, replay and comparison are not retried: each waits at most
+# the session's lock_timeout (LOCK_TIMEOUT_MS) for a lock, then the run stops
+# with the holder named, the plain table whole and the progress kept; the
+# next run resumes. (Before, the copy waited behind ACCESS EXCLUSIVE without
+# bound.) The program is stopped (SIGSTOP) between two batches of the copy
+# while the lock is taken: a batch sent before the stop commits on its own.
+test_online_copy_behind_access_exclusive_is_bounded_then_resumes() {
+	trap om_cleanup EXIT
+	om_fresh_db om_copy_bounded
+	local print dir pid err
+	print=$(om_fingerprint event_logs)
+	dir=$(mktemp -d)
+	LOCK_TIMEOUT_MS=300 "$OM_SETUP" --online --table event_logs --batch 10 >"$dir/out" 2>"$dir/err" &
+	pid=$!
+	om_wait_for "SELECT EXISTS (SELECT FROM partition_demo.online_migrations
+		WHERE table_name = 'event_logs' AND rows_copied > 0)" "the copy to get under way"
+	kill -STOP "$pid"
+	OM_STOPPED_PID=$pid
+	assert_eq t "$(sql "SELECT copied_up_to < copy_end FROM partition_demo.online_migrations
+		WHERE table_name = 'event_logs'")" "the copy is still under way when the program is stopped"
+	om_hold_lock event_logs "ACCESS EXCLUSIVE"
+	kill -CONT "$pid"
+	om_wait_pid "$pid" 60
+	err=$(<"$dir/err")
+	assert_eq 1 "$OM_RC" "exit status: $err"
+	assert_contains "$err" "error: canceling statement due to lock timeout (SQLSTATE 55P03)"
+	assert_contains "$err" "detail: oldest holder of a lock on event_logs: pid $OM_HOLDER_PID, idle in transaction for"
+	assert_contains "$err" "AccessExclusiveLock, application \"om_holder\""
+	assert_contains "$err" "hint: event_logs is unchanged and keeps serving, the migration's progress is kept"
+	assert_contains "$err" "raise LOCK_TIMEOUT_MS"
+	assert_not_contains "$err" "copied: "
+	assert_eq copying "$(sql "SELECT phase FROM partition_demo.online_migrations WHERE table_name = 'event_logs'")"
+
+	om_release_lock
+	assert_eq r "$(om_relkind event_logs)"
+	assert_eq "$print" "$(om_fingerprint event_logs)"
+	assert_exit 0 "$OM_SETUP" --online --table event_logs
+	assert_contains "$OUT" "resuming the online migration started"
+	assert_contains "$OUT" "swapped in"
+	assert_eq p "$(om_relkind event_logs)"
+	assert_eq "$print" "$(om_fingerprint event_logs)"
+	assert_eq "$print" "$(om_fingerprint event_logs_old)"
+	assert_eq "$OM_NO_STATE" "$(om_state)"
+	rm -rf -- "$dir"
+}
+
 test_lock_released_while_attempts_remain() {
 	trap om_cleanup EXIT
 	om_fresh_db om_lock_released
@@ -737,6 +787,8 @@ run_test id_drawn_during_the_swap_is_not_handed_out_again test_id_drawn_during_t
 run_test lock_holder_at_prepare_bounded_retries test_lock_holder_at_prepare_bounded_retries
 run_test lock_holder_at_swap_bounded_retries_then_resume test_lock_holder_at_swap_bounded_retries_then_resume
 run_test lock_released_while_attempts_remain test_lock_released_while_attempts_remain
+run_test online_copy_behind_access_exclusive_is_bounded_then_resumes \
+	test_online_copy_behind_access_exclusive_is_bounded_then_resumes
 run_test truncate_refused_while_migration_is_half_done test_truncate_refused_while_migration_is_half_done
 run_test online_usage_errors test_online_usage_errors
 run_test offline_setup_refuses_a_half_done_online_migration test_offline_setup_refuses_a_half_done_online_migration

@@ -4,7 +4,9 @@
 # migration (and --reset) wait --lock-timeout, roll back, retry with backoff
 # naming the holder, and give up after --attempts with nothing applied; a
 # program killed while it waits for a lock leaves the lock queue within
-# seconds (client_connection_check_interval, set on every connection).
+# seconds (client_connection_check_interval, set on every connection); the
+# reads outside the retried files (and load-data's) wait LOCK_TIMEOUT_MS (or
+# --lock-timeout) at most and name the holder.
 # Sourced by tests/integration/run.sh.
 
 SL_SETUP=$BIN_DIR/setup-database
@@ -85,10 +87,10 @@ sl_hold() {
 		echo "COMMIT;"
 	} | PGAPPNAME=sl_holder psql -XAtq -v ON_ERROR_STOP=1 >/dev/null &
 	SL_HOLDER_JOB=$!
-	sl_wait_for "SELECT EXISTS (SELECT FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+	# idle in transaction after STATEMENT (not just after BEGIN): its locks are held
+	sl_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity AS a
 		WHERE a.datname = current_database() AND a.application_name = 'sl_holder'
-		  AND a.state = 'idle in transaction' AND l.relation = 'event_logs'::regclass AND l.granted)" \
-		"the lock holder"
+		  AND a.state = 'idle in transaction' AND a.query = '${statement//\'/\'\'};')" "the lock holder"
 	SL_HOLDER_PID=$(sql "SELECT pid FROM pg_stat_activity WHERE datname = current_database()
 		AND application_name = 'sl_holder'")
 }
@@ -297,6 +299,86 @@ test_lock_wait_of_a_killed_load_data_leaves_the_queue() {
 	sl_release
 }
 
+# The reads outside the retried files wait the session's lock_timeout
+# (LOCK_TIMEOUT_MS), then name the holder. Before, they waited without bound.
+# The summary's count of event_logs behind ACCESS EXCLUSIVE, after an online
+# migration of another table: exit 1, but that migration is applied.
+test_setup_lock_summary_behind_access_exclusive_is_bounded() {
+	trap sl_cleanup EXIT
+	sl_fresh_db sl_summary
+	local events
+	events=$(sl_fingerprint event_logs)
+	sl_hold "LOCK TABLE event_logs IN ACCESS EXCLUSIVE MODE"
+
+	TEST_CMD_TIMEOUT=60 assert_exit 1 env LOCK_TIMEOUT_MS=300 "$SL_SETUP" --online --table sales_data
+	assert_contains "$OUT" "swapped in"
+	assert_contains "$OUT" "error: canceling statement due to lock timeout (SQLSTATE 55P03)"
+	assert_contains "$OUT" "detail: oldest holder of a lock on event_logs: pid $SL_HOLDER_PID, idle in transaction for"
+	assert_contains "$OUT" "AccessExclusiveLock, application \"sl_holder\""
+	assert_contains "$OUT" "hint: every file of this run is applied"
+	assert_contains "$OUT" "raise LOCK_TIMEOUT_MS"
+
+	sl_release
+	assert_eq "$SL_SEEDED,04_composite_partitions.sql" "$(sl_applied)"
+	assert_eq "event_logs:r orders_by_region:r sales_data:p users_distributed:r" "$(sl_relkinds)"
+	assert_eq "$(sl_fingerprint sales_data_old)" "$(sl_fingerprint sales_data)"
+	assert_eq "$events" "$(sl_fingerprint event_logs)"
+}
+
+# The read of partition_demo.applied_scripts behind ACCESS EXCLUSIVE: no
+# migration file runs.
+test_setup_lock_applied_scripts_read_behind_access_exclusive_is_bounded() {
+	trap sl_cleanup EXIT
+	sl_fresh_db sl_applied_read
+	sl_hold "LOCK TABLE partition_demo.applied_scripts IN ACCESS EXCLUSIVE MODE"
+
+	TEST_CMD_TIMEOUT=60 assert_exit 1 env LOCK_TIMEOUT_MS=300 "$SL_SETUP" --lock-timeout 100 --attempts 2
+	assert_contains "$OUT" "error: canceling statement due to lock timeout (SQLSTATE 55P03)"
+	assert_contains "$OUT" "detail: oldest holder of a lock on partition_demo.applied_scripts: pid $SL_HOLDER_PID"
+	assert_contains "$OUT" "hint: no migration file was run"
+	assert_not_contains "$OUT" "01_range_partitions.sql"
+
+	sl_release
+	assert_eq "$SL_SEEDED" "$(sl_applied)"
+	assert_eq "$SL_PLAIN" "$(sl_relkinds)"
+	assert_exit 0 "$SL_SETUP"
+	assert_eq "$SL_PARTITIONED" "$(sl_relkinds)"
+}
+
+# load-data's waits were bounded already (--lock-timeout is its session's
+# lock_timeout): its retried inserts, and the reads of --verify and of the
+# final summary, which now also name the holder.
+test_load_data_lock_waits_are_bounded_and_name_the_holder() {
+	trap sl_cleanup EXIT
+	sl_fresh_db sl_load_bounded
+	assert_exit 0 "$SL_SETUP"
+	local dir pid
+	dir=$(mktemp -d)
+	assert_exit 0 "$SL_LOAD" --max --rows 40 --progress 0 --ledger "$dir/ledger"
+	sl_hold "LOCK TABLE users_distributed IN ACCESS EXCLUSIVE MODE"
+
+	TEST_CMD_TIMEOUT=30 assert_exit 1 "$SL_LOAD" --lock-timeout 200 --verify "$dir/ledger"
+	assert_contains "$OUT" "canceling statement due to lock timeout (SQLSTATE 55P03)"
+	assert_contains "$OUT" "detail: oldest holder of a lock on users_distributed: pid $SL_HOLDER_PID"
+	assert_contains "$OUT" "hint: the ledger is not verified"
+
+	# a load: batches with a user row wait 200 ms and are retried; stopped,
+	# the summary's count of users_distributed waits 200 ms too, and says who
+	# holds its lock
+	"$SL_LOAD" --lock-timeout 200 --progress 0 --batch 20 10 >"$dir/out" 2>"$dir/err" &
+	pid=$!
+	sl_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database()
+		AND application_name = 'load-data' AND wait_event_type = 'Lock')" "load-data to wait for its lock"
+	kill -INT "$pid"
+	sl_wait_pid "$pid" 30
+	assert_eq 1 "$SL_RC" "exit status: $(cat "$dir/err")"
+	assert_contains "$(<"$dir/err")" "oldest holder of a lock on users_distributed: pid $SL_HOLDER_PID"
+	assert_contains "$(<"$dir/err")" "hint: the counts above stand; only the rows per partition of users_distributed"
+	assert_contains "$(<"$dir/out")" "load-data summary"
+	sl_release
+	rm -rf -- "$dir"
+}
+
 run_test setup_lock_holder_makes_the_migration_give_up_then_rerun_completes \
 	test_setup_lock_holder_makes_the_migration_give_up_then_rerun_completes
 run_test setup_lock_released_during_the_retries_completes_with_every_row \
@@ -305,3 +387,7 @@ run_test setup_lock_kill_9_while_waiting_frees_the_lock_queue test_setup_lock_ki
 run_test setup_lock_reset_behind_a_held_lock_drops_nothing test_setup_lock_reset_behind_a_held_lock_drops_nothing
 run_test setup_lock_files_run_by_hand_wait_a_bounded_time test_setup_lock_files_run_by_hand_wait_a_bounded_time
 run_test lock_wait_of_a_killed_load_data_leaves_the_queue test_lock_wait_of_a_killed_load_data_leaves_the_queue
+run_test setup_lock_summary_behind_access_exclusive_is_bounded test_setup_lock_summary_behind_access_exclusive_is_bounded
+run_test setup_lock_applied_scripts_read_behind_access_exclusive_is_bounded \
+	test_setup_lock_applied_scripts_read_behind_access_exclusive_is_bounded
+run_test load_data_lock_waits_are_bounded_and_name_the_holder test_load_data_lock_waits_are_bounded_and_name_the_holder
