@@ -4,9 +4,11 @@
  *
  * The SQL in scripts/repartition/ does the work and its own checks; this
  * program picks the file from a fixed whitelist, runs it in one transaction
- * (retried when it cannot get its locks in time, as happens under live
- * load), and prints the partition trees before and after and the
- * data-integrity report that the file recorded inside its transaction.
+ * (retried when it cannot get its locks within --lock-timeout, as happens
+ * under live load, naming who holds them), and prints the partition trees
+ * before and after and the data-integrity report that the file recorded
+ * inside its transaction.  The trees' reads wait at most LOCK_TIMEOUT_MS
+ * for a lock (the session's lock_timeout, see db.h).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "utils/config.h"
 #include "utils/data_generator.h"
 #include "utils/db.h"
+#include "utils/lock_holder.h"
 #include "utils/log.h"
 #include "utils/parse.h"
 #include "utils/program.h"
@@ -34,6 +37,10 @@
 /* Project helper functions (schema partition_demo), safe to run every time. */
 #define HELPERS_FILE "lib/partition_demo.sql"
 #define MAX_ATTEMPTS 100
+/* each attempt's wait for a lock; the files' own when run by hand */
+#define DEFAULT_LOCK_TIMEOUT_MS 2000
+#define MIN_LOCK_TIMEOUT_MS 10
+#define MAX_LOCK_TIMEOUT_MS 60000
 
 /* the trees are counted outside the scenario's transaction, unlike the integrity lines */
 #define BEFORE_TITLE "Before (rows counted now; other sessions may be writing)"
@@ -45,6 +52,7 @@ typedef struct RepartitionOptions
 	bool		dry_run;
 	bool		json;
 	int			attempts;
+	int			lock_timeout_ms;
 	char	   *scripts_dir;
 	const RepartitionScenario *scenario;
 } RepartitionOptions;
@@ -54,6 +62,7 @@ typedef struct RunContext
 {
 	IntegrityReport *integrity; /* read just before COMMIT */
 	json_object *messages;		/* server notices (--json) */
+	const char *const *tables;	/* whose lock holders a lock failure names */
 } RunContext;
 
 static void
@@ -77,13 +86,17 @@ usage(FILE *out)
 			"  --list           list the scenarios and their SQL files, then exit\n"
 			"  -n, --dry-run    show the steps and statements that would run; no database\n"
 			"  --json           print one JSON document on stdout (nothing else)\n"
+			"  --lock-timeout MS  longest wait for each lock of the scenario (default %d):\n"
+			"                   then its transaction is rolled back and tried again, after\n"
+			"                   a pause; writers queue behind a waiting lock meanwhile\n"
 			"  --attempts N     tries when locks are not available in time (default %d)\n"
 			"  --scripts DIR    read the SQL files from DIR (default: <project>/scripts)\n"
 			"  -h, --help       show this help and exit\n"
 			"  -V, --version    show the version and exit\n"
 			"\n"
-			"Connection settings come from .env and the environment (see bin/show-config).\n",
-			repartition_runner_default_policy().max_attempts);
+			"Connection settings come from .env and the environment (see bin/show-config);\n"
+			"LOCK_TIMEOUT_MS bounds the waits of the reads before and after the scenario.\n",
+			DEFAULT_LOCK_TIMEOUT_MS, repartition_runner_default_policy().max_attempts);
 }
 
 static int
@@ -120,14 +133,17 @@ parse_options(int argc, char **argv, RepartitionOptions *options)
 		{"dry-run", no_argument, NULL, 'n'},
 		{"json", no_argument, NULL, 'j'},
 		{"attempts", required_argument, NULL, 'a'},
+		{"lock-timeout", required_argument, NULL, 't'},
 		{"scripts", required_argument, NULL, 's'},
 		{NULL, 0, NULL, 0}
 	};
 	int			c;
-	long long	attempts;
+	long long	attempts,
+				lock_timeout;
 	ParseResult result;
 
 	options->attempts = repartition_runner_default_policy().max_attempts;
+	options->lock_timeout_ms = DEFAULT_LOCK_TIMEOUT_MS;
 	while ((c = getopt_long(argc, argv, "hn", long_options, NULL)) != -1)
 	{
 		switch (c)
@@ -153,6 +169,16 @@ parse_options(int argc, char **argv, RepartitionOptions *options)
 					return 2;
 				}
 				options->attempts = (int) attempts;
+				break;
+			case 't':
+				result = parse_long(optarg, MIN_LOCK_TIMEOUT_MS, MAX_LOCK_TIMEOUT_MS, &lock_timeout);
+				if (result != PARSE_OK)
+				{
+					log_error("invalid --lock-timeout \"%s\": %s (%d to %d)", optarg,
+							  parse_result_reason(result), MIN_LOCK_TIMEOUT_MS, MAX_LOCK_TIMEOUT_MS);
+					return 2;
+				}
+				options->lock_timeout_ms = (int) lock_timeout;
 				break;
 			case 's':
 				free(options->scripts_dir);
@@ -264,6 +290,7 @@ dry_run(const RepartitionOptions *options, const char *path)
 		json_object_object_add(doc, "helpers", json_object_new_string(helpers));
 		json_object_object_add(doc, "file", json_object_new_string(path));
 		json_object_object_add(doc, "max_attempts", json_object_new_int(options->attempts));
+		json_object_object_add(doc, "lock_timeout_ms", json_object_new_int(options->lock_timeout_ms));
 		json_object_object_add(doc, "statements", repartition_plan_json(plan));
 		print_json(doc);
 	}
@@ -272,9 +299,10 @@ dry_run(const RepartitionOptions *options, const char *path)
 		printf("repartition %s (dry run: nothing is executed, no connection is made)\n"
 			   "  %s\n\n"
 			   "would run %s (helper functions, idempotent), then this file in one\n"
-			   "transaction, tried up to %d times while locks are not available in time:\n\n",
+			   "transaction, tried up to %d times while locks are not available within\n"
+			   "%d ms:\n\n",
 			   options->scenario->name, options->scenario->summary, display_path(helpers),
-			   options->attempts);
+			   options->attempts, options->lock_timeout_ms);
 		repartition_plan_print(stdout, plan, display_path(path));
 	}
 	repartition_plan_free(plan);
@@ -329,9 +357,20 @@ read_integrity(PGconn *conn, const char *path, double elapsed_ms, void *arg)
 	return true;
 }
 
+/* After an attempt failed on a lock and was rolled back: who holds one. */
+static void
+name_lock_holders(PGconn *conn, const char *sqlstate, void *arg)
+{
+	const RunContext *ctx = arg;
+
+	(void) sqlstate;
+	lock_holders_report(conn, ctx ? ctx->tables : NULL);
+}
+
 /*
- * One scenario at a time.  (A killed client's session, and so its locks, go
- * away within a second: db_connect sets client_connection_check_interval.)
+ * One scenario at a time.  The wait is the session's lock_timeout
+ * (LOCK_TIMEOUT_MS): the lock of a run that was just killed goes away within
+ * a second (db_connect sets client_connection_check_interval).
  */
 static bool
 prepare_session(PGconn *conn)
@@ -339,9 +378,6 @@ prepare_session(PGconn *conn)
 	PGresult   *res;
 	bool		locked;
 
-	/* wait a little: the lock of a run that was just killed goes away soon */
-	res = PQexec(conn, "SET lock_timeout = '10s'");
-	PQclear(res);
 	res = PQexec(conn, "SELECT pg_catalog.pg_advisory_lock("
 				 "pg_catalog.hashtext('partition_demo.repartition'))");
 	locked = PQresultStatus(res) == PGRES_TUPLES_OK;
@@ -358,7 +394,26 @@ prepare_session(PGconn *conn)
 			db_report_error(res, conn, NULL);
 	}
 	PQclear(res);
-	return locked && db_command(conn, "RESET lock_timeout");
+	return locked;
+}
+
+/*
+ * The trees could not be read (reported): after a lock timeout, names the
+ * holder and says what happened to the scenario.
+ */
+static void
+explain_state_failure(PGconn *conn, const RepartitionOptions *options, bool applied)
+{
+	if (!lock_holder_after_timeout(conn, options->scenario->tables))
+		return;
+	if (applied)
+		log_hint("the scenario committed; only the partition trees after it could not be "
+				 "counted: end the transaction named above (or wait for it) to see them, or "
+				 "raise LOCK_TIMEOUT_MS");
+	else
+		log_hint("nothing was changed: end the transaction named above (or wait for it) and "
+				 "run %s %s again, or raise LOCK_TIMEOUT_MS", log_progname(),
+				 options->scenario->name);
 }
 
 /*
@@ -408,9 +463,11 @@ static int
 run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 {
 	bool		color = !options->json && log_color_enabled(stdout);
-	RunContext	ctx = {0};
+	RunContext	ctx = {.tables = options->scenario->tables};
 	RunnerCallbacks callbacks = {.before_attempt = before_attempt, .before_commit = read_integrity,
-	.arg = &ctx};
+	.after_lock_failure = name_lock_holders, .arg = &ctx};
+	/* the helpers touch no scenario table: a failure names the oldest transaction */
+	RunnerCallbacks helpers_callbacks = {.after_lock_failure = name_lock_holders};
 	RetryPolicy policy = repartition_runner_default_policy();
 	RepartitionState before = {0},
 				after = {0};
@@ -421,6 +478,7 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 	bool		ok;
 
 	policy.max_attempts = options->attempts;
+	policy.lock_timeout_ms = options->lock_timeout_ms;
 	if (options->json)
 	{
 		ctx.messages = json_object_new_array();
@@ -430,9 +488,14 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 		db_show_notices(conn, true);
 
 	/* the tables first: a database that was never set up gets no helpers either */
-	ok = require_tables(conn, options->scenario) && prepare_session(conn) &&
-		repartition_state_collect(conn, options->scenario, &before) &&
-		repartition_runner_execute_file(conn, helpers, &policy, NULL, &helpers_run);
+	ok = require_tables(conn, options->scenario) && prepare_session(conn);
+	if (ok && !(ok = repartition_state_collect(conn, options->scenario, &before)))
+		explain_state_failure(conn, options, false);
+	if (ok && !(ok = repartition_runner_execute_file(conn, helpers, &policy, &helpers_callbacks,
+													 &helpers_run)) && helpers_run.gave_up)
+		log_hint("nothing was changed: end the transaction named above (or wait for it) and "
+				 "run %s %s again, or raise --lock-timeout / --attempts", log_progname(),
+				 options->scenario->name);
 	if (ok && !options->json)
 	{
 		printf("%srepartition %s%s: %s\n\n", color ? "\033[1m" : "", options->scenario->name,
@@ -446,12 +509,19 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 		if (!ok)
 			log_error("scenario \"%s\" failed; its transaction was rolled back, nothing changed",
 					  options->scenario->name);
+		if (!ok && run.gave_up)
+			log_hint("end the transaction named above (or wait for it) and run %s %s again, "
+					 "or raise --lock-timeout / --attempts", log_progname(),
+					 options->scenario->name);
 		else if (!options->json)
 			log_info("    done: %d statements in %.0f ms (attempt %d of at most %d)",
 					 run.statements, run.last_attempt_ms, run.attempts, policy.max_attempts);
 		if (ok && !(ok = repartition_state_collect(conn, options->scenario, &after)))
+		{
 			log_error("scenario \"%s\" was applied, but the state afterwards could not be read",
 					  options->scenario->name);
+			explain_state_failure(conn, options, true);
+		}
 	}
 	if (ok && !options->json)
 	{

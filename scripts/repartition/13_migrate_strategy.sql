@@ -68,7 +68,12 @@
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/13_migrate_strategy.sql
 -- =============================================================================
 
-SET LOCAL lock_timeout = '2s';
+-- Every lock wait is bounded (SQLSTATE 55P03 when it expires): bin/repartition
+-- sets lock_timeout for this transaction (--lock-timeout, default 2 s) and runs
+-- the file again, with backoff; run by hand, the wait is 2 s unless the session
+-- has a lock_timeout of its own.
+SELECT pg_catalog.set_config('lock_timeout', '2s', true)
+ WHERE pg_catalog.current_setting('lock_timeout') = '0';
 
 -- Tables this scenario creates are recorded as the project's at its end
 -- (bin/setup-database --reset drops those, and only those).

@@ -118,11 +118,11 @@ test_lock_timeout_is_retried() {
 	rp_fresh_db rp_lock_retry
 	local print
 	print=$(rp_fingerprint event_logs)
-	# the scenario's LOCK waits 2 s (lock_timeout), fails with 55P03: with one
-	# attempt allowed, it gives up and nothing is applied
+	# the scenario's LOCK waits 2 s (--lock-timeout's default), fails with
+	# 55P03: with one attempt allowed, it gives up and nothing is applied
 	rp_hold_writer_lock_past_one_timeout
 	assert_exit 1 "$REPARTITION" --attempts 1 add
-	assert_contains "$OUT" "canceling statement due to lock timeout (SQLSTATE 55P03)"
+	assert_contains "$OUT" "lock not granted in 1 attempt (lock_timeout 2000 ms each, SQLSTATE 55P03)"
 	assert_contains "$OUT" "gave up after 1 attempt:"
 	assert_eq 0 "$(sql "SELECT count(*) FROM pg_class WHERE relname = 'event_logs_2024_04'")" "nothing applied"
 	wait
