@@ -126,7 +126,9 @@ usage(FILE *out)
 			"                   (of --table T, or of every table) and exit\n"
 			"  --batch N        ids per copy batch (default %lld)\n"
 			"\n"
-			"Connection settings come from .env and the environment (see bin/show-config).\n",
+			"Connection settings come from .env and the environment (see bin/show-config);\n"
+			"LOCK_TIMEOUT_MS bounds the waits of the reads outside the files and of the\n"
+			"online copy, keys, replay and comparison.\n",
 			log_progname(), DEFAULT_SEED_ROWS, options_defaults.lock_timeout_ms,
 			options_defaults.attempts, options_defaults.batch_ids);
 }
