@@ -307,3 +307,16 @@ db_show_notices(PGconn *conn, bool show)
 {
 	PQsetNoticeReceiver(conn, show ? print_notice : ignore_notice, NULL);
 }
+
+void
+db_put_array_element(FILE *out, const char *value)
+{
+	fputc('"', out);
+	for (const char *p = value; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+			fputc('\\', out);
+		fputc(*p, out);
+	}
+	fputc('"', out);
+}

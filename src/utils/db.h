@@ -6,6 +6,8 @@
 #define DB_H
 
 #include <stdbool.h>
+#include <stdio.h>
+
 #include <libpq-fe.h>
 
 #include "config.h"
@@ -61,5 +63,8 @@ PGresult   *db_query(PGconn *conn, const char *sql, int nparams, const char *con
 
 /* Shows server NOTICE/WARNING messages on stderr, indented under the current step. */
 void		db_show_notices(PGconn *conn, bool show);
+
+/* Writes value to out as one double-quoted element of an array literal ('{...}'). */
+void		db_put_array_element(FILE *out, const char *value);
 
 #endif

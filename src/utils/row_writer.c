@@ -367,14 +367,7 @@ argument_array(const RowBatch *batch, int arg)
 			fprintf(out, "%lld", batch->ids[table][i]);
 			continue;
 		}
-		fputc('"', out);
-		for (const char *p = key_value(batch, arg, i); *p; p++)
-		{
-			if (*p == '"' || *p == '\\')
-				fputc('\\', out);
-			fputc(*p, out);
-		}
-		fputc('"', out);
+		db_put_array_element(out, key_value(batch, arg, i));
 	}
 	fputc('}', out);
 	if (fclose(out) != 0)

@@ -37,14 +37,9 @@ text_array_literal(const char *const *names, size_t count)
 	fputc('{', out);
 	for (size_t i = 0; i < count; i++)
 	{
-		fputs(i ? ",\"" : "\"", out);
-		for (const char *p = names[i]; *p; p++)
-		{
-			if (*p == '"' || *p == '\\')
-				fputc('\\', out);
-			fputc(*p, out);
-		}
-		fputc('"', out);
+		if (i)
+			fputc(',', out);
+		db_put_array_element(out, names[i]);
 	}
 	fputc('}', out);
 	if (fclose(out) != 0)
