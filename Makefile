@@ -1,5 +1,7 @@
 # db-partitioning: plain Makefile building the four spec programs (and the
-# show-config helper) from src/, with the shared modules in src/utils/.
+# show-config helper). Each folder of src/ but programs/ is one subsystem,
+# built as its own static library (build/.../lib/libNAME.a); each program in
+# src/programs/ links only the libraries it uses (PROGRAM_LIBS below).
 #
 #   make              build bin/* (says which packages are missing, if any)
 #   make test         install what is missing, then unit + integration tests
@@ -36,8 +38,21 @@ SAN_FLAGS =
 endif
 
 PROGRAMS = setup-database load-data demonstrate-queries repartition show-config
-UTILS    = $(patsubst src/utils/%.c,%,$(wildcard src/utils/*.c))
-UTIL_OBJS = $(UTILS:%=$(BUILD_DIR)/utils/%.o)
+
+# The subsystems in link order: a library comes before every library it uses
+# (a static library only resolves symbols needed by what precedes it).
+SUBSYSTEMS = online queries repartition load tables pg common
+LIB_DIR    = $(BUILD_DIR)/lib
+lib_objs   = $(patsubst src/$(1)/%.c,$(BUILD_DIR)/$(1)/%.o,$(wildcard src/$(1)/*.c))
+libs_of    = $(foreach l,$(filter $(1),$(SUBSYSTEMS)),$(LIB_DIR)/lib$(l).a)
+
+# what each program links, in any order (libs_of puts them in link order)
+PROGRAM_LIBS_setup-database      = online repartition tables pg common
+PROGRAM_LIBS_load-data           = load tables pg common
+PROGRAM_LIBS_demonstrate-queries = queries repartition tables pg common
+PROGRAM_LIBS_repartition         = repartition load tables pg common
+PROGRAM_LIBS_show-config         = common
+ALL_LIBS = $(call libs_of,$(SUBSYSTEMS))
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all programs unit-tests test test-unit test-integration test-versions demo bench \
@@ -54,23 +69,28 @@ all:
 
 programs: $(PROGRAMS:%=$(BIN_DIR)/%)
 
-$(BUILD_DIR)/utils/%.o: src/utils/%.c
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+define subsystem_rules
+$(BUILD_DIR)/$(1)/%.o: src/$(1)/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(SAN_FLAGS) -c $$< -o $$@
 
-$(BUILD_DIR)/programs/%.o: src/%.c
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+$(LIB_DIR)/lib$(1).a: $(call lib_objs,$(1))
+	@mkdir -p $$(@D)
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach l,$(SUBSYSTEMS),$(eval $(call subsystem_rules,$(l))))
 
-$(BIN_DIR)/%: $(BUILD_DIR)/programs/%.o $(UTIL_OBJS)
-	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+define program_rules
+$(BIN_DIR)/$(1): $(BUILD_DIR)/programs/$(1).o $(call libs_of,$(PROGRAM_LIBS_$(1)))
+	@mkdir -p $$(@D)
+	$$(CC) $$(SAN_FLAGS) $$^ -o $$@ $$(LDLIBS)
 
 # source files use snake_case, programs use the spec's dashed names
-$(BUILD_DIR)/programs/setup-database.o: src/setup_database.c
-$(BUILD_DIR)/programs/load-data.o: src/load_data.c
-$(BUILD_DIR)/programs/demonstrate-queries.o: src/demonstrate_queries.c
-$(BUILD_DIR)/programs/show-config.o: src/show_config.c
+$(BUILD_DIR)/programs/$(1).o: src/programs/$(subst -,_,$(1)).c
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rules,$(p))))
+
 $(BUILD_DIR)/programs/%.o:
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
@@ -79,7 +99,7 @@ $(BUILD_DIR)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
-$(BUILD_DIR)/tests/%: $(BUILD_DIR)/tests/%.o $(UTIL_OBJS)
+$(BUILD_DIR)/tests/%: $(BUILD_DIR)/tests/%.o $(ALL_LIBS)
 	$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) $(CMOCKA_LIBS)
 
 unit-tests: $(UNIT_TESTS:%=$(BUILD_DIR)/tests/%)

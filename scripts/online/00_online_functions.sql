@@ -613,7 +613,7 @@ $$;
 -- The oldest session holding a lock on the table, for the message of a lock
 -- timeout: pid, application_name, state, seconds in its transaction, lock
 -- mode, query (60 chars). Used by bin/setup-database (its files, --online),
--- bin/repartition and bin/load-data (src/utils/lock_holder.c). Every file
+-- bin/repartition and bin/load-data (src/pg/lock_holder.c). Every file
 -- that calls for it ends up taking ACCESS EXCLUSIVE (renames, DROP), which
 -- any holder blocks; a read (ACCESS SHARE) is blocked by ACCESS EXCLUSIVE
 -- only, which the oldest holder then most likely is.

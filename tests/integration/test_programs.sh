@@ -8,8 +8,8 @@ PROGRAMS=(setup-database load-data demonstrate-queries repartition show-config)
 
 test_every_program_answers_version() {
 	local program version
-	version=$(sed -n 's/^#define DB_PARTITIONING_VERSION "\(.*\)"$/\1/p' "$ROOT_DIR/src/utils/program.h")
-	[[ -n $version ]] || fail "no DB_PARTITIONING_VERSION in src/utils/program.h"
+	version=$(sed -n 's/^#define DB_PARTITIONING_VERSION "\(.*\)"$/\1/p' "$ROOT_DIR/src/common/program.h")
+	[[ -n $version ]] || fail "no DB_PARTITIONING_VERSION in src/common/program.h"
 	for program in "${PROGRAMS[@]}"; do
 		assert_exit 0 "$BIN_DIR/$program" --version
 		[[ $STDOUT =~ ^"$program (db-partitioning) $version, libpq "[0-9]+\.[0-9]+$ ]] ||

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utils/config.h"
-#include "utils/dotenv.h"
+#include "common/config.h"
+#include "common/dotenv.h"
 
 /* A fake process environment: NAME=VALUE strings. */
 static const char *const *fake_environment;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utils/data_generator.h"
+#include "load/data_generator.h"
 
 #define DRAWS 200000
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "utils/dotenv.h"
+#include "common/dotenv.h"
 
 static char errbuf[256];
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "utils/explain_plan.h"
+#include "queries/explain_plan.h"
 
 static char errbuf[256];
 

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "utils/latency_histogram.h"
-#include "utils/ledger.h"
-#include "utils/row_writer.h"
+#include "load/latency_histogram.h"
+#include "load/ledger.h"
+#include "load/row_writer.h"
 
 static void
 assert_close(double expected, double actual, double relative)

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "utils/parse.h"
-#include "utils/partition_stats.h"
+#include "common/parse.h"
+#include "tables/partition_stats.h"
 
 static void
 test_parse_long(void **state)

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "utils/query_file.h"
+#include "queries/query_file.h"
 
 static char errbuf[1024];
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "utils/query_demo.h"
+#include "queries/query_demo.h"
 
 static void
 test_a_tie_is_within_ten_percent_either_way(void **state)

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utils/script_sections.h"
-#include "utils/sql_runner.h"
+#include "online/script_sections.h"
+#include "pg/sql_runner.h"
 
 static char errbuf[256];
 

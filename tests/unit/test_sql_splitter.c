@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "utils/sql_splitter.h"
+#include "pg/sql_splitter.h"
 
 static char errbuf[256];
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "utils/text_file.h"
+#include "common/text_file.h"
 
 /* Writes text to a new temporary file and returns its path (caller unlinks). */
 static void

@@ -1,0 +1,568 @@
+/* online_migration.c: the steps of an online migration (see online_migration.h). */
+#include "online/online_migration.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg/db.h"
+#include "pg/lock_holder.h"
+#include "common/log.h"
+#include "tables/partition_stats.h"
+#include "repartition/repartition_runner.h"
+#include "online/script_sections.h"
+
+#define REPLAY_BATCH 5000
+#define PROGRESS_EVERY_MS 2000.0
+
+OnlineOptions
+online_default_options(void)
+{
+	OnlineOptions options = {.batch_ids = 50000, .lock_timeout_ms = 300, .attempts = 20};
+
+	return options;
+}
+
+/* Pauses between attempts: 250 ms doubling to 4 s, with jitter. */
+RetryPolicy
+online_retry_policy(const OnlineOptions *options)
+{
+	RetryPolicy policy = {.max_attempts = options->attempts, .base_delay_ms = 250,
+	.max_delay_ms = 4000, .lock_timeout_ms = options->lock_timeout_ms};
+
+	return policy;
+}
+
+/* What every step needs. */
+typedef struct Online
+{
+	PGconn	   *conn;
+	const char *path;
+	const char *table;
+	const OnlineOptions *options;
+	SqlScript  *script;
+	ScriptSection *sections;
+	RetryPolicy retry;
+	bool		retrying;		/* in a step that retries lock failures itself */
+	bool		hinted;			/* a failure has said what to do already */
+	double		started_ms;		/* this run's start, for the bookkeeping's duration */
+	char		sqlstate[6];	/* of the last failure that was not reported */
+} Online;
+
+static bool
+interrupted(const Online *online)
+{
+	return online->options->interrupted && *online->options->interrupted;
+}
+
+/*
+ * Runs one query with the table name as $1 (and value as $2 when given).
+ * Inside a step that retries (online->retrying), a failure whose SQLSTATE is
+ * retryable is left to the caller (kept in online->sqlstate, not reported);
+ * any other failure is reported.
+ */
+static PGresult *
+query(Online *online, const char *sql, const char *value)
+{
+	const char *params[2] = {online->table, value};
+	PGresult   *res = PQexecParams(online->conn, sql, value ? 2 : 1, NULL, params, NULL, NULL, 0);
+	ExecStatusType status = PQresultStatus(res);
+	const char *sqlstate;
+
+	online->sqlstate[0] = '\0';
+	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+		return res;
+	sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	snprintf(online->sqlstate, sizeof(online->sqlstate), "%s", sqlstate ? sqlstate : "");
+	if (!online->retrying || !repartition_runner_retryable(sqlstate))
+		db_report_error(res, online->conn, NULL);
+	PQclear(res);
+	return NULL;
+}
+
+/* A retryable statement failure is kept quiet: the caller retries. */
+static bool
+keep_retryable(const PGresult *res, const char *where, void *arg)
+{
+	Online	   *online = arg;
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	(void) where;
+	snprintf(online->sqlstate, sizeof(online->sqlstate), "%s", sqlstate ? sqlstate : "");
+	return online->retrying && repartition_runner_retryable(sqlstate);
+}
+
+/* Runs the script's statements of one section in the current transaction. */
+static bool
+run_section(Online *online, ScriptSection section)
+{
+	bool	   *selected = calloc(online->script->count, sizeof(bool));
+	SqlRunOptions options = {.on_statement_error = keep_retryable, .arg = online};
+	SqlRunResult result;
+	bool		ok;
+
+	if (!selected)
+		return false;
+	for (size_t i = 0; i < online->script->count; i++)
+		selected[i] = online->sections[i] == section;
+	online->sqlstate[0] = '\0';
+	ok = sql_runner_run_selected(online->conn, online->path, online->script, selected,
+								 &options, &result);
+	free(selected);
+	return ok;
+}
+
+static void
+rollback(Online *online)
+{
+	if (PQstatus(online->conn) == CONNECTION_OK &&
+		PQtransactionStatus(online->conn) != PQTRANS_IDLE)
+		db_command(online->conn, "ROLLBACK");
+}
+
+static bool
+begin_with_lock_timeout(Online *online)
+{
+	char		timeout[32];
+	const char *params[1] = {timeout};
+	PGresult   *res;
+
+	if (!db_command(online->conn, "BEGIN"))
+		return false;
+	/* SET LOCAL: the session's own setting is back after the transaction */
+	snprintf(timeout, sizeof(timeout), "%dms", online->options->lock_timeout_ms);
+	res = db_query(online->conn, "SELECT pg_catalog.set_config('lock_timeout', $1, true)",
+				   1, params);
+	PQclear(res);
+	return res != NULL;
+}
+
+/* Sleeps, waking early when interrupted. */
+static void
+pause_ms(const Online *online, int ms)
+{
+	for (int slept = 0; slept < ms && !interrupted(online); slept += 50)
+		repartition_runner_sleep_ms(ms - slept < 50 ? ms - slept : 50);
+}
+
+/* Who holds a lock on the table, for the message of a lock timeout. */
+static void
+report_lock_holder(Online *online)
+{
+	lock_holder_report(online->conn, online->table);
+}
+
+/*
+ * Who holds a lock on the table or on its partitioned copy, after a step
+ * that is not retried failed on a lock timeout (the copy, keys, replay,
+ * comparison: bounded by the session's lock_timeout, LOCK_TIMEOUT_MS).
+ */
+static void
+report_step_lock_holders(Online *online)
+{
+	char		partitioned[128];
+	const char *tables[3] = {online->table, partitioned, NULL};
+
+	snprintf(partitioned, sizeof(partitioned), "%s_partitioned", online->table);
+	lock_holders_report(online->conn, tables);
+}
+
+/*
+ * After a failed attempt: true when it is worth another one (after the
+ * pause), false when the failure is final or attempts are used up.
+ */
+static bool
+may_retry(Online *online, const char *step, int attempt)
+{
+	char		sqlstate[6];
+	int			wait;
+
+	if (!repartition_runner_retryable(online->sqlstate))
+		return false;
+	memcpy(sqlstate, online->sqlstate, sizeof(sqlstate));	/* the next query clears it */
+	if (attempt >= online->retry.max_attempts)
+	{
+		log_error("%s of %s: lock not granted in %d attempts (lock_timeout %d ms each, "
+				  "SQLSTATE %s)", step, online->table, attempt,
+				  online->options->lock_timeout_ms, sqlstate);
+		report_lock_holder(online);
+		log_hint("%s is unchanged; end the long transaction above, then run this again "
+				 "(it resumes), or raise --lock-timeout / --attempts", online->table);
+		online->hinted = true;
+		return false;
+	}
+	wait = repartition_runner_backoff_ms(&online->retry, attempt);
+	fprintf(stderr, "    %s: lock not granted within %d ms (SQLSTATE %s), attempt %d of %d; "
+			"retrying in %.1f s\n", step, online->options->lock_timeout_ms, sqlstate,
+			attempt, online->retry.max_attempts, wait / 1000.0);
+	report_lock_holder(online);
+	pause_ms(online, wait);
+	return !interrupted(online);
+}
+
+/* Step 1: partitioned table, capture triggers, bookkeeping; one transaction. */
+static bool
+prepare(Online *online)
+{
+	if (interrupted(online))
+		return false;
+	online->retrying = true;
+	for (int attempt = 1;; attempt++)
+	{
+		PGresult   *res = NULL;
+		bool		ok;
+
+		ok = begin_with_lock_timeout(online) &&
+			run_section(online, SECTION_GUARD) &&
+			(res = query(online, "SELECT partition_demo.online_begin_prepare($1)", NULL)) &&
+			(PQclear(res), run_section(online, SECTION_CREATE)) &&
+			(res = query(online, "SELECT partition_demo.online_start($1)", NULL)) &&
+			(PQclear(res), db_command(online->conn, "COMMIT"));
+		if (ok)
+		{
+			online->retrying = false;
+			fprintf(stderr, "    prepared: %s_partitioned created, changes to %s are captured "
+					"from now on\n", online->table, online->table);
+			return true;
+		}
+		rollback(online);
+		if (!may_retry(online, "prepare", attempt))
+			return false;
+	}
+}
+
+static void
+print_copy_progress(const char *table, long long done_ids, long long all_ids,
+					long long rows, double elapsed_ms, bool last)
+{
+	char		count[32];
+	double		rate = elapsed_ms > 0 ? rows * 1000.0 / elapsed_ms : 0;
+	double		share = all_ids > 0 ? (double) done_ids / all_ids : 1.0;
+	double		left_s = share > 0 ? elapsed_ms / 1000.0 * (1 - share) / share : 0;
+
+	partition_stats_format_count(rows, count, sizeof(count));
+	if (last)
+		fprintf(stderr, "    copied: %s rows of %s in %.1f s (%.0f rows/s)\n", count, table,
+				elapsed_ms / 1000.0, rate);
+	else
+		fprintf(stderr, "    copy: %s rows, %3.0f%% of the ids, %.0f rows/s, about %.0f s left\n",
+				count, share * 100, rate, left_s);
+}
+
+/* Step 2: the bulk copy in id ranges, one transaction each, ACCESS SHARE only. */
+static bool
+copy_rows(Online *online, long long copied_up_to, long long copy_end)
+{
+	char		batch[32];
+	long long	first = copied_up_to,
+				rows = 0;
+	double		start = sql_runner_now_ms(),
+				shown = start;
+
+	snprintf(batch, sizeof(batch), "%lld", online->options->batch_ids);
+	while (copied_up_to < copy_end)
+	{
+		PGresult   *res;
+		double		now;
+
+		if (interrupted(online))
+			return false;
+		if (!(res = query(online, "SELECT rows_copied, copied_up_to, copy_end "
+						  "FROM partition_demo.online_copy_batch($1, $2)", batch)))
+			return false;
+		rows += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		copied_up_to = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		PQclear(res);
+		now = sql_runner_now_ms();
+		if (now - shown >= PROGRESS_EVERY_MS && copied_up_to < copy_end)
+		{
+			print_copy_progress(online->table, copied_up_to - first, copy_end - first, rows,
+								now - start, false);
+			shown = now;
+		}
+	}
+	print_copy_progress(online->table, 1, 1, rows, sql_runner_now_ms() - start, true);
+	return true;
+}
+
+/* Step 3: primary key, indexes and derived objects, built after the copy. */
+static bool
+build_keys(Online *online)
+{
+	double		start = sql_runner_now_ms();
+	PGresult   *res = NULL;
+	bool		ok;
+
+	ok = db_command(online->conn, "BEGIN") &&
+		run_section(online, SECTION_KEYS) &&
+		(res = query(online, "SELECT partition_demo.online_drop_changed($1)", NULL)) &&
+		(PQclear(res), run_section(online, SECTION_DERIVED)) &&
+		(res = query(online, "SELECT partition_demo.online_keys_built($1)", NULL)) &&
+		(PQclear(res), db_command(online->conn, "COMMIT"));
+	if (!ok)
+	{
+		rollback(online);
+		return false;
+	}
+	fprintf(stderr, "    keys and indexes built in %.1f s\n", (sql_runner_now_ms() - start) / 1000.0);
+	return true;
+}
+
+/*
+ * Step 4: replays logged changes until caught up.  A batch that would break a
+ * unique rule (-1: a name moved to a row whose change is beyond the batch) is
+ * retried as one batch of everything waiting; if that conflicts too, the
+ * swap replays it all under its lock, where the plain table stands still.
+ */
+static bool
+replay(Online *online, bool verbose)
+{
+	long long	total = 0;
+	int			taken;
+	bool		conflict = false;
+	char		batch[16];
+
+	snprintf(batch, sizeof(batch), "%d", REPLAY_BATCH);
+
+	do
+	{
+		PGresult   *res;
+
+		if (interrupted(online))
+			return false;
+		/* after a conflict, everything waiting at once (0: no limit) */
+		if (!(res = query(online, "SELECT partition_demo.online_replay($1, $2)",
+						  conflict ? "0" : batch)))
+			return false;
+		taken = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		total += taken > 0 ? taken : 0;
+		if (taken < 0 && conflict)
+			break;
+		conflict = taken < 0;
+	} while (conflict || taken >= REPLAY_BATCH);
+	if (verbose)
+		fprintf(stderr, "    replayed %lld changes made while copying%s\n", total,
+				taken < 0 ? " (the rest is replayed under the swap's lock: a unique name "
+				"moved between rows)" : "");
+	return true;
+}
+
+/* Step 5: every row without a waiting change, compared at one snapshot. */
+static bool
+verify_snapshot(Online *online)
+{
+	double		start = sql_runner_now_ms();
+	PGresult   *res = NULL;
+	char		count[32];
+	bool		ok;
+
+	ok = db_command(online->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ") &&
+		(res = query(online, "SELECT partition_demo.online_verify_snapshot($1)", NULL));
+	if (ok)
+	{
+		partition_stats_format_count(strtoll(PQgetvalue(res, 0, 0), NULL, 10), count, sizeof(count));
+		PQclear(res);
+		ok = db_command(online->conn, "COMMIT");
+	}
+	if (!ok)
+	{
+		rollback(online);
+		return false;
+	}
+	fprintf(stderr, "    compared %s rows of both tables at one snapshot in %.1f s "
+			"(count and checksum equal)\n", count, (sql_runner_now_ms() - start) / 1000.0);
+	return true;
+}
+
+/*
+ * Step 6: lock, last replay, comparison of the rows changed since step 5,
+ * renames and sequence, capture removed: one transaction, retried.
+ */
+static bool
+swap(Online *online, SqlRunnerHook before_commit, void *arg)
+{
+	for (int attempt = 1;; attempt++)
+	{
+		double		start;
+		PGresult   *res = NULL;
+		char		compared[32] = "";
+		bool		ok;
+
+		online->retrying = false;
+		if (!replay(online, false))
+			return false;
+		online->retrying = true;
+		start = sql_runner_now_ms();
+		ok = begin_with_lock_timeout(online) &&
+			(res = query(online, "SELECT partition_demo.online_lock_and_verify($1)", NULL));
+		if (ok)
+		{
+			snprintf(compared, sizeof(compared), "%s", PQgetvalue(res, 0, 0));
+			PQclear(res);
+			res = NULL;
+		}
+		ok = ok && run_section(online, SECTION_SWAP) &&
+			(res = query(online, "SELECT partition_demo.online_finish($1)", NULL)) &&
+			(PQclear(res), !before_commit ||
+			 before_commit(online->conn, online->path, sql_runner_now_ms() - online->started_ms, arg)) &&
+			db_command(online->conn, "COMMIT");
+		if (ok)
+		{
+			online->retrying = false;
+			fprintf(stderr, "    swapped in %.0f ms (writers of %s waited at most that long); "
+					"%s rows changed since the comparison, compared under the lock\n",
+					sql_runner_now_ms() - start, online->table, compared);
+			return true;
+		}
+		rollback(online);
+		if (!may_retry(online, "swap", attempt))
+			return false;
+	}
+}
+
+/* Step 7: statistics and the script's closing message, after the swap. */
+static void
+finish(Online *online)
+{
+	if (!db_command(online->conn, "BEGIN") || !run_section(online, SECTION_FINISH) ||
+		!db_command(online->conn, "COMMIT"))
+	{
+		rollback(online);
+		log_warning("%s is migrated, but its closing statements failed (see above); "
+					"run ANALYZE %s by hand", online->table, online->table);
+	}
+}
+
+/* Phase and copy position of a migration in progress; phase "" when none. */
+static bool
+read_progress(Online *online, bool announce, char *phase, size_t len,
+			  long long *copied_up_to, long long *copy_end)
+{
+	PGresult   *res = query(online, "SELECT phase, rows_copied, copied_up_to, copy_end, "
+							"changes_waiting, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS') "
+							"FROM partition_demo.online_progress($1)", NULL);
+
+	if (!res)
+		return false;
+	phase[0] = '\0';
+	if (PQntuples(res) == 1)
+	{
+		snprintf(phase, len, "%s", PQgetvalue(res, 0, 0));
+		*copied_up_to = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+		*copy_end = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+		if (announce)
+			fprintf(stderr, "    resuming the online migration started %s: %s, %s rows copied "
+				"(ids up to %s of %s), changes waiting: %s\n", PQgetvalue(res, 0, 5), phase,
+				PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+				PQgetvalue(res, 0, 4));
+	}
+	PQclear(res);
+	return true;
+}
+
+static bool
+load_script(Online *online)
+{
+	char		errbuf[256];
+
+	if (!(online->script = sql_runner_read_script(online->path)))
+		return false;
+	online->sections = calloc(online->script->count ? online->script->count : 1,
+							  sizeof(*online->sections));
+	if (!online->sections)
+		return false;
+	if (!script_sections_assign(online->script, true, online->sections, errbuf, sizeof(errbuf)))
+	{
+		log_error("%s: %s", online->path, errbuf);
+		log_hint("every statement of a script run with --online needs a section mark");
+		return false;
+	}
+	return true;
+}
+
+static bool
+migrate(Online *online, SqlRunnerHook before_commit, void *arg)
+{
+	char		phase[16];
+	long long	copied_up_to = 0,
+				copy_end = 0;
+
+	if (!load_script(online) ||
+		!read_progress(online, true, phase, sizeof(phase), &copied_up_to, &copy_end))
+		return false;
+	if (phase[0] == '\0' &&
+		(!prepare(online) ||
+		 !read_progress(online, false, phase, sizeof(phase), &copied_up_to, &copy_end)))
+		return false;
+	if (strcmp(phase, "copying") == 0 &&
+		(!copy_rows(online, copied_up_to, copy_end) || !build_keys(online)))
+		return false;
+	if (!replay(online, true) || !verify_snapshot(online) || !swap(online, before_commit, arg))
+		return false;
+	finish(online);
+	return true;
+}
+
+bool
+online_migrate(PGconn *conn, const char *script_path, const char *table,
+			   const OnlineOptions *options, SqlRunnerHook before_commit, void *arg)
+{
+	Online		online = {.conn = conn, .path = script_path, .table = table, .options = options};
+	bool		ok;
+
+	online.started_ms = sql_runner_now_ms();
+	online.retry = online_retry_policy(options);
+	ok = migrate(&online, before_commit, arg);
+	if (!ok && interrupted(&online) && !online.hinted)
+	{
+		rollback(&online);
+		log_error("interrupted: the online migration of %s stopped before the swap", table);
+		log_hint("%s is unchanged and keeps every row and write; run with --online again to "
+				 "resume, or with --abort to remove what was built", table);
+	}
+	else if (!ok && !online.hinted && strcmp(online.sqlstate, "55P03") == 0)
+	{
+		/* a step that is not retried waited LOCK_TIMEOUT_MS (see db.h) in vain */
+		rollback(&online);
+		report_step_lock_holders(&online);
+		log_hint("%s is unchanged and keeps serving, the migration's progress is kept; end "
+				 "the transaction named above (or wait for it), then run with --online again "
+				 "to resume (or with --abort), or raise LOCK_TIMEOUT_MS", table);
+	}
+	else if (!ok && !online.hinted)
+		log_hint("%s is unchanged and keeps serving; run with --online again to resume, "
+				 "or with --abort to remove what was built", table);
+	sql_script_free(online.script);
+	free(online.sections);
+	return ok;
+}
+
+bool
+online_abort(PGconn *conn, const char *table, const OnlineOptions *options, bool *found)
+{
+	Online		online = {.conn = conn, .table = table, .options = options};
+
+	online.retry = online_retry_policy(options);
+	online.retrying = true;
+	*found = false;
+	for (int attempt = 1;; attempt++)
+	{
+		PGresult   *res = NULL;
+
+		if (begin_with_lock_timeout(&online) &&
+			(res = query(&online, "SELECT partition_demo.online_abort($1)", NULL)))
+		{
+			*found = !PQgetisnull(res, 0, 0);
+			if (*found)
+				fprintf(stderr, "    %s: online migration removed (dropped: %s; capture triggers "
+						"and change log removed)\n", table, PQgetvalue(res, 0, 0));
+			PQclear(res);
+			if (db_command(conn, "COMMIT"))
+				return true;
+		}
+		rollback(&online);
+		if (!may_retry(&online, "abort", attempt))
+			return false;
+	}
+}

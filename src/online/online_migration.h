@@ -1,0 +1,60 @@
+/*
+ * online_migration.h: migrate one plain table to its partitioned form while
+ * other sessions keep writing to it (bin/setup-database --online).
+ *
+ * The SQL is in scripts/online/00_online_functions.sql (the method, and why
+ * it is exact, is described there) and in the table's migration script, whose
+ * "-- @online: <section>" marks say which statements run in which step.  This
+ * module drives the steps: prepare, copy in batches with progress, keys,
+ * replay, comparison at one snapshot, and the short swap transaction, retried
+ * with a bounded lock_timeout instead of queueing behind long transactions.
+ * Each step is its own transaction and its progress is recorded in the same
+ * transaction, so an interruption anywhere (error, signal, kill -9, server
+ * restart) leaves the plain table as it was, serving reads and writes, and the
+ * next run resumes at the step that did not commit.
+ */
+#ifndef ONLINE_MIGRATION_H
+#define ONLINE_MIGRATION_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "repartition/repartition_runner.h"
+#include "pg/sql_runner.h"
+
+typedef struct OnlineOptions
+{
+	long long	batch_ids;		/* ids per copy batch */
+	int			lock_timeout_ms;	/* for each lock the prepare, swap and abort take */
+	int			attempts;		/* of the swap (and of the prepare) before giving up */
+	const volatile sig_atomic_t *interrupted;	/* set on SIGINT/SIGTERM; may be NULL */
+} OnlineOptions;
+
+OnlineOptions online_default_options(void);
+
+/*
+ * How lock failures are retried: options->attempts attempts, each waiting at
+ * most options->lock_timeout_ms for a lock, 250 ms doubling to 4 s between
+ * them.  setup-database runs its offline files with the same policy.
+ */
+RetryPolicy online_retry_policy(const OnlineOptions *options);
+
+/*
+ * Migrates table with the marked statements of the script at script_path,
+ * starting or resuming.  before_commit runs inside the swap transaction
+ * (setup-database records the script as applied there).  Returns false, with
+ * the cause reported, when it stopped before the swap.
+ */
+bool		online_migrate(PGconn *conn, const char *script_path, const char *table,
+						   const OnlineOptions *options, SqlRunnerHook before_commit, void *arg);
+
+/*
+ * Removes what a half-done online migration of table left behind: capture
+ * triggers, change log, the partitioned table and its side tables.  *found
+ * tells whether there was one.  The plain table is not touched.
+ */
+bool		online_abort(PGconn *conn, const char *table, const OnlineOptions *options,
+						 bool *found);
+
+#endif

@@ -1,0 +1,179 @@
+/* repartition_runner.c: one transaction per file, retried on lock failures (see repartition_runner.h). */
+#include "repartition/repartition_runner.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+RetryPolicy
+repartition_runner_default_policy(void)
+{
+	RetryPolicy policy = {.max_attempts = 10, .base_delay_ms = 200, .max_delay_ms = 5000};
+
+	return policy;
+}
+
+bool
+repartition_runner_retryable(const char *sqlstate)
+{
+	return sqlstate && (strcmp(sqlstate, "55P03") == 0 ||	/* lock_not_available */
+						strcmp(sqlstate, "40P01") == 0 ||	/* deadlock_detected */
+						strcmp(sqlstate, "40001") == 0);	/* serialization_failure */
+}
+
+void
+repartition_runner_sleep_ms(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Doubling wait with up to 50% random jitter, so that retries do not march in step. */
+int
+repartition_runner_backoff_ms(const RetryPolicy *policy, int attempt)
+{
+	long		delay = policy->base_delay_ms;
+
+	for (int i = 1; i < attempt && delay < policy->max_delay_ms; i++)
+		delay *= 2;
+	if (delay > policy->max_delay_ms)
+		delay = policy->max_delay_ms;
+	return (int) (delay + (delay > 1 ? random() % (delay / 2 + 1) : 0));
+}
+
+typedef enum AttemptResult
+{
+	ATTEMPT_COMMITTED,
+	ATTEMPT_RETRY,
+	ATTEMPT_GAVE_UP,			/* a retryable error, but no attempt left */
+	ATTEMPT_FAILED
+} AttemptResult;
+
+/* What the sql_runner hooks of one attempt need. */
+typedef struct Attempt
+{
+	int			number;			/* 1-based */
+	const RetryPolicy *policy;
+	const RunnerCallbacks *callbacks;	/* may be NULL */
+} Attempt;
+
+/*
+ * A failure that will be retried is one warning line; any other is reported
+ * in full, except a lock timeout of the policy's own lock_timeout in the last
+ * attempt, which says so in one error line (the caller names the holder).
+ */
+static bool
+on_statement_error(const PGresult *res, const char *where, void *arg)
+{
+	const Attempt *attempt = arg;
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	int			timeout_ms = attempt->policy->lock_timeout_ms;
+	bool		last = attempt->number >= attempt->policy->max_attempts;
+
+	if (!repartition_runner_retryable(sqlstate))
+		return false;
+	if (timeout_ms > 0 && strcmp(sqlstate, "55P03") == 0)
+	{
+		if (last)
+			log_error("%s: lock not granted in %d attempt%s (lock_timeout %d ms each, "
+					  "SQLSTATE %s)", where, attempt->number, attempt->number == 1 ? "" : "s",
+					  timeout_ms, sqlstate);
+		else
+			log_warning("%s: lock not granted within %d ms (SQLSTATE %s)", where, timeout_ms,
+						sqlstate);
+		return true;
+	}
+	if (last)
+		return false;
+	log_warning("%s: %s (SQLSTATE %s)", where, message ? message : "?", sqlstate);
+	return true;
+}
+
+static bool
+before_commit(PGconn *conn, const char *path, double elapsed_ms, void *arg)
+{
+	const RunnerCallbacks *callbacks = ((const Attempt *) arg)->callbacks;
+
+	return !callbacks || !callbacks->before_commit ||
+		callbacks->before_commit(conn, path, elapsed_ms, callbacks->arg);
+}
+
+/* One attempt: BEGIN, the statements, the hook, COMMIT; ROLLBACK on any failure. */
+static AttemptResult
+run_attempt(PGconn *conn, const char *path, const SqlScript *script, int number,
+			const RetryPolicy *policy, const RunnerCallbacks *callbacks, RetryRun *run,
+			char failed_sqlstate[6])
+{
+	Attempt		attempt = {number, policy, callbacks};
+	bool		may_retry = number < policy->max_attempts;
+	SqlRunOptions options = {.before_commit = before_commit,
+		.on_statement_error = on_statement_error, .arg = &attempt,
+	.lock_timeout_ms = policy->lock_timeout_ms};
+	SqlRunResult result;
+
+	if (sql_runner_execute_script(conn, path, script, &options, &result))
+		return ATTEMPT_COMMITTED;
+	/* only a statement's lock failure is retried, on a connection still there */
+	if (result.error_line == 0 || !repartition_runner_retryable(result.sqlstate))
+		return ATTEMPT_FAILED;
+	memcpy(failed_sqlstate, result.sqlstate, sizeof(result.sqlstate));
+	if (may_retry)
+		memcpy(run->last_sqlstate, result.sqlstate, sizeof(run->last_sqlstate));
+	if (PQstatus(conn) != CONNECTION_OK)
+		return ATTEMPT_FAILED;
+	return may_retry ? ATTEMPT_RETRY : ATTEMPT_GAVE_UP;
+}
+
+bool
+repartition_runner_execute_file(PGconn *conn, const char *path, const RetryPolicy *policy,
+								const RunnerCallbacks *callbacks, RetryRun *run)
+{
+	SqlScript  *script = sql_runner_read_script(path);
+	double		start = sql_runner_now_ms();
+	AttemptResult result = ATTEMPT_FAILED;
+
+	memset(run, 0, sizeof(*run));
+	if (!script)
+		return false;
+	run->statements = (int) script->count;
+	srandom((unsigned int) (getpid() ^ (unsigned int) time(NULL)));
+	for (int attempt = 1; attempt <= policy->max_attempts; attempt++)
+	{
+		double		attempt_start = sql_runner_now_ms();
+		char		sqlstate[6] = "";
+
+		if (callbacks && callbacks->before_attempt)
+			callbacks->before_attempt(attempt, callbacks->arg);
+		run->attempts = attempt;
+		result = run_attempt(conn, path, script, attempt, policy, callbacks, run, sqlstate);
+		run->last_attempt_ms = sql_runner_now_ms() - attempt_start;
+		if ((result == ATTEMPT_RETRY || result == ATTEMPT_GAVE_UP) &&
+			callbacks && callbacks->after_lock_failure)
+			callbacks->after_lock_failure(conn, sqlstate, callbacks->arg);
+		if (result != ATTEMPT_RETRY)
+			break;
+
+		int			wait = repartition_runner_backoff_ms(policy, attempt);
+
+		log_info("    rolled back attempt %d of %d; trying again in %.1f s", attempt,
+				 policy->max_attempts, wait / 1000.0);
+		repartition_runner_sleep_ms(wait);
+	}
+	run->gave_up = result == ATTEMPT_GAVE_UP;
+	if (result == ATTEMPT_GAVE_UP)
+		log_hint("gave up after %d attempt%s: other sessions kept holding conflicting locks "
+				 "(long transactions? see pg_stat_activity); nothing of the file was applied",
+				 run->attempts, run->attempts == 1 ? "" : "s");
+	else if (result != ATTEMPT_COMMITTED)
+		log_hint("the file's transaction was rolled back: nothing of it was applied");
+	sql_script_free(script);
+	run->elapsed_ms = sql_runner_now_ms() - start;
+	return result == ATTEMPT_COMMITTED;
+}
