@@ -10,8 +10,8 @@
 # Each test copies the post-setup template of the repartition tests.
 # Sourced by tests/integration/run.sh.
 
-# shellcheck source=tests/integration/test_repartition_helpers.sh
-source "$ROOT_DIR/tests/integration/test_repartition_helpers.sh"
+# shellcheck source=tests/lib/repartition_helpers.sh
+source "$ROOT_DIR/tests/lib/repartition_helpers.sh"
 
 DQ=$BIN_DIR/demonstrate-queries
 QUERIES=$ROOT_DIR/scripts/queries

@@ -3,8 +3,8 @@
 # postconditions checked with SQL (partitions, where each row is, counts and
 # checksums), each run twice in a row.  Sourced by tests/integration/run.sh.
 
-# shellcheck source=tests/integration/test_repartition_helpers.sh
-source "$ROOT_DIR/tests/integration/test_repartition_helpers.sh"
+# shellcheck source=tests/lib/repartition_helpers.sh
+source "$ROOT_DIR/tests/lib/repartition_helpers.sh"
 
 test_repartition_usage_errors() {
 	assert_exit 0 "$REPARTITION" --help

@@ -4,8 +4,8 @@
 # whatever the scenarios left, in several orders, including rows written in
 # between.  Sourced by tests/integration/run.sh.
 
-# shellcheck source=tests/integration/test_repartition_helpers.sh
-source "$ROOT_DIR/tests/integration/test_repartition_helpers.sh"
+# shellcheck source=tests/lib/repartition_helpers.sh
+source "$ROOT_DIR/tests/lib/repartition_helpers.sh"
 
 # The post-setup layout of the two tables the scenarios change.
 rp_setup_layout() {

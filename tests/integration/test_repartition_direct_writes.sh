@@ -8,8 +8,8 @@
 # expected state), and the integrity report must describe what is there.
 # Sourced by tests/integration/run.sh.
 
-# shellcheck source=tests/integration/test_repartition_helpers.sh
-source "$ROOT_DIR/tests/integration/test_repartition_helpers.sh"
+# shellcheck source=tests/lib/repartition_helpers.sh
+source "$ROOT_DIR/tests/lib/repartition_helpers.sh"
 
 # the fingerprint of event_logs plus its archive, as cleanup and detach count them
 rp_events_and_archive() {

@@ -4,8 +4,8 @@
 # and retried, a failure or kill -9 in the middle of split leaves every row
 # in place and the next run works.  Sourced by tests/integration/run.sh.
 
-# shellcheck source=tests/integration/test_repartition_helpers.sh
-source "$ROOT_DIR/tests/integration/test_repartition_helpers.sh"
+# shellcheck source=tests/lib/repartition_helpers.sh
+source "$ROOT_DIR/tests/lib/repartition_helpers.sh"
 
 # A copy of scripts/ whose 11_split_partition.sql runs $1 (SQL) inside the
 # scenario's transaction, just before step $2 (default 7: the month has been

@@ -7,8 +7,8 @@
 # bound of its own). A session idle in transaction holds the lock.
 # Sourced by tests/integration/run.sh.
 
-# shellcheck source=tests/integration/test_repartition_helpers.sh
-source "$ROOT_DIR/tests/integration/test_repartition_helpers.sh"
+# shellcheck source=tests/lib/repartition_helpers.sh
+source "$ROOT_DIR/tests/lib/repartition_helpers.sh"
 
 # rl_hold STATEMENTS: a session (application_name rl_holder, backend pid in
 # RL_HOLDER_PID) runs STATEMENTS after BEGIN and stays idle in transaction,

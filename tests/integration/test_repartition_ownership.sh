@@ -9,8 +9,8 @@
 # users_distributed with the post-setup template.  Sourced by
 # tests/integration/run.sh.
 
-# shellcheck source=tests/integration/test_repartition_helpers.sh
-source "$ROOT_DIR/tests/integration/test_repartition_helpers.sh"
+# shellcheck source=tests/lib/repartition_helpers.sh
+source "$ROOT_DIR/tests/lib/repartition_helpers.sh"
 
 # event_logs / users_distributed exactly as right after setup (layout, rows)
 own_assert_as_after_setup() {

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
-# test_repartition_helpers.sh - shared by the test_repartition*.sh files, which
-# source it first (run.sh sources it too, as it sources every test_*.sh: it
-# only defines functions and sets up the template database, once).
+# repartition_helpers.sh - shared by the test_repartition*.sh files (and
+# test_demonstrate_queries_layouts.sh), which source it first: it defines
+# functions and sets up the template database, once (the first file to source
+# it does). A library, not a test file: it lives outside the runner's glob of
+# tests/integration/test_*.sh.
 #
 #   rp_fresh_db NAME         database NAME as right after setup-database
 #                            (copied from the template rp_template); exports
