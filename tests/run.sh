@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the unit tests (cmocka, no server) and the integration tests (real
-# throwaway PostgreSQL cluster) built in BUILD_DIR, and ends with one line
-# "N passed, N failed" over both.  Usage: tests/run.sh BUILD_DIR [unit|integration]
+# Runs the unit tests (cmocka, no server) built in BUILD_DIR, the shell checks
+# tests/unit/test_*.sh (no server either: the documentation's links) and the
+# integration tests (real throwaway PostgreSQL cluster), and ends with one line
+# "N passed, N failed" over all.  Usage: tests/run.sh BUILD_DIR [unit|integration]
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,6 +29,22 @@ if [[ $only == all || $only == unit ]]; then
 			echo "ok   $(basename "$test_binary") ($ok tests)"
 		else
 			echo "FAIL $(basename "$test_binary") (exit $status)"
+			tail -n 40 "$log"
+		fi
+		rm -f "$log"
+	done
+	# shell checks that need no server either (the documentation's links): one test each
+	for check in "$root"/tests/unit/test_*.sh; do
+		[[ -f $check ]] || continue
+		log=$(mktemp)
+		bash "$check" >"$log" 2>&1
+		status=$?
+		if ((status == 0)); then
+			passed=$((passed + 1))
+			echo "ok   $(basename "$check") ($(tail -n 1 "$log"))"
+		else
+			failed=$((failed + 1))
+			echo "FAIL $(basename "$check") (exit $status)"
 			tail -n 40 "$log"
 		fi
 		rm -f "$log"
