@@ -45,7 +45,7 @@ run_queries() { # name
 		[[ $rc -eq 1 && -s $WORK/$1.json ]] || exit 1
 	fi
 }
-# as the demo and the README see it: right after setup, when the plain _old
+# as the demo and docs/demonstrate-queries.md see it: right after setup, when the plain _old
 # copies have neither fresh statistics nor a visibility map
 run_queries setup
 # steady state, as autovacuum would leave them: both sides vacuumed and analyzed

@@ -266,7 +266,7 @@ test_setup_lock_files_run_by_hand_wait_a_bounded_time() {
 	local print
 	print=$(sl_fingerprint event_logs)
 	sl_hold
-	# as the README says to run them, with no lock_timeout in the session
+	# as docs/setup-database.md says to run them, with no lock_timeout in the session
 	TEST_CMD_TIMEOUT=30 assert_exit 3 psql -X -v ON_ERROR_STOP=1 -1 -f "$ROOT_DIR/scripts/01_range_partitions.sql"
 	assert_contains "$OUT" "canceling statement due to lock timeout"
 	TEST_CMD_TIMEOUT=30 assert_exit 3 psql -X -v ON_ERROR_STOP=1 -1 -f "$ROOT_DIR/scripts/lib/reset.sql"
