@@ -7,36 +7,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "load/data_generator.h"
-#include "pg/db.h"
-#include "load/ledger.h"
+#include "common/clock.h"
 #include "common/log.h"
-#include "tables/partition_bounds.h"
+#include "common/retry.h"
+#include "load/data_generator.h"
+#include "load/ledger.h"
 #include "load/row_writer.h"
-#include "pg/sql_runner.h"
+#include "pg/db.h"
+#include "tables/partition_bounds.h"
 
 #define RANGES_REFRESH_MS 10000.0	/* re-read partition bounds this often */
 #define RETRY_LIMIT_MS 120000.0	/* give up on a batch that keeps hitting locks */
-#define RECONNECT_MAX_BACKOFF_MS 5000.0
 
-static double
-now_ms(void)
-{
-	return sql_runner_now_ms();
-}
-
-/* Sleeps up to ms, returning early when a stop is requested. */
-static void
-sleep_ms(double ms, volatile sig_atomic_t *stop)
-{
-	struct timespec ts;
-
-	if (ms <= 0 || *stop)
-		return;
-	ts.tv_sec = (time_t) (ms / 1000);
-	ts.tv_nsec = (long) ((ms - (double) ts.tv_sec * 1000) * 1e6);
-	nanosleep(&ts, NULL);		/* EINTR on a signal: the caller checks *stop */
-}
+/*
+ * A batch that met a lock timeout, deadlock or serialization failure is
+ * written again after a short pause, until RETRY_LIMIT_MS: each attempt
+ * already waited up to --lock-timeout.  A server that went away is asked
+ * again at waits doubling from 100 ms to 5 s, until it answers or a stop.
+ */
+static const RetryPolicy write_retry = {.base_delay_ms = 50, .max_delay_ms = 50};
+static const RetryPolicy reconnect_retry = {.base_delay_ms = 100, .max_delay_ms = 5000};
 
 /* Session settings of every connection, first and after a reconnect. */
 bool
@@ -76,22 +66,19 @@ refresh_ranges(PGconn *conn, DataGenerator *gen, const LoadOptions *options)
 }
 
 /*
- * Reconnects with exponential backoff until it works or a stop is requested.
- * Returns the new connection, or NULL when stopped.
+ * Reconnects with backoff (reconnect_retry) until it works or a stop is
+ * requested.  Returns the new connection, or NULL when stopped.
  */
 static PGconn *
 reconnect(const Config *config, const LoadOptions *options, LoadReport *report,
 		  volatile sig_atomic_t *stop)
 {
-	double		backoff = 100;
-
 	for (int attempt = 1; !*stop; attempt++)
 	{
 		PGconn	   *conn;
 		char		error[256];
 
-		sleep_ms(backoff, stop);
-		if (*stop)
+		if (!retry_pause(&reconnect_retry, attempt, stop))
 			break;
 		conn = db_connect_quiet(config, "load-data", error, sizeof(error));
 		if (conn && load_runner_prepare_session(conn, options))
@@ -107,7 +94,6 @@ reconnect(const Config *config, const LoadOptions *options, LoadReport *report,
 			log_info("%s: still no connection to %s (attempt %d): %s", log_progname(),
 					 config_server_label(config), attempt, error);
 		PQfinish(conn);
-		backoff = backoff * 2 > RECONNECT_MAX_BACKOFF_MS ? RECONNECT_MAX_BACKOFF_MS : backoff * 2;
 	}
 	return NULL;
 }
@@ -159,7 +145,7 @@ load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options
 	char		tag[32];
 	uint64_t	seed = options->seed_given ? (uint64_t) options->seed :
 		(uint64_t) time(NULL) ^ ((uint64_t) getpid() << 32);
-	double		start = now_ms(),
+	double		start = clock_now_ms(),
 				next_tick = start,
 				last_ranges = start;
 	int			status = 0;
@@ -185,13 +171,13 @@ load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options
 		WriteOutcome outcome;
 		WriteError	error;
 
-		if (options->duration_s && now_ms() - start >= options->duration_s * 1000.0)
+		if (options->duration_s && clock_now_ms() - start >= options->duration_s * 1000.0)
 			break;
 		if (options->max_rows && remaining <= 0)
 			break;
 		row_batch_fill(batch, gen, (size_t) (options->max_rows && remaining < options->batch ?
 											 remaining : options->batch));
-		batch_start = now_ms();
+		batch_start = clock_now_ms();
 		for (;;)
 		{
 			outcome = row_writer_write(*connp, batch, &error);
@@ -223,18 +209,18 @@ load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options
 				continue;		/* not committed (or unknown yet): write it again */
 			}
 			if (outcome == WRITE_RETRY && !*stop &&
-				now_ms() - batch_start < RETRY_LIMIT_MS)
+				clock_now_ms() - batch_start < RETRY_LIMIT_MS)
 			{
 				report->retries++;
 				load_report_note_retry(report, &error);
-				sleep_ms(50, stop);
+				retry_pause(&write_retry, (int) report->retries, stop);
 				continue;
 			}
 			break;
 		}
 		if (outcome == WRITE_OK)
 		{
-			load_report_committed(report, batch, now_ms() - batch_start);
+			load_report_committed(report, batch, clock_now_ms() - batch_start);
 			if (ledger && !record_in_ledger(*connp, ledger, batch))
 			{
 				status = 1;
@@ -247,22 +233,22 @@ load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options
 			load_report_failed(report, batch, &error);
 		if (*connp == NULL)
 			break;
-		load_report_progress(report, now_ms(), options->progress_s);
-		if (now_ms() - last_ranges >= RANGES_REFRESH_MS)
+		load_report_progress(report, clock_now_ms(), options->progress_s);
+		if (clock_now_ms() - last_ranges >= RANGES_REFRESH_MS)
 		{
 			refresh_ranges(*connp, gen, options);
-			last_ranges = now_ms();
+			last_ranges = clock_now_ms();
 		}
 		if (options->interval_ms > 0)
 		{
 			/* fixed schedule, no drift; after a long stall, no burst to catch up */
 			next_tick += (double) options->interval_ms;
-			if (next_tick < now_ms())
-				next_tick = now_ms();
-			sleep_ms(next_tick - now_ms(), stop);
+			if (next_tick < clock_now_ms())
+				next_tick = clock_now_ms();
+			clock_sleep_ms(next_tick - clock_now_ms(), stop);
 		}
 	}
-	load_report_finish(report, now_ms());
+	load_report_finish(report, clock_now_ms());
 cleanup:
 	data_generator_free(gen);
 	row_batch_free(batch);
