@@ -11,9 +11,7 @@
 RetryPolicy
 retry_default_policy(void)
 {
-	RetryPolicy policy = {.max_attempts = 10, .base_delay_ms = 200, .max_delay_ms = 5000};
-
-	return policy;
+	return (RetryPolicy) {.max_attempts = 10, .base_delay_ms = 200, .max_delay_ms = 5000};
 }
 
 bool
