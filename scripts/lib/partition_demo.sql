@@ -18,6 +18,8 @@
 --   * partition_demo.assert_same_rows()  fails the migration unless the new table
 --                                         holds exactly the rows of the old one
 --   * partition_demo.sync_sequence()     moves a sequence past a column's max
+--   * partition_demo.assert_migratable() the guard of the migrations 01..04;
+--                                         bound_lock_waits() before their locks
 --   * the trigger functions that keep usernames unique across the hash
 --     partitions of users_distributed (the triggers and the side table are
 --     created by 02_hash_partitions.sql)
@@ -566,6 +568,82 @@ $$;
 
 COMMENT ON FUNCTION partition_demo.online_in_progress(text) IS
     'true while an online migration of the table (bin/setup-database --online) is started and not swapped';
+
+-- -----------------------------------------------------------------------------
+-- assert_migratable(tbl, new_names): the guard at the top of 01..04 (their
+-- step 0, also run by --online): raises unless tbl is a plain table of the
+-- project's, with no online migration of it in progress, whose serial
+-- sequence <tbl>_id_seq (if any) is the project's too, and unless none of
+-- new_names, every table and sequence the file creates, is taken. The
+-- table is renamed and copied and its sequence handed to the partitioned
+-- table and moved forward: only the project's own. A serial column whose
+-- sequence name is taken silently gets another one, and the DROP SEQUENCE
+-- of the file's sequences step would then drop the other.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.assert_migratable(tbl text, new_names text[])
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    kind "char";
+BEGIN
+    SELECT c.relkind INTO kind
+      FROM pg_catalog.pg_class AS c
+     WHERE c.oid = to_regclass(tbl);
+
+    IF kind IS NULL THEN
+        RAISE EXCEPTION '% does not exist; nothing to partition', tbl
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'run 00_setup_base_tables.sql and 00_initial_seed_data.sql first';
+    ELSIF kind = 'p' THEN
+        RAISE EXCEPTION '% is already partitioned; nothing to do', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'to start over, run bin/setup-database --reset';
+    ELSIF kind <> 'r' THEN
+        RAISE EXCEPTION '% is not a plain table (relkind %)', tbl, kind
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+
+    IF partition_demo.online_in_progress(tbl) THEN
+        RAISE EXCEPTION 'an online migration of % is in progress', tbl
+            USING ERRCODE = 'object_in_use',
+                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
+    END IF;
+
+    PERFORM partition_demo.assert_ours(to_regclass(tbl), 'partition');
+    PERFORM partition_demo.assert_ours(to_regclass(tbl || '_id_seq'), 'make the partitioned table the owner of');
+    PERFORM partition_demo.assert_names_free(
+        new_names,
+        'partition ' || tbl,
+        'nothing was changed; it is the project''s own, a leftover of an earlier migration: '
+        'to start over, run bin/setup-database --reset');
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.assert_migratable(text, text[]) IS
+    'the guard of 01..04: raises unless tbl is the project''s plain table, not being migrated online, and new_names are free';
+
+-- -----------------------------------------------------------------------------
+-- bound_lock_waits(): before the first lock a migration file takes: a
+-- session without a lock_timeout of its own (a file run by hand with psql)
+-- gets 2 s for the rest of the transaction, so that a wait behind a long
+-- transaction ends with SQLSTATE 55P03 instead of lasting as long as it
+-- does. bin/setup-database sets its own (--lock-timeout) and retries.
+-- (reset.sql has the same statement written out: it runs where these
+-- helpers may not exist yet, or be an earlier version's.)
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.bound_lock_waits()
+RETURNS void
+LANGUAGE sql
+VOLATILE
+AS $$
+    SELECT pg_catalog.set_config('lock_timeout', '2s', true)
+     WHERE pg_catalog.current_setting('lock_timeout') = '0';
+$$;
+
+COMMENT ON FUNCTION partition_demo.bound_lock_waits() IS
+    'lock_timeout 2 s for the current transaction, unless the session has one';
 
 -- -----------------------------------------------------------------------------
 -- users_distributed_register_username(): trigger function behind the global
