@@ -770,8 +770,10 @@ $$;
 -- =============================================================================
 -- Helpers of the re-partitioning scenarios (scripts/repartition/10..14):
 --   assert_same_fingerprint()  raises unless two (rows, checksum) pairs match
---   range_key_column(), range_partitions()   a range-partitioned table's key
---                              and its partitions' bounds, from the catalog
+--   range_key_column(), range_bounds(), range_partitions()   a range-
+--                              partitioned table's key and its partitions'
+--                              bounds, from the catalog (range_bounds() for
+--                              load-data too)
 --   create_range_table(), attach_range_table()   build a partition-to-be as
 --                              a standalone table, then attach it
 --   measure(), measure_sum()   rows and checksum, remembered per transaction
@@ -838,43 +840,57 @@ COMMENT ON FUNCTION partition_demo.range_key_column(regclass) IS
     'the single partition key column of a RANGE-partitioned table (raises otherwise)';
 
 -- -----------------------------------------------------------------------------
--- range_partitions(parent): the direct partitions of a table RANGE-partitioned
--- on a timestamp, with their bounds, read from the catalog (pg_inherits,
--- pg_class.relpartbound); the DEFAULT partition has NULL bounds.
+-- range_bounds(parent): the direct partitions of parent with their bounds as
+-- the catalog has them (pg_inherits, pg_class.relpartbound) and, for a bound
+-- FROM ('...') TO ('...') on one column, its two values as timestamps; NULL
+-- for DEFAULT and any other bound (MINVALUE/MAXVALUE, several columns). The
+-- one reader of range bounds: range_partitions() below, and load-data, whose
+-- generated dates follow the partitions that exist (src/tables/partition_bounds).
 -- The bounds are parsed from pg_get_expr(), whose text depends on DateStyle:
 -- the function pins ISO so that the text round-trips whatever the session's.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.range_bounds(parent regclass)
+RETURNS TABLE (partition regclass, bound text, range_from timestamp, range_to timestamp)
+LANGUAGE sql
+STABLE
+SET datestyle = 'ISO, YMD'
+AS $$
+    -- FOR VALUES FROM ('2024-01-01 00:00:00') TO ('2024-02-01 00:00:00')
+    SELECT c.oid::regclass, b.bound, m.bounds[1]::timestamp, m.bounds[2]::timestamp
+      FROM pg_catalog.pg_inherits AS i
+      JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid
+     CROSS JOIN LATERAL pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS b(bound)
+      LEFT JOIN LATERAL pg_catalog.regexp_match(
+                    b.bound, '^FOR VALUES FROM \(''([^'']+)''\) TO \(''([^'']+)''\)$') AS m(bounds) ON true
+     WHERE i.inhparent = parent
+$$;
+
+COMMENT ON FUNCTION partition_demo.range_bounds(regclass) IS
+    'direct partitions of a table with their bounds, FROM (x) TO (y) read as timestamps (NULL otherwise)';
+
+-- -----------------------------------------------------------------------------
+-- range_partitions(parent): the direct partitions of a table RANGE-partitioned
+-- on a timestamp, with their bounds (range_bounds()); the DEFAULT partition
+-- has NULL bounds, any other bound than FROM (timestamp) TO (timestamp) is
+-- an error.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.range_partitions(parent regclass)
 RETURNS TABLE (partition regclass, range_from timestamp, range_to timestamp, is_default boolean)
 LANGUAGE plpgsql
 STABLE
-SET datestyle = 'ISO, YMD'
 AS $$
 DECLARE
     r record;
 BEGIN
-    FOR r IN
-        SELECT c.oid::regclass AS part,
-               pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS bound
-          FROM pg_catalog.pg_inherits AS i
-          JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid
-         WHERE i.inhparent = parent
-    LOOP
-        partition := r.part;
-        IF r.bound = 'DEFAULT' THEN
-            range_from := NULL;
-            range_to := NULL;
-            is_default := true;
-        ELSE
-            -- FOR VALUES FROM ('2024-01-01 00:00:00') TO ('2024-02-01 00:00:00')
-            SELECT m[1]::timestamp, m[2]::timestamp INTO range_from, range_to
-              FROM regexp_match(r.bound, '^FOR VALUES FROM \(''([^'']+)''\) TO \(''([^'']+)''\)$') AS m;
-            IF range_from IS NULL THEN
-                RAISE EXCEPTION 'unexpected partition bound of %: %', r.part, r.bound
-                    USING ERRCODE = 'feature_not_supported',
-                          HINT = 'only bounds FROM (timestamp) TO (timestamp) are supported (no MINVALUE/MAXVALUE)';
-            END IF;
-            is_default := false;
+    FOR r IN SELECT * FROM partition_demo.range_bounds(parent) AS b LOOP
+        partition := r.partition;
+        range_from := r.range_from;
+        range_to := r.range_to;
+        is_default := r.bound = 'DEFAULT';
+        IF range_from IS NULL AND NOT is_default THEN
+            RAISE EXCEPTION 'unexpected partition bound of %: %', r.partition, r.bound
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'only bounds FROM (timestamp) TO (timestamp) are supported (no MINVALUE/MAXVALUE)';
         END IF;
         RETURN NEXT;
     END LOOP;
