@@ -47,20 +47,21 @@ static void
 refresh_ranges(PGconn *conn, DataGenerator *gen, const LoadOptions *options)
 {
 	DataRanges	ranges = data_generator_default_ranges();
-	TimeRange	covered;
+	int64_t		from,
+				to;
 	const int64_t quarter = 92 * 24 * 3600;
 
 	ranges.event_outside_share = options->default_share_pct / 100.0;
 	ranges.sale_outside_share = options->default_share_pct / 100.0;
-	if (partition_bounds_covered(conn, "event_logs", &covered))
+	if (partition_bounds_covered(conn, "event_logs", &from, &to))
 	{
-		ranges.event_covered = covered;
-		ranges.event_outside = (TimeRange) {covered.to, covered.to + quarter};
+		ranges.event_covered = (TimeRange) {from, to};
+		ranges.event_outside = (TimeRange) {to, to + quarter};
 	}
-	if (partition_bounds_covered(conn, "sales_data", &covered))
+	if (partition_bounds_covered(conn, "sales_data", &from, &to))
 	{
-		ranges.sale_covered = covered;
-		ranges.sale_outside = (TimeRange) {covered.to, covered.to + quarter};
+		ranges.sale_covered = (TimeRange) {from, to};
+		ranges.sale_outside = (TimeRange) {to, to + quarter};
 	}
 	data_generator_set_ranges(gen, &ranges);
 }

@@ -12,7 +12,7 @@ static const char *const bounds_query =
 	"  FROM partition_demo.range_bounds(pg_catalog.to_regclass($1)) AS b";
 
 bool
-partition_bounds_covered(PGconn *conn, const char *table, TimeRange *covered)
+partition_bounds_covered(PGconn *conn, const char *table, int64_t *from, int64_t *to)
 {
 	const char *params[1] = {table};
 	PGresult   *res = db_query(conn, bounds_query, 1, params);
@@ -23,9 +23,9 @@ partition_bounds_covered(PGconn *conn, const char *table, TimeRange *covered)
 	found = !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
 	if (found)
 	{
-		covered->from = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		covered->to = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		*from = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*to = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	}
 	PQclear(res);
-	return found && covered->to > covered->from;
+	return found && *to > *from;
 }
