@@ -47,9 +47,9 @@ lib_objs   = $(patsubst src/$(1)/%.c,$(BUILD_DIR)/$(1)/%.o,$(wildcard src/$(1)/*
 libs_of    = $(foreach l,$(filter $(1),$(SUBSYSTEMS)),$(LIB_DIR)/lib$(l).a)
 
 # what each program links, in any order (libs_of puts them in link order)
-PROGRAM_LIBS_setup-database      = online repartition tables pg common
+PROGRAM_LIBS_setup-database      = online tables pg common
 PROGRAM_LIBS_load-data           = load tables pg common
-PROGRAM_LIBS_demonstrate-queries = queries repartition tables pg common
+PROGRAM_LIBS_demonstrate-queries = queries tables pg common
 PROGRAM_LIBS_repartition         = repartition load tables pg common
 PROGRAM_LIBS_show-config         = common
 ALL_LIBS = $(call libs_of,$(SUBSYSTEMS))

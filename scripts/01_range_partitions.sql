@@ -30,49 +30,12 @@
 -- Everything this file creates is recorded as the project's (see the end of [swap]).
 SELECT partition_demo.track_begin();
 
-DO $$
-DECLARE
-    kind "char";
-BEGIN
-    SELECT c.relkind INTO kind
-      FROM pg_catalog.pg_class AS c
-     WHERE c.oid = to_regclass('event_logs');
-
-    IF kind IS NULL THEN
-        RAISE EXCEPTION 'event_logs does not exist; nothing to partition'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'run 00_setup_base_tables.sql and 00_initial_seed_data.sql first';
-    ELSIF kind = 'p' THEN
-        RAISE EXCEPTION 'event_logs is already partitioned; nothing to do'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'to start over, run bin/setup-database --reset';
-    ELSIF kind <> 'r' THEN
-        RAISE EXCEPTION 'event_logs is not a plain table (relkind %)', kind
-            USING ERRCODE = 'wrong_object_type';
-    END IF;
-
-    IF partition_demo.online_in_progress('event_logs') THEN
-        RAISE EXCEPTION 'an online migration of event_logs is in progress'
-            USING ERRCODE = 'object_in_use',
-                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
-    END IF;
-
-    -- it is renamed and copied, its sequence handed to the partitioned
-    -- table and moved forward: only the project's own
-    PERFORM partition_demo.assert_ours('event_logs', 'partition');
-    PERFORM partition_demo.assert_ours(to_regclass('event_logs_id_seq'), 'make the partitioned table the owner of');
-    -- and every name this file creates must be free: a serial column whose
-    -- sequence name is taken silently gets another one, and the DROP
-    -- SEQUENCE of the sequences step would then drop the other
-    PERFORM partition_demo.assert_names_free(
-        ARRAY['event_logs_partitioned', 'event_logs_old', 'event_logs_partitioned_id_seq',
-              'event_logs_old_id_seq', 'event_logs_2024_01', 'event_logs_2024_02',
-              'event_logs_2024_03', 'event_logs_default'],
-        'partition event_logs',
-        'nothing was changed; it is the project''s own, a leftover of an earlier migration: '
-        'to start over, run bin/setup-database --reset');
-END
-$$;
+-- refused unless event_logs is the project's plain table, and every name
+-- this file creates is free (see partition_demo.assert_migratable())
+SELECT partition_demo.assert_migratable('event_logs',
+    ARRAY['event_logs_partitioned', 'event_logs_old', 'event_logs_partitioned_id_seq',
+          'event_logs_old_id_seq', 'event_logs_2024_01', 'event_logs_2024_02',
+          'event_logs_2024_03', 'event_logs_default']);
 
 -- EXCLUSIVE: readers go on reading event_logs during the copy, writers wait.
 -- A row written after the copy would otherwise stay behind in event_logs_old
@@ -84,13 +47,7 @@ $$;
 -- (--lock-timeout) and runs the file again, with backoff; run by hand, the
 -- wait is 2 s unless the session has a lock_timeout of its own.
 -- @online: lock
-DO $$
-BEGIN
-    IF pg_catalog.current_setting('lock_timeout') = '0' THEN
-        PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
-    END IF;
-END
-$$;
+SELECT partition_demo.bound_lock_waits();
 LOCK TABLE event_logs IN EXCLUSIVE MODE;
 
 -- -----------------------------------------------------------------------------

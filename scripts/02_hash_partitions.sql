@@ -38,49 +38,12 @@
 -- Everything this file creates is recorded as the project's (see the end of [swap]).
 SELECT partition_demo.track_begin();
 
-DO $$
-DECLARE
-    kind "char";
-BEGIN
-    SELECT c.relkind INTO kind
-      FROM pg_catalog.pg_class AS c
-     WHERE c.oid = to_regclass('users_distributed');
-
-    IF kind IS NULL THEN
-        RAISE EXCEPTION 'users_distributed does not exist; nothing to partition'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'run 00_setup_base_tables.sql and 00_initial_seed_data.sql first';
-    ELSIF kind = 'p' THEN
-        RAISE EXCEPTION 'users_distributed is already partitioned; nothing to do'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'to start over, run bin/setup-database --reset';
-    ELSIF kind <> 'r' THEN
-        RAISE EXCEPTION 'users_distributed is not a plain table (relkind %)', kind
-            USING ERRCODE = 'wrong_object_type';
-    END IF;
-
-    IF partition_demo.online_in_progress('users_distributed') THEN
-        RAISE EXCEPTION 'an online migration of users_distributed is in progress'
-            USING ERRCODE = 'object_in_use',
-                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
-    END IF;
-
-    -- it is renamed and copied, its sequence handed to the partitioned
-    -- table and moved forward: only the project's own
-    PERFORM partition_demo.assert_ours('users_distributed', 'partition');
-    PERFORM partition_demo.assert_ours(to_regclass('users_distributed_id_seq'), 'make the partitioned table the owner of');
-    -- and every name this file creates must be free: a serial column whose
-    -- sequence name is taken silently gets another one, and the DROP
-    -- SEQUENCE of the sequences step would then drop the other
-    PERFORM partition_demo.assert_names_free(
-        ARRAY['users_distributed_partitioned', 'users_distributed_old', 'users_distributed_usernames',
-              'users_distributed_partitioned_id_seq', 'users_distributed_old_id_seq', 'users_distributed_p0',
-              'users_distributed_p1', 'users_distributed_p2', 'users_distributed_p3'],
-        'partition users_distributed',
-        'nothing was changed; it is the project''s own, a leftover of an earlier migration: '
-        'to start over, run bin/setup-database --reset');
-END
-$$;
+-- refused unless users_distributed is the project's plain table, and every name
+-- this file creates is free (see partition_demo.assert_migratable())
+SELECT partition_demo.assert_migratable('users_distributed',
+    ARRAY['users_distributed_partitioned', 'users_distributed_old', 'users_distributed_usernames',
+          'users_distributed_partitioned_id_seq', 'users_distributed_old_id_seq', 'users_distributed_p0',
+          'users_distributed_p1', 'users_distributed_p2', 'users_distributed_p3']);
 
 -- EXCLUSIVE: readers go on reading users_distributed during the copy, writers
 -- wait. A row written after the copy would otherwise stay behind in
@@ -91,13 +54,7 @@ $$;
 -- (--lock-timeout) and runs the file again, with backoff; run by hand, the
 -- wait is 2 s unless the session has a lock_timeout of its own.
 -- @online: lock
-DO $$
-BEGIN
-    IF pg_catalog.current_setting('lock_timeout') = '0' THEN
-        PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
-    END IF;
-END
-$$;
+SELECT partition_demo.bound_lock_waits();
 LOCK TABLE users_distributed IN EXCLUSIVE MODE;
 
 -- -----------------------------------------------------------------------------

@@ -30,49 +30,12 @@
 -- Everything this file creates is recorded as the project's (see the end of [swap]).
 SELECT partition_demo.track_begin();
 
-DO $$
-DECLARE
-    kind "char";
-BEGIN
-    SELECT c.relkind INTO kind
-      FROM pg_catalog.pg_class AS c
-     WHERE c.oid = to_regclass('orders_by_region');
-
-    IF kind IS NULL THEN
-        RAISE EXCEPTION 'orders_by_region does not exist; nothing to partition'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'run 00_setup_base_tables.sql and 00_initial_seed_data.sql first';
-    ELSIF kind = 'p' THEN
-        RAISE EXCEPTION 'orders_by_region is already partitioned; nothing to do'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'to start over, run bin/setup-database --reset';
-    ELSIF kind <> 'r' THEN
-        RAISE EXCEPTION 'orders_by_region is not a plain table (relkind %)', kind
-            USING ERRCODE = 'wrong_object_type';
-    END IF;
-
-    IF partition_demo.online_in_progress('orders_by_region') THEN
-        RAISE EXCEPTION 'an online migration of orders_by_region is in progress'
-            USING ERRCODE = 'object_in_use',
-                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
-    END IF;
-
-    -- it is renamed and copied, its sequence handed to the partitioned
-    -- table and moved forward: only the project's own
-    PERFORM partition_demo.assert_ours('orders_by_region', 'partition');
-    PERFORM partition_demo.assert_ours(to_regclass('orders_by_region_id_seq'), 'make the partitioned table the owner of');
-    -- and every name this file creates must be free: a serial column whose
-    -- sequence name is taken silently gets another one, and the DROP
-    -- SEQUENCE of the sequences step would then drop the other
-    PERFORM partition_demo.assert_names_free(
-        ARRAY['orders_by_region_partitioned', 'orders_by_region_old', 'orders_by_region_partitioned_id_seq',
-              'orders_by_region_old_id_seq', 'orders_north_america', 'orders_europe',
-              'orders_asia_pacific', 'orders_other'],
-        'partition orders_by_region',
-        'nothing was changed; it is the project''s own, a leftover of an earlier migration: '
-        'to start over, run bin/setup-database --reset');
-END
-$$;
+-- refused unless orders_by_region is the project's plain table, and every name
+-- this file creates is free (see partition_demo.assert_migratable())
+SELECT partition_demo.assert_migratable('orders_by_region',
+    ARRAY['orders_by_region_partitioned', 'orders_by_region_old', 'orders_by_region_partitioned_id_seq',
+          'orders_by_region_old_id_seq', 'orders_north_america', 'orders_europe',
+          'orders_asia_pacific', 'orders_other']);
 
 -- EXCLUSIVE: readers go on reading orders_by_region during the copy, writers
 -- wait. A row written after the copy would otherwise stay behind in
@@ -83,13 +46,7 @@ $$;
 -- (--lock-timeout) and runs the file again, with backoff; run by hand, the
 -- wait is 2 s unless the session has a lock_timeout of its own.
 -- @online: lock
-DO $$
-BEGIN
-    IF pg_catalog.current_setting('lock_timeout') = '0' THEN
-        PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
-    END IF;
-END
-$$;
+SELECT partition_demo.bound_lock_waits();
 LOCK TABLE orders_by_region IN EXCLUSIVE MODE;
 
 -- -----------------------------------------------------------------------------

@@ -31,51 +31,14 @@
 -- Everything this file creates is recorded as the project's (see the end of [swap]).
 SELECT partition_demo.track_begin();
 
-DO $$
-DECLARE
-    kind "char";
-BEGIN
-    SELECT c.relkind INTO kind
-      FROM pg_catalog.pg_class AS c
-     WHERE c.oid = to_regclass('sales_data');
-
-    IF kind IS NULL THEN
-        RAISE EXCEPTION 'sales_data does not exist; nothing to partition'
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'run 00_setup_base_tables.sql and 00_initial_seed_data.sql first';
-    ELSIF kind = 'p' THEN
-        RAISE EXCEPTION 'sales_data is already partitioned; nothing to do'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'to start over, run bin/setup-database --reset';
-    ELSIF kind <> 'r' THEN
-        RAISE EXCEPTION 'sales_data is not a plain table (relkind %)', kind
-            USING ERRCODE = 'wrong_object_type';
-    END IF;
-
-    IF partition_demo.online_in_progress('sales_data') THEN
-        RAISE EXCEPTION 'an online migration of sales_data is in progress'
-            USING ERRCODE = 'object_in_use',
-                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
-    END IF;
-
-    -- it is renamed and copied, its sequence handed to the partitioned
-    -- table and moved forward: only the project's own
-    PERFORM partition_demo.assert_ours('sales_data', 'partition');
-    PERFORM partition_demo.assert_ours(to_regclass('sales_data_id_seq'), 'make the partitioned table the owner of');
-    -- and every name this file creates must be free: a serial column whose
-    -- sequence name is taken silently gets another one, and the DROP
-    -- SEQUENCE of the sequences step would then drop the other
-    PERFORM partition_demo.assert_names_free(
-        ARRAY['sales_data_partitioned', 'sales_data_old', 'sales_data_partitioned_id_seq',
-              'sales_data_old_id_seq', 'sales_2024_q1', 'sales_2024_q2',
-              'sales_default', 'sales_2024_q1_electronics', 'sales_2024_q1_clothing',
-              'sales_2024_q1_other', 'sales_2024_q2_electronics', 'sales_2024_q2_clothing',
-              'sales_2024_q2_other'],
-        'partition sales_data',
-        'nothing was changed; it is the project''s own, a leftover of an earlier migration: '
-        'to start over, run bin/setup-database --reset');
-END
-$$;
+-- refused unless sales_data is the project's plain table, and every name
+-- this file creates is free (see partition_demo.assert_migratable())
+SELECT partition_demo.assert_migratable('sales_data',
+    ARRAY['sales_data_partitioned', 'sales_data_old', 'sales_data_partitioned_id_seq',
+          'sales_data_old_id_seq', 'sales_2024_q1', 'sales_2024_q2',
+          'sales_default', 'sales_2024_q1_electronics', 'sales_2024_q1_clothing',
+          'sales_2024_q1_other', 'sales_2024_q2_electronics', 'sales_2024_q2_clothing',
+          'sales_2024_q2_other']);
 
 -- EXCLUSIVE: readers go on reading sales_data during the copy, writers wait.
 -- A row written after the copy would otherwise stay behind in sales_data_old
@@ -86,13 +49,7 @@ $$;
 -- (--lock-timeout) and runs the file again, with backoff; run by hand, the
 -- wait is 2 s unless the session has a lock_timeout of its own.
 -- @online: lock
-DO $$
-BEGIN
-    IF pg_catalog.current_setting('lock_timeout') = '0' THEN
-        PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
-    END IF;
-END
-$$;
+SELECT partition_demo.bound_lock_waits();
 LOCK TABLE sales_data IN EXCLUSIVE MODE;
 
 -- -----------------------------------------------------------------------------

@@ -18,6 +18,8 @@
 --   * partition_demo.assert_same_rows()  fails the migration unless the new table
 --                                         holds exactly the rows of the old one
 --   * partition_demo.sync_sequence()     moves a sequence past a column's max
+--   * partition_demo.assert_migratable() the guard of the migrations 01..04;
+--                                         bound_lock_waits() before their locks
 --   * the trigger functions that keep usernames unique across the hash
 --     partitions of users_distributed (the triggers and the side table are
 --     created by 02_hash_partitions.sql)
@@ -568,6 +570,82 @@ COMMENT ON FUNCTION partition_demo.online_in_progress(text) IS
     'true while an online migration of the table (bin/setup-database --online) is started and not swapped';
 
 -- -----------------------------------------------------------------------------
+-- assert_migratable(tbl, new_names): the guard at the top of 01..04 (their
+-- step 0, also run by --online): raises unless tbl is a plain table of the
+-- project's, with no online migration of it in progress, whose serial
+-- sequence <tbl>_id_seq (if any) is the project's too, and unless none of
+-- new_names, every table and sequence the file creates, is taken. The
+-- table is renamed and copied and its sequence handed to the partitioned
+-- table and moved forward: only the project's own. A serial column whose
+-- sequence name is taken silently gets another one, and the DROP SEQUENCE
+-- of the file's sequences step would then drop the other.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.assert_migratable(tbl text, new_names text[])
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    kind "char";
+BEGIN
+    SELECT c.relkind INTO kind
+      FROM pg_catalog.pg_class AS c
+     WHERE c.oid = to_regclass(tbl);
+
+    IF kind IS NULL THEN
+        RAISE EXCEPTION '% does not exist; nothing to partition', tbl
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'run 00_setup_base_tables.sql and 00_initial_seed_data.sql first';
+    ELSIF kind = 'p' THEN
+        RAISE EXCEPTION '% is already partitioned; nothing to do', tbl
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'to start over, run bin/setup-database --reset';
+    ELSIF kind <> 'r' THEN
+        RAISE EXCEPTION '% is not a plain table (relkind %)', tbl, kind
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+
+    IF partition_demo.online_in_progress(tbl) THEN
+        RAISE EXCEPTION 'an online migration of % is in progress', tbl
+            USING ERRCODE = 'object_in_use',
+                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
+    END IF;
+
+    PERFORM partition_demo.assert_ours(to_regclass(tbl), 'partition');
+    PERFORM partition_demo.assert_ours(to_regclass(tbl || '_id_seq'), 'make the partitioned table the owner of');
+    PERFORM partition_demo.assert_names_free(
+        new_names,
+        'partition ' || tbl,
+        'nothing was changed; it is the project''s own, a leftover of an earlier migration: '
+        'to start over, run bin/setup-database --reset');
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.assert_migratable(text, text[]) IS
+    'the guard of 01..04: raises unless tbl is the project''s plain table, not being migrated online, and new_names are free';
+
+-- -----------------------------------------------------------------------------
+-- bound_lock_waits(): before the first lock a migration file takes: a
+-- session without a lock_timeout of its own (a file run by hand with psql)
+-- gets 2 s for the rest of the transaction, so that a wait behind a long
+-- transaction ends with SQLSTATE 55P03 instead of lasting as long as it
+-- does. bin/setup-database sets its own (--lock-timeout) and retries.
+-- (reset.sql has the same statement written out: it runs where these
+-- helpers may not exist yet, or be an earlier version's.)
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.bound_lock_waits()
+RETURNS void
+LANGUAGE sql
+VOLATILE
+AS $$
+    SELECT pg_catalog.set_config('lock_timeout', '2s', true)
+     WHERE pg_catalog.current_setting('lock_timeout') = '0';
+$$;
+
+COMMENT ON FUNCTION partition_demo.bound_lock_waits() IS
+    'lock_timeout 2 s for the current transaction, unless the session has one';
+
+-- -----------------------------------------------------------------------------
 -- users_distributed_register_username(): trigger function behind the global
 -- username uniqueness of the hash-partitioned users_distributed.
 --
@@ -692,8 +770,10 @@ $$;
 -- =============================================================================
 -- Helpers of the re-partitioning scenarios (scripts/repartition/10..14):
 --   assert_same_fingerprint()  raises unless two (rows, checksum) pairs match
---   range_key_column(), range_partitions()   a range-partitioned table's key
---                              and its partitions' bounds, from the catalog
+--   range_key_column(), range_bounds(), range_partitions()   a range-
+--                              partitioned table's key and its partitions'
+--                              bounds, from the catalog (range_bounds() for
+--                              load-data too)
 --   create_range_table(), attach_range_table()   build a partition-to-be as
 --                              a standalone table, then attach it
 --   measure(), measure_sum()   rows and checksum, remembered per transaction
@@ -760,43 +840,57 @@ COMMENT ON FUNCTION partition_demo.range_key_column(regclass) IS
     'the single partition key column of a RANGE-partitioned table (raises otherwise)';
 
 -- -----------------------------------------------------------------------------
--- range_partitions(parent): the direct partitions of a table RANGE-partitioned
--- on a timestamp, with their bounds, read from the catalog (pg_inherits,
--- pg_class.relpartbound); the DEFAULT partition has NULL bounds.
+-- range_bounds(parent): the direct partitions of parent with their bounds as
+-- the catalog has them (pg_inherits, pg_class.relpartbound) and, for a bound
+-- FROM ('...') TO ('...') on one column, its two values as timestamps; NULL
+-- for DEFAULT and any other bound (MINVALUE/MAXVALUE, several columns). The
+-- one reader of range bounds: range_partitions() below, and load-data, whose
+-- generated dates follow the partitions that exist (src/tables/partition_bounds).
 -- The bounds are parsed from pg_get_expr(), whose text depends on DateStyle:
 -- the function pins ISO so that the text round-trips whatever the session's.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.range_bounds(parent regclass)
+RETURNS TABLE (partition regclass, bound text, range_from timestamp, range_to timestamp)
+LANGUAGE sql
+STABLE
+SET datestyle = 'ISO, YMD'
+AS $$
+    -- FOR VALUES FROM ('2024-01-01 00:00:00') TO ('2024-02-01 00:00:00')
+    SELECT c.oid::regclass, b.bound, m.bounds[1]::timestamp, m.bounds[2]::timestamp
+      FROM pg_catalog.pg_inherits AS i
+      JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid
+     CROSS JOIN LATERAL pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS b(bound)
+      LEFT JOIN LATERAL pg_catalog.regexp_match(
+                    b.bound, '^FOR VALUES FROM \(''([^'']+)''\) TO \(''([^'']+)''\)$') AS m(bounds) ON true
+     WHERE i.inhparent = parent
+$$;
+
+COMMENT ON FUNCTION partition_demo.range_bounds(regclass) IS
+    'direct partitions of a table with their bounds, FROM (x) TO (y) read as timestamps (NULL otherwise)';
+
+-- -----------------------------------------------------------------------------
+-- range_partitions(parent): the direct partitions of a table RANGE-partitioned
+-- on a timestamp, with their bounds (range_bounds()); the DEFAULT partition
+-- has NULL bounds, any other bound than FROM (timestamp) TO (timestamp) is
+-- an error.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.range_partitions(parent regclass)
 RETURNS TABLE (partition regclass, range_from timestamp, range_to timestamp, is_default boolean)
 LANGUAGE plpgsql
 STABLE
-SET datestyle = 'ISO, YMD'
 AS $$
 DECLARE
     r record;
 BEGIN
-    FOR r IN
-        SELECT c.oid::regclass AS part,
-               pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS bound
-          FROM pg_catalog.pg_inherits AS i
-          JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid
-         WHERE i.inhparent = parent
-    LOOP
-        partition := r.part;
-        IF r.bound = 'DEFAULT' THEN
-            range_from := NULL;
-            range_to := NULL;
-            is_default := true;
-        ELSE
-            -- FOR VALUES FROM ('2024-01-01 00:00:00') TO ('2024-02-01 00:00:00')
-            SELECT m[1]::timestamp, m[2]::timestamp INTO range_from, range_to
-              FROM regexp_match(r.bound, '^FOR VALUES FROM \(''([^'']+)''\) TO \(''([^'']+)''\)$') AS m;
-            IF range_from IS NULL THEN
-                RAISE EXCEPTION 'unexpected partition bound of %: %', r.part, r.bound
-                    USING ERRCODE = 'feature_not_supported',
-                          HINT = 'only bounds FROM (timestamp) TO (timestamp) are supported (no MINVALUE/MAXVALUE)';
-            END IF;
-            is_default := false;
+    FOR r IN SELECT * FROM partition_demo.range_bounds(parent) AS b LOOP
+        partition := r.partition;
+        range_from := r.range_from;
+        range_to := r.range_to;
+        is_default := r.bound = 'DEFAULT';
+        IF range_from IS NULL AND NOT is_default THEN
+            RAISE EXCEPTION 'unexpected partition bound of %: %', r.partition, r.bound
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'only bounds FROM (timestamp) TO (timestamp) are supported (no MINVALUE/MAXVALUE)';
         END IF;
         RETURN NEXT;
     END LOOP;

@@ -33,14 +33,10 @@
 -- (SQLSTATE 55P03 when it expires, and nothing is dropped). bin/setup-database
 -- sets lock_timeout for this transaction (--lock-timeout) and runs the file
 -- again, with backoff; run by hand, the wait is 2 s unless the session has a
--- lock_timeout of its own.
-DO $$
-BEGIN
-    IF pg_catalog.current_setting('lock_timeout') = '0' THEN
-        PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
-    END IF;
-END
-$$;
+-- lock_timeout of its own (partition_demo.bound_lock_waits(), written out:
+-- the helpers may not exist here, or be an earlier version's).
+SELECT pg_catalog.set_config('lock_timeout', '2s', true)
+ WHERE pg_catalog.current_setting('lock_timeout') = '0';
 
 DO $$
 DECLARE

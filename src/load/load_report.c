@@ -7,6 +7,7 @@
 
 #include "pg/lock_holder.h"
 #include "common/log.h"
+#include "common/format.h"
 #include "tables/partition_stats.h"
 
 /* errors shown in full before the rest are only counted */
@@ -96,7 +97,7 @@ load_report_progress(LoadReport *report, double now_ms, long long progress_s)
 
 	if (progress_s <= 0 || elapsed < progress_s * 1000.0)
 		return;
-	partition_stats_format_count(report->committed_rows, rows, sizeof(rows));
+	format_count(report->committed_rows, rows, sizeof(rows));
 	fprintf(stderr, "%s: %6.0fs %12s rows  %7.0f rows/s  ", log_progname(),
 			(now_ms - report->start_ms) / 1000, rows,
 			(double) (report->committed_rows - report->rows_at_last_progress) * 1000 / elapsed);
@@ -226,12 +227,12 @@ print_text(const LoadReport *report, PGconn *conn)
 	printf("  %-18s %12s %10s\n", "table", "committed", "failed");
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
 	{
-		partition_stats_format_count(report->committed[t], a, sizeof(a));
-		partition_stats_format_count(report->failed[t] + report->unknown[t], b, sizeof(b));
+		format_count(report->committed[t], a, sizeof(a));
+		format_count(report->failed[t] + report->unknown[t], b, sizeof(b));
 		printf("  %-18s %12s %10s\n", data_generator_table_name(t), a, b);
 	}
-	partition_stats_format_count(report->committed_rows, a, sizeof(a));
-	partition_stats_format_count(load_report_rows_lost(report), b, sizeof(b));
+	format_count(report->committed_rows, a, sizeof(a));
+	format_count(load_report_rows_lost(report), b, sizeof(b));
 	printf("  %-18s %12s %10s\n", "total", a, b);
 	if (sum(report->unknown) > 0)
 		printf("  (%lld rows were in flight when the server went away and load-data was "

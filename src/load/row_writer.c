@@ -7,6 +7,7 @@
 
 #include "pg/db.h"
 #include "common/log.h"
+#include "common/retry.h"
 
 /* Column lists of the COPY statements: ids first, then the generated values. */
 static const char *const copy_statements[DEMO_TABLE_COUNT] = {
@@ -225,9 +226,7 @@ classify(PGconn *conn, const PGresult *res, WriteError *error)
 	error->message[strcspn(error->message, "\n")] = '\0';
 	if (PQstatus(conn) != CONNECTION_OK)
 		return WRITE_CONNECTION_LOST;
-	if (sqlstate && (strcmp(sqlstate, "55P03") == 0 ||	/* lock_not_available */
-					 strcmp(sqlstate, "40P01") == 0 ||	/* deadlock_detected */
-					 strcmp(sqlstate, "40001") == 0))	/* serialization_failure */
+	if (retry_sqlstate_retryable(sqlstate))
 		return WRITE_RETRY;
 	/* a server shutting down (57P01..57P03) drops the connection right after */
 	if (sqlstate && strncmp(sqlstate, "57P0", 4) == 0)

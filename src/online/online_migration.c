@@ -8,8 +8,9 @@
 #include "pg/db.h"
 #include "pg/lock_holder.h"
 #include "common/log.h"
-#include "tables/partition_stats.h"
-#include "repartition/repartition_runner.h"
+#include "common/clock.h"
+#include "common/retry.h"
+#include "common/format.h"
 #include "online/script_sections.h"
 
 #define REPLAY_BATCH 5000
@@ -74,7 +75,7 @@ query(Online *online, const char *sql, const char *value)
 		return res;
 	sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	snprintf(online->sqlstate, sizeof(online->sqlstate), "%s", sqlstate ? sqlstate : "");
-	if (!online->retrying || !repartition_runner_retryable(sqlstate))
+	if (!online->retrying || !retry_sqlstate_retryable(sqlstate))
 		db_report_error(res, online->conn, NULL);
 	PQclear(res);
 	return NULL;
@@ -89,7 +90,7 @@ keep_retryable(const PGresult *res, const char *where, void *arg)
 
 	(void) where;
 	snprintf(online->sqlstate, sizeof(online->sqlstate), "%s", sqlstate ? sqlstate : "");
-	return online->retrying && repartition_runner_retryable(sqlstate);
+	return online->retrying && retry_sqlstate_retryable(sqlstate);
 }
 
 /* Runs the script's statements of one section in the current transaction. */
@@ -137,14 +138,6 @@ begin_with_lock_timeout(Online *online)
 	return res != NULL;
 }
 
-/* Sleeps, waking early when interrupted. */
-static void
-pause_ms(const Online *online, int ms)
-{
-	for (int slept = 0; slept < ms && !interrupted(online); slept += 50)
-		repartition_runner_sleep_ms(ms - slept < 50 ? ms - slept : 50);
-}
-
 /* Who holds a lock on the table, for the message of a lock timeout. */
 static void
 report_lock_holder(Online *online)
@@ -177,10 +170,10 @@ may_retry(Online *online, const char *step, int attempt)
 	char		sqlstate[6];
 	int			wait;
 
-	if (!repartition_runner_retryable(online->sqlstate))
+	if (!retry_sqlstate_retryable(online->sqlstate))
 		return false;
 	memcpy(sqlstate, online->sqlstate, sizeof(sqlstate));	/* the next query clears it */
-	if (attempt >= online->retry.max_attempts)
+	if (!retry_attempts_left(&online->retry, attempt))
 	{
 		log_error("%s of %s: lock not granted in %d attempts (lock_timeout %d ms each, "
 				  "SQLSTATE %s)", step, online->table, attempt,
@@ -191,13 +184,12 @@ may_retry(Online *online, const char *step, int attempt)
 		online->hinted = true;
 		return false;
 	}
-	wait = repartition_runner_backoff_ms(&online->retry, attempt);
+	wait = retry_backoff_ms(&online->retry, attempt);
 	fprintf(stderr, "    %s: lock not granted within %d ms (SQLSTATE %s), attempt %d of %d; "
 			"retrying in %.1f s\n", step, online->options->lock_timeout_ms, sqlstate,
 			attempt, online->retry.max_attempts, wait / 1000.0);
 	report_lock_holder(online);
-	pause_ms(online, wait);
-	return !interrupted(online);
+	return clock_sleep_ms(wait, online->options->interrupted);
 }
 
 /* Step 1: partitioned table, capture triggers, bookkeeping; one transaction. */
@@ -240,7 +232,7 @@ print_copy_progress(const char *table, long long done_ids, long long all_ids,
 	double		share = all_ids > 0 ? (double) done_ids / all_ids : 1.0;
 	double		left_s = share > 0 ? elapsed_ms / 1000.0 * (1 - share) / share : 0;
 
-	partition_stats_format_count(rows, count, sizeof(count));
+	format_count(rows, count, sizeof(count));
 	if (last)
 		fprintf(stderr, "    copied: %s rows of %s in %.1f s (%.0f rows/s)\n", count, table,
 				elapsed_ms / 1000.0, rate);
@@ -256,7 +248,7 @@ copy_rows(Online *online, long long copied_up_to, long long copy_end)
 	char		batch[32];
 	long long	first = copied_up_to,
 				rows = 0;
-	double		start = sql_runner_now_ms(),
+	double		start = clock_now_ms(),
 				shown = start;
 
 	snprintf(batch, sizeof(batch), "%lld", online->options->batch_ids);
@@ -273,7 +265,7 @@ copy_rows(Online *online, long long copied_up_to, long long copy_end)
 		rows += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		copied_up_to = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 		PQclear(res);
-		now = sql_runner_now_ms();
+		now = clock_now_ms();
 		if (now - shown >= PROGRESS_EVERY_MS && copied_up_to < copy_end)
 		{
 			print_copy_progress(online->table, copied_up_to - first, copy_end - first, rows,
@@ -281,7 +273,7 @@ copy_rows(Online *online, long long copied_up_to, long long copy_end)
 			shown = now;
 		}
 	}
-	print_copy_progress(online->table, 1, 1, rows, sql_runner_now_ms() - start, true);
+	print_copy_progress(online->table, 1, 1, rows, clock_now_ms() - start, true);
 	return true;
 }
 
@@ -289,7 +281,7 @@ copy_rows(Online *online, long long copied_up_to, long long copy_end)
 static bool
 build_keys(Online *online)
 {
-	double		start = sql_runner_now_ms();
+	double		start = clock_now_ms();
 	PGresult   *res = NULL;
 	bool		ok;
 
@@ -304,7 +296,7 @@ build_keys(Online *online)
 		rollback(online);
 		return false;
 	}
-	fprintf(stderr, "    keys and indexes built in %.1f s\n", (sql_runner_now_ms() - start) / 1000.0);
+	fprintf(stderr, "    keys and indexes built in %.1f s\n", (clock_now_ms() - start) / 1000.0);
 	return true;
 }
 
@@ -352,7 +344,7 @@ replay(Online *online, bool verbose)
 static bool
 verify_snapshot(Online *online)
 {
-	double		start = sql_runner_now_ms();
+	double		start = clock_now_ms();
 	PGresult   *res = NULL;
 	char		count[32];
 	bool		ok;
@@ -361,7 +353,7 @@ verify_snapshot(Online *online)
 		(res = query(online, "SELECT partition_demo.online_verify_snapshot($1)", NULL));
 	if (ok)
 	{
-		partition_stats_format_count(strtoll(PQgetvalue(res, 0, 0), NULL, 10), count, sizeof(count));
+		format_count(strtoll(PQgetvalue(res, 0, 0), NULL, 10), count, sizeof(count));
 		PQclear(res);
 		ok = db_command(online->conn, "COMMIT");
 	}
@@ -371,7 +363,7 @@ verify_snapshot(Online *online)
 		return false;
 	}
 	fprintf(stderr, "    compared %s rows of both tables at one snapshot in %.1f s "
-			"(count and checksum equal)\n", count, (sql_runner_now_ms() - start) / 1000.0);
+			"(count and checksum equal)\n", count, (clock_now_ms() - start) / 1000.0);
 	return true;
 }
 
@@ -393,7 +385,7 @@ swap(Online *online, SqlRunnerHook before_commit, void *arg)
 		if (!replay(online, false))
 			return false;
 		online->retrying = true;
-		start = sql_runner_now_ms();
+		start = clock_now_ms();
 		ok = begin_with_lock_timeout(online) &&
 			(res = query(online, "SELECT partition_demo.online_lock_and_verify($1)", NULL));
 		if (ok)
@@ -405,14 +397,14 @@ swap(Online *online, SqlRunnerHook before_commit, void *arg)
 		ok = ok && run_section(online, SECTION_SWAP) &&
 			(res = query(online, "SELECT partition_demo.online_finish($1)", NULL)) &&
 			(PQclear(res), !before_commit ||
-			 before_commit(online->conn, online->path, sql_runner_now_ms() - online->started_ms, arg)) &&
+			 before_commit(online->conn, online->path, clock_now_ms() - online->started_ms, arg)) &&
 			db_command(online->conn, "COMMIT");
 		if (ok)
 		{
 			online->retrying = false;
 			fprintf(stderr, "    swapped in %.0f ms (writers of %s waited at most that long); "
 					"%s rows changed since the comparison, compared under the lock\n",
-					sql_runner_now_ms() - start, online->table, compared);
+					clock_now_ms() - start, online->table, compared);
 			return true;
 		}
 		rollback(online);
@@ -511,7 +503,7 @@ online_migrate(PGconn *conn, const char *script_path, const char *table,
 	Online		online = {.conn = conn, .path = script_path, .table = table, .options = options};
 	bool		ok;
 
-	online.started_ms = sql_runner_now_ms();
+	online.started_ms = clock_now_ms();
 	online.retry = online_retry_policy(options);
 	ok = migrate(&online, before_commit, arg);
 	if (!ok && interrupted(&online) && !online.hinted)

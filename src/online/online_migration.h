@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <libpq-fe.h>
 
-#include "repartition/repartition_runner.h"
+#include "common/retry.h"
 #include "pg/sql_runner.h"
 
 typedef struct OnlineOptions

@@ -4,20 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pg/db.h"
 #include "common/log.h"
+#include "common/clock.h"
 #include "common/text_file.h"
-
-double
-sql_runner_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 SqlScript *
 sql_runner_read_script(const char *path)
@@ -119,7 +110,7 @@ bool
 sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *script,
 						  const SqlRunOptions *options, SqlRunResult *result)
 {
-	double		start = sql_runner_now_ms();
+	double		start = clock_now_ms();
 	SqlRunResult local;
 	bool		ok;
 
@@ -132,7 +123,7 @@ sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *scrip
 		set_local_lock_timeout(conn, options->lock_timeout_ms);
 	ok = ok && run_script(conn, path, script, NULL, options, result);
 	if (ok && options && options->before_commit)
-		ok = options->before_commit(conn, path, sql_runner_now_ms() - start, options->arg);
+		ok = options->before_commit(conn, path, clock_now_ms() - start, options->arg);
 	if (ok)
 		ok = commit(conn, result);
 	else if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_IDLE)
@@ -140,7 +131,7 @@ sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *scrip
 		/* the file's changes are undone together; a failed ROLLBACK is reported */
 		db_command(conn, "ROLLBACK");
 	}
-	result->elapsed_ms = sql_runner_now_ms() - start;
+	result->elapsed_ms = clock_now_ms() - start;
 	return ok;
 }
 
@@ -148,12 +139,12 @@ bool
 sql_runner_run_selected(PGconn *conn, const char *path, const SqlScript *script,
 						const bool *selected, const SqlRunOptions *options, SqlRunResult *result)
 {
-	double		start = sql_runner_now_ms();
+	double		start = clock_now_ms();
 	bool		ok;
 
 	memset(result, 0, sizeof(*result));
 	ok = run_script(conn, path, script, selected, options, result);
-	result->elapsed_ms = sql_runner_now_ms() - start;
+	result->elapsed_ms = clock_now_ms() - start;
 	return ok;
 }
 
@@ -161,7 +152,7 @@ bool
 sql_runner_execute_file_hooked(PGconn *conn, const char *path, SqlRunnerHook before_commit,
 							   void *arg, SqlRunResult *result)
 {
-	double		start = sql_runner_now_ms();
+	double		start = clock_now_ms();
 	SqlRunOptions options = {.before_commit = before_commit, .arg = arg};
 	SqlScript  *script = sql_runner_read_script(path);
 	bool		ok;
@@ -175,7 +166,7 @@ sql_runner_execute_file_hooked(PGconn *conn, const char *path, SqlRunnerHook bef
 	ok = sql_runner_execute_script(conn, path, script, &options, result);
 	sql_script_free(script);
 	if (result)
-		result->elapsed_ms = sql_runner_now_ms() - start;
+		result->elapsed_ms = clock_now_ms() - start;
 	return ok;
 }
 

@@ -80,7 +80,4 @@ bool		sql_runner_run_selected(PGconn *conn, const char *path, const SqlScript *s
 /* Runs files in order, each in its own transaction; stops at the first failure. */
 bool		sql_runner_execute_files(PGconn *conn, const char *const *paths, int count);
 
-/* Milliseconds from CLOCK_MONOTONIC, for timing steps. */
-double		sql_runner_now_ms(void);
-
 #endif

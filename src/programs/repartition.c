@@ -22,16 +22,16 @@
 #include "load/data_generator.h"
 #include "pg/db.h"
 #include "pg/lock_holder.h"
+#include "pg/sql_retry_runner.h"
 #include "common/log.h"
+#include "common/clock.h"
 #include "common/parse.h"
 #include "common/program.h"
 #include "common/paths.h"
 #include "repartition/repartition_integrity.h"
 #include "repartition/repartition_plan.h"
-#include "repartition/repartition_runner.h"
 #include "repartition/repartition_scenarios.h"
 #include "repartition/repartition_state.h"
-#include "pg/sql_runner.h"
 #include "tables/table_check.h"
 
 /* Project helper functions (schema partition_demo), safe to run every time. */
@@ -96,7 +96,7 @@ usage(FILE *out)
 			"\n"
 			"Connection settings come from .env and the environment (see bin/show-config);\n"
 			"LOCK_TIMEOUT_MS bounds the waits of the reads before and after the scenario.\n",
-			DEFAULT_LOCK_TIMEOUT_MS, repartition_runner_default_policy().max_attempts);
+			DEFAULT_LOCK_TIMEOUT_MS, retry_default_policy().max_attempts);
 }
 
 static int
@@ -142,7 +142,7 @@ parse_options(int argc, char **argv, RepartitionOptions *options)
 				lock_timeout;
 	ParseResult result;
 
-	options->attempts = repartition_runner_default_policy().max_attempts;
+	options->attempts = retry_default_policy().max_attempts;
 	options->lock_timeout_ms = DEFAULT_LOCK_TIMEOUT_MS;
 	while ((c = getopt_long(argc, argv, "hn", long_options, NULL)) != -1)
 	{
@@ -468,13 +468,13 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 	.after_lock_failure = name_lock_holders, .arg = &ctx};
 	/* the helpers touch no scenario table: a failure names the oldest transaction */
 	RunnerCallbacks helpers_callbacks = {.after_lock_failure = name_lock_holders};
-	RetryPolicy policy = repartition_runner_default_policy();
+	RetryPolicy policy = retry_default_policy();
 	RepartitionState before = {0},
 				after = {0};
 	RetryRun	run = {0},
 				helpers_run;
 	char	   *helpers = paths_join(options->scripts_dir, HELPERS_FILE);
-	double		start = sql_runner_now_ms();
+	double		start = clock_now_ms();
 	bool		ok;
 
 	policy.max_attempts = options->attempts;
@@ -491,8 +491,8 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 	ok = require_tables(conn, options->scenario) && prepare_session(conn);
 	if (ok && !(ok = repartition_state_collect(conn, options->scenario, &before)))
 		explain_state_failure(conn, options, false);
-	if (ok && !(ok = repartition_runner_execute_file(conn, helpers, &policy, &helpers_callbacks,
-													 &helpers_run)) && helpers_run.gave_up)
+	if (ok && !(ok = sql_retry_runner_execute_file(conn, helpers, &policy, &helpers_callbacks,
+												   &helpers_run)) && helpers_run.gave_up)
 		log_hint("nothing was changed: end the transaction named above (or wait for it) and "
 				 "run %s %s again, or raise --lock-timeout / --attempts", log_progname(),
 				 options->scenario->name);
@@ -505,7 +505,7 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 	}
 	if (ok)
 	{
-		ok = repartition_runner_execute_file(conn, path, &policy, &callbacks, &run);
+		ok = sql_retry_runner_execute_file(conn, path, &policy, &callbacks, &run);
 		if (!ok)
 			log_error("scenario \"%s\" failed; its transaction was rolled back, nothing changed",
 					  options->scenario->name);
@@ -530,7 +530,7 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 		repartition_integrity_print(stdout, ctx.integrity, color);
 	}
 	if (options->json)
-		print_json(result_json(options, path, &ctx, &run, sql_runner_now_ms() - start,
+		print_json(result_json(options, path, &ctx, &run, clock_now_ms() - start,
 							   &before, &after, ok));
 
 	repartition_state_free(&before);

@@ -20,13 +20,14 @@
 #include "common/config.h"
 #include "pg/db.h"
 #include "pg/lock_holder.h"
+#include "pg/sql_retry_runner.h"
 #include "common/log.h"
+#include "common/format.h"
 #include "online/online_migration.h"
 #include "common/parse.h"
 #include "common/program.h"
 #include "tables/partition_stats.h"
 #include "common/paths.h"
-#include "repartition/repartition_runner.h"
 
 #define DEFAULT_SEED_ROWS 5000
 #define MAX_SEED_ROWS 50000000
@@ -280,7 +281,7 @@ run_file(PGconn *conn, const SetupOptions *options, const FileRun *file_run, con
 	bool		ok;
 
 	fprintf(stderr, "%s %s\n", label, file_run->file);
-	ok = path && repartition_runner_execute_file(conn, path, &policy, &callbacks, &run);
+	ok = path && sql_retry_runner_execute_file(conn, path, &policy, &callbacks, &run);
 	if (ok && run.attempts > 1)
 		fprintf(stderr, "    done: %d statements in %.0f ms (attempt %d of %d, %.1f s in all)\n",
 				run.statements, run.last_attempt_ms, run.attempts, policy.max_attempts,
@@ -416,12 +417,12 @@ print_table_summary(PGconn *conn, const char *table, bool color)
 		return false;
 	}
 	partition_stats_print_tree(stdout, stats, color);
-	partition_stats_format_count(stats->nodes[0].rows, rows, sizeof(rows));
+	format_count(stats->nodes[0].rows, rows, sizeof(rows));
 	if (stats->nodes[0].key[0] == '\0')
 		printf("%s: %s rows, still a plain table (not migrated by this run)\n\n", table, rows);
 	else if (old_count >= 0)
 	{
-		partition_stats_format_count(old_count, old_rows, sizeof(old_rows));
+		format_count(old_count, old_rows, sizeof(old_rows));
 		printf("%s: %s rows in %zu partitions; %s (plain table): %s rows%s\n\n",
 			   table, rows, partition_stats_leaf_count(stats), old_name, old_rows,
 			   old_count == stats->nodes[0].rows ? "" : " (differs: rows were added since)");

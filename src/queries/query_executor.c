@@ -7,7 +7,7 @@
 
 #include "pg/db.h"
 #include "common/log.h"
-#include "pg/sql_runner.h"
+#include "common/clock.h"
 
 /* the prepared statement behind a generic plan, one at a time */
 #define STATEMENT_NAME "query_executor_stmt"
@@ -332,12 +332,12 @@ PGresult *
 query_executor_execute(PGconn *conn, const char *sql, int nparams, const char *const *params,
 					   QueryTiming *timing)
 {
-	double		start = sql_runner_now_ms();
+	double		start = clock_now_ms();
 	PGresult   *res = db_query(conn, sql, nparams, params);
 
 	if (timing)
 	{
-		timing->elapsed_ms = sql_runner_now_ms() - start;
+		timing->elapsed_ms = clock_now_ms() - start;
 		timing->rows = res ? PQntuples(res) : 0;
 	}
 	return res;
@@ -391,9 +391,9 @@ query_executor_measure(PGconn *conn, const QuerySpec *spec, int runs, QueryTimin
 	/* run 0 warms the caches and is not counted */
 	for (int run = 0; ok && run <= runs; run++)
 	{
-		double		start = sql_runner_now_ms();
+		double		start = clock_now_ms();
 		PGresult   *res = run_spec(conn, spec);
-		double		elapsed = sql_runner_now_ms() - start;
+		double		elapsed = clock_now_ms() - start;
 
 		if (!(ok = result_ok(res)))
 			fail(conn, res, error, NULL);
@@ -422,7 +422,7 @@ run_rolled_back(PGconn *conn, const char *lock_sql, const char *const *statement
 	if (!command(conn, "BEGIN", error))
 		return false;
 	ok = !lock_sql || command(conn, lock_sql, error);
-	start = sql_runner_now_ms();
+	start = clock_now_ms();
 	*rows = 0;
 	for (int i = 0; ok && i < count; i++)
 	{
@@ -438,7 +438,7 @@ run_rolled_back(PGconn *conn, const char *lock_sql, const char *const *statement
 		}
 		PQclear(res);
 	}
-	*elapsed = sql_runner_now_ms() - start;
+	*elapsed = clock_now_ms() - start;
 	/* nothing done here may stay: roll back even after a failure */
 	if (PQstatus(conn) == CONNECTION_OK && !command(conn, "ROLLBACK", ok ? error : NULL))
 		ok = false;

@@ -8,6 +8,7 @@
 #include "queries/query_locks.h"
 #include "queries/query_plan_text.h"
 #include "queries/query_text_style.h"
+#include "common/format.h"
 
 void
 query_report_text_header(bool color, const Config *config, PGconn *conn, bool analyze, int runs)
@@ -208,8 +209,8 @@ print_unequal_data_note(const QueryTextStyle *s, QueryTable *table, const QueryO
 		(a <= b * 11 / 10 && b <= a * 11 / 10))
 		return;
 	table->noted_unequal = true;
-	partition_stats_format_count(a, rows, sizeof(rows));
-	partition_stats_format_count(b, plain_rows, sizeof(plain_rows));
+	format_count(a, rows, sizeof(rows));
+	format_count(b, plain_rows, sizeof(plain_rows));
 	printf("    %snote: %s holds about %s rows, %s about %s: the times compare different\n"
 		   "    amounts of data (load-data writes to the partitioned tables only)%s\n",
 		   s->yellow, table->name, rows, out->plain_relation, plain_rows, s->reset);
@@ -319,7 +320,7 @@ query_report_text_removal(bool color, const char *path, const QueryItem *item,
 		print_plain_not_timed(s, out->plain_missing_reason);
 	if (!out->plain_ok)
 		return;
-	partition_stats_format_count(out->plain.rows, rows, sizeof(rows));
+	format_count(out->plain.rows, rows, sizeof(rows));
 	print_timing_line("plain", &out->plain);
 	printf("\n      %s", s->dim);
 	print_statements(&item->plain);

@@ -8,8 +8,8 @@
 #include "pg/db.h"
 #include "queries/explain_plan.h"
 #include "common/log.h"
+#include "common/retry.h"
 #include "queries/query_demo.h"
-#include "repartition/repartition_runner.h"
 
 /* the table and its partitions, named by the catalog (quoted as needed) */
 static const char *const lock_query =
@@ -59,10 +59,10 @@ time_removal(PGconn *conn, int runs, const char *lock_sql, const QueryStatements
 											   (int) list->count, removal_demo_runs(runs),
 											   stats, error))
 			return true;
-		if (!lock_not_granted(error) || attempt == policy.max_attempts ||
+		if (!lock_not_granted(error) || !retry_attempts_left(&policy, attempt) ||
 			PQstatus(conn) != CONNECTION_OK)
 			return false;
-		repartition_runner_sleep_ms(repartition_runner_backoff_ms(&policy, attempt));
+		retry_pause(&policy, attempt, NULL);
 	}
 }
 

@@ -6,7 +6,7 @@
 
 #include "pg/db.h"
 #include "common/log.h"
-#include "tables/partition_stats.h"
+#include "common/format.h"
 
 /* Totals per group; a table absent in a phase counts as 0 rows. */
 static const char *const groups_query =
@@ -133,9 +133,9 @@ print_partition_change(FILE *out, const PartitionCount *p)
 	long long	a = p->after < 0 ? 0 : p->after;
 
 	delta[0] = '+';
-	partition_stats_format_count(a - b, a > b ? delta + 1 : delta, sizeof(delta) - 1);
-	partition_stats_format_count(b, before, sizeof(before));
-	partition_stats_format_count(a, after, sizeof(after));
+	format_count(a - b, a > b ? delta + 1 : delta, sizeof(delta) - 1);
+	format_count(b, before, sizeof(before));
+	format_count(a, after, sizeof(after));
 	fprintf(out, "    %-32s %10s  (%s -> %s)\n", p->partition, delta,
 			p->before < 0 ? "new" : before, p->after < 0 ? "gone" : after);
 }
@@ -161,8 +161,8 @@ repartition_integrity_print(FILE *out, const IntegrityReport *report, bool color
 		char		rows_before[32],
 					rows_after[32];
 
-		partition_stats_format_count(g->rows_before, rows_before, sizeof(rows_before));
-		partition_stats_format_count(g->rows_after, rows_after, sizeof(rows_after));
+		format_count(g->rows_before, rows_before, sizeof(rows_before));
+		format_count(g->rows_after, rows_after, sizeof(rows_after));
 		if (group_ok(g))
 			fprintf(out, "  %s: %s rows, checksum %s before and after: identical\n",
 					g->tables, rows_after, g->checksum_after);

@@ -5,19 +5,14 @@
 
 #include "pg/db.h"
 
-/* Bounds print as FROM ('2024-01-01 00:00:00') TO ('2024-02-01 00:00:00'). */
+/* The bounds as the SQL reads them: partition_demo.range_bounds(), scripts/lib/partition_demo.sql. */
 static const char *const bounds_query =
-	"SELECT extract(epoch FROM min(b.m[1]::timestamp))::bigint,"
-	"       extract(epoch FROM max(b.m[2]::timestamp))::bigint"
-	"  FROM (SELECT pg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid),"
-	"                 'FROM \\(''([^'']*)''\\) TO \\(''([^'']*)''\\)') AS m"
-	"          FROM pg_catalog.pg_inherits AS i"
-	"          JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid"
-	"         WHERE i.inhparent = pg_catalog.to_regclass($1)) AS b"
-	" WHERE b.m IS NOT NULL";
+	"SELECT extract(epoch FROM min(b.range_from))::bigint,"
+	"       extract(epoch FROM max(b.range_to))::bigint"
+	"  FROM partition_demo.range_bounds(pg_catalog.to_regclass($1)) AS b";
 
 bool
-partition_bounds_covered(PGconn *conn, const char *table, TimeRange *covered)
+partition_bounds_covered(PGconn *conn, const char *table, int64_t *from, int64_t *to)
 {
 	const char *params[1] = {table};
 	PGresult   *res = db_query(conn, bounds_query, 1, params);
@@ -28,9 +23,9 @@ partition_bounds_covered(PGconn *conn, const char *table, TimeRange *covered)
 	found = !PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1);
 	if (found)
 	{
-		covered->from = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		covered->to = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		*from = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*to = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	}
 	PQclear(res);
-	return found && covered->to > covered->from;
+	return found && *to > *from;
 }

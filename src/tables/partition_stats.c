@@ -6,6 +6,7 @@
 
 #include "pg/db.h"
 #include "common/log.h"
+#include "common/format.h"
 
 #define BAR_WIDTH 20
 
@@ -171,42 +172,6 @@ partition_stats_leaf_count(const PartitionStats *stats)
 	return leaves;
 }
 
-void
-partition_stats_format_bytes(long long bytes, char *buf, size_t len)
-{
-	static const char *const units[] = {"bytes", "kB", "MB", "GB", "TB"};
-	double		value = (double) bytes;
-	int			unit = 0;
-
-	while (value >= 1024 && unit < 4)
-	{
-		value /= 1024;
-		unit++;
-	}
-	if (unit == 0)
-		snprintf(buf, len, "%lld bytes", bytes);
-	else
-		snprintf(buf, len, "%.1f %s", value, units[unit]);
-}
-
-void
-partition_stats_format_count(long long count, char *buf, size_t len)
-{
-	char		digits[32];
-	int			n = snprintf(digits, sizeof(digits), "%lld", count < 0 ? -count : count);
-	size_t		out = 0;
-
-	if (count < 0 && out + 1 < len)
-		buf[out++] = '-';
-	for (int i = 0; i < n && out + 1 < len; i++)
-	{
-		buf[out++] = digits[i];
-		if ((n - i - 1) % 3 == 0 && i != n - 1 && out + 1 < len)
-			buf[out++] = ',';
-	}
-	buf[out] = '\0';
-}
-
 static void
 print_bar(FILE *out, double share)
 {
@@ -233,8 +198,8 @@ print_node(FILE *out, const PartitionStats *stats, const PartitionNode *node,
 				seen = 0;
 	int			indent;
 
-	partition_stats_format_count(node->rows, rows, sizeof(rows));
-	partition_stats_format_bytes(node->bytes, size, sizeof(size));
+	format_count(node->rows, rows, sizeof(rows));
+	format_bytes(node->bytes, size, sizeof(size));
 	if (node->level == 0)
 	{
 		fprintf(out, "%s%s%s", bold, node->name, reset);

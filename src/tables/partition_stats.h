@@ -41,12 +41,6 @@ size_t		partition_stats_leaf_count(const PartitionStats *stats);
 /* Prints the tree: bounds, rows, size and share of rows as a bar. */
 void		partition_stats_print_tree(FILE *out, const PartitionStats *stats, bool color);
 
-/* Formats a byte count like "1.5 MB" into buf. */
-void		partition_stats_format_bytes(long long bytes, char *buf, size_t len);
-
-/* Formats a count with thousands separators ("1,234,567") into buf. */
-void		partition_stats_format_count(long long count, char *buf, size_t len);
-
 void		partition_stats_free(PartitionStats *stats);
 
 #endif

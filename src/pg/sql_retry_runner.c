@@ -1,51 +1,10 @@
-/* repartition_runner.c: one transaction per file, retried on lock failures (see repartition_runner.h). */
-#include "repartition/repartition_runner.h"
+/* sql_retry_runner.c: one transaction per file, retried on lock failures (see sql_retry_runner.h). */
+#include "pg/sql_retry_runner.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
-
-RetryPolicy
-repartition_runner_default_policy(void)
-{
-	RetryPolicy policy = {.max_attempts = 10, .base_delay_ms = 200, .max_delay_ms = 5000};
-
-	return policy;
-}
-
-bool
-repartition_runner_retryable(const char *sqlstate)
-{
-	return sqlstate && (strcmp(sqlstate, "55P03") == 0 ||	/* lock_not_available */
-						strcmp(sqlstate, "40P01") == 0 ||	/* deadlock_detected */
-						strcmp(sqlstate, "40001") == 0);	/* serialization_failure */
-}
-
-void
-repartition_runner_sleep_ms(int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* Doubling wait with up to 50% random jitter, so that retries do not march in step. */
-int
-repartition_runner_backoff_ms(const RetryPolicy *policy, int attempt)
-{
-	long		delay = policy->base_delay_ms;
-
-	for (int i = 1; i < attempt && delay < policy->max_delay_ms; i++)
-		delay *= 2;
-	if (delay > policy->max_delay_ms)
-		delay = policy->max_delay_ms;
-	return (int) (delay + (delay > 1 ? random() % (delay / 2 + 1) : 0));
-}
 
 typedef enum AttemptResult
 {
@@ -75,9 +34,9 @@ on_statement_error(const PGresult *res, const char *where, void *arg)
 	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	int			timeout_ms = attempt->policy->lock_timeout_ms;
-	bool		last = attempt->number >= attempt->policy->max_attempts;
+	bool		last = !retry_attempts_left(attempt->policy, attempt->number);
 
-	if (!repartition_runner_retryable(sqlstate))
+	if (!retry_sqlstate_retryable(sqlstate))
 		return false;
 	if (timeout_ms > 0 && strcmp(sqlstate, "55P03") == 0)
 	{
@@ -112,7 +71,7 @@ run_attempt(PGconn *conn, const char *path, const SqlScript *script, int number,
 			char failed_sqlstate[6])
 {
 	Attempt		attempt = {number, policy, callbacks};
-	bool		may_retry = number < policy->max_attempts;
+	bool		may_retry = retry_attempts_left(policy, number);
 	SqlRunOptions options = {.before_commit = before_commit,
 		.on_statement_error = on_statement_error, .arg = &attempt,
 	.lock_timeout_ms = policy->lock_timeout_ms};
@@ -121,7 +80,7 @@ run_attempt(PGconn *conn, const char *path, const SqlScript *script, int number,
 	if (sql_runner_execute_script(conn, path, script, &options, &result))
 		return ATTEMPT_COMMITTED;
 	/* only a statement's lock failure is retried, on a connection still there */
-	if (result.error_line == 0 || !repartition_runner_retryable(result.sqlstate))
+	if (result.error_line == 0 || !retry_sqlstate_retryable(result.sqlstate))
 		return ATTEMPT_FAILED;
 	memcpy(failed_sqlstate, result.sqlstate, sizeof(result.sqlstate));
 	if (may_retry)
@@ -132,39 +91,38 @@ run_attempt(PGconn *conn, const char *path, const SqlScript *script, int number,
 }
 
 bool
-repartition_runner_execute_file(PGconn *conn, const char *path, const RetryPolicy *policy,
-								const RunnerCallbacks *callbacks, RetryRun *run)
+sql_retry_runner_execute_file(PGconn *conn, const char *path, const RetryPolicy *policy,
+							  const RunnerCallbacks *callbacks, RetryRun *run)
 {
 	SqlScript  *script = sql_runner_read_script(path);
-	double		start = sql_runner_now_ms();
+	double		start = clock_now_ms();
 	AttemptResult result = ATTEMPT_FAILED;
 
 	memset(run, 0, sizeof(*run));
 	if (!script)
 		return false;
 	run->statements = (int) script->count;
-	srandom((unsigned int) (getpid() ^ (unsigned int) time(NULL)));
 	for (int attempt = 1; attempt <= policy->max_attempts; attempt++)
 	{
-		double		attempt_start = sql_runner_now_ms();
+		double		attempt_start = clock_now_ms();
 		char		sqlstate[6] = "";
 
 		if (callbacks && callbacks->before_attempt)
 			callbacks->before_attempt(attempt, callbacks->arg);
 		run->attempts = attempt;
 		result = run_attempt(conn, path, script, attempt, policy, callbacks, run, sqlstate);
-		run->last_attempt_ms = sql_runner_now_ms() - attempt_start;
+		run->last_attempt_ms = clock_now_ms() - attempt_start;
 		if ((result == ATTEMPT_RETRY || result == ATTEMPT_GAVE_UP) &&
 			callbacks && callbacks->after_lock_failure)
 			callbacks->after_lock_failure(conn, sqlstate, callbacks->arg);
 		if (result != ATTEMPT_RETRY)
 			break;
 
-		int			wait = repartition_runner_backoff_ms(policy, attempt);
+		int			wait = retry_backoff_ms(policy, attempt);
 
 		log_info("    rolled back attempt %d of %d; trying again in %.1f s", attempt,
 				 policy->max_attempts, wait / 1000.0);
-		repartition_runner_sleep_ms(wait);
+		clock_sleep_ms(wait, NULL);
 	}
 	run->gave_up = result == ATTEMPT_GAVE_UP;
 	if (result == ATTEMPT_GAVE_UP)
@@ -174,6 +132,6 @@ repartition_runner_execute_file(PGconn *conn, const char *path, const RetryPolic
 	else if (result != ATTEMPT_COMMITTED)
 		log_hint("the file's transaction was rolled back: nothing of it was applied");
 	sql_script_free(script);
-	run->elapsed_ms = sql_runner_now_ms() - start;
+	run->elapsed_ms = clock_now_ms() - start;
 	return result == ATTEMPT_COMMITTED;
 }
