@@ -240,7 +240,7 @@ require_tables(PGconn *conn)
 	const char *names[DEMO_TABLE_COUNT];
 
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
-		names[t] = data_generator_table_name(t);
+		names[t] = demo_table_name(t);
 	return table_check_require(conn, names, DEMO_TABLE_COUNT, TABLE_PLAIN_OR_PARTITIONED);
 }
 
@@ -263,12 +263,12 @@ show_ids(const char *what, const long long counts[DEMO_TABLE_COUNT],
 	{
 		for (long long i = 0; i < counts[t] && i < LEDGER_SHOW_IDS; i++)
 			if (as_error)
-				log_error("%s: %s id %lld", what, data_generator_table_name(t), shown[t][i]);
+				log_error("%s: %s id %lld", what, demo_table_name(t), shown[t][i]);
 			else
-				log_warning("%s: %s id %lld", what, data_generator_table_name(t), shown[t][i]);
+				log_warning("%s: %s id %lld", what, demo_table_name(t), shown[t][i]);
 		if (counts[t] > LEDGER_SHOW_IDS)
 			log_detail("and %lld more %s rows of %s", counts[t] - LEDGER_SHOW_IDS, what,
-					   data_generator_table_name(t));
+					   demo_table_name(t));
 	}
 }
 
@@ -336,7 +336,7 @@ run_verify(PGconn *conn, const LoadOptions *options)
 			   database.database_name, database.database_oid,
 			   database.system_identifier[0] ? database.system_identifier : "unknown");
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
-		printf("%-18s %10lld checked %10lld missing %10lld changed\n", data_generator_table_name(t),
+		printf("%-18s %10lld checked %10lld missing %10lld changed\n", demo_table_name(t),
 			   r.checked[t], r.missing[t], r.changed[t]);
 	checked = sum_of(r.checked);
 	missing = sum_of(r.missing);

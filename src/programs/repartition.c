@@ -428,7 +428,7 @@ require_tables(PGconn *conn, const RepartitionScenario *scenario)
 
 	for (size_t i = 0; i < REPARTITION_MAX_TABLES && scenario->tables[i]; i++)
 		for (int t = 0; t < DEMO_TABLE_COUNT; t++)
-			if (strcmp(scenario->tables[i], data_generator_table_name(t)) == 0)
+			if (strcmp(scenario->tables[i], demo_table_name(t)) == 0)
 				names[count++] = scenario->tables[i];
 	return table_check_require(conn, names, count, TABLE_PARTITIONED);
 }
