@@ -5,12 +5,21 @@
 #include "pg/db.h"
 
 int
-program_connect(const char *application_name, Config **config, PGconn **conn)
+program_connect(const char *application_name, ProgramConnection *connection)
 {
-	*conn = NULL;
-	if (!(*config = config_load()))
+	connection->conn = NULL;
+	if (!(connection->config = config_load()))
 		return PROGRAM_EXIT_USAGE;
-	if (!(*conn = db_connect(*config, application_name)))
+	if (!(connection->conn = db_connect(connection->config, application_name)))
 		return PROGRAM_EXIT_FAILURE;
 	return PROGRAM_EXIT_OK;
+}
+
+void
+program_disconnect(ProgramConnection *connection)
+{
+	PQfinish(connection->conn);
+	config_free(connection->config);
+	connection->conn = NULL;
+	connection->config = NULL;
 }

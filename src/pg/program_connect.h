@@ -1,8 +1,8 @@
 /*
  * program_connect.h: what every program that talks to the server does
- * before its own work: read the configuration, connect with it, and tell
- * which exit status a failure is (2 for the configuration, 1 for the
- * connection, as common/program.h counts them).
+ * around its own work: read the configuration, connect with it, tell which
+ * exit status a failure is (2 for the configuration, 1 for the connection,
+ * as common/program.h counts them), and close both at the end.
  */
 #ifndef PROGRAM_CONNECT_H
 #define PROGRAM_CONNECT_H
@@ -11,12 +11,21 @@
 
 #include "common/config.h"
 
+typedef struct ProgramConnection
+{
+	Config	   *config;
+	PGconn	   *conn;
+} ProgramConnection;
+
 /*
- * Loads the configuration into *config and connects into *conn (see
- * db_connect).  Returns PROGRAM_EXIT_OK, or after the failure was reported
- * PROGRAM_EXIT_USAGE (the configuration: *config NULL) or
- * PROGRAM_EXIT_FAILURE (the connection: *conn NULL).  The caller frees both.
+ * Loads the configuration and connects with it (see db_connect).  Returns
+ * PROGRAM_EXIT_OK, or after the failure was reported PROGRAM_EXIT_USAGE (the
+ * configuration: config NULL) or PROGRAM_EXIT_FAILURE (the connection: conn
+ * NULL).  program_disconnect() frees what it got in every case.
  */
-int			program_connect(const char *application_name, Config **config, PGconn **conn);
+int			program_connect(const char *application_name, ProgramConnection *connection);
+
+/* Closes the connection and frees the configuration (either may be NULL). */
+void		program_disconnect(ProgramConnection *connection);
 
 #endif

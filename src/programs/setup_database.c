@@ -19,6 +19,12 @@
 #include "setup/setup.h"
 #include "tables/demo_tables.h"
 
+/* the bounds of --batch, --lock-timeout and --attempts */
+#define MAX_BATCH_IDS 10000000
+#define MIN_LOCK_TIMEOUT_MS 10
+#define MAX_LOCK_TIMEOUT_MS 60000
+#define MAX_ATTEMPTS 1000
+
 static volatile sig_atomic_t interrupted = 0;
 
 /* First SIGINT/SIGTERM: stop after the current step; a second one: now. */
@@ -104,10 +110,11 @@ parse_options(int argc, char **argv, SetupOptions *options)
 		.choices = demo_table_names()},
 		{.name = "abort", .kind = OPTION_FLAG, .target = &options->abort_online},
 		{.name = "batch", .kind = OPTION_LONG, .target = &online->batch_ids, .min = 1,
-		.max = 10000000},
+		.max = MAX_BATCH_IDS},
 		{.name = "lock-timeout", .kind = OPTION_INT, .target = &online->lock_timeout_ms,
-		.min = 10, .max = 60000},
-		{.name = "attempts", .kind = OPTION_INT, .target = &online->attempts, .min = 1, .max = 1000},
+		.min = MIN_LOCK_TIMEOUT_MS, .max = MAX_LOCK_TIMEOUT_MS},
+		{.name = "attempts", .kind = OPTION_INT, .target = &online->attempts, .min = 1,
+		.max = MAX_ATTEMPTS},
 		{NULL}
 	};
 	OptionsResult result;
@@ -127,27 +134,26 @@ int
 main(int argc, char **argv)
 {
 	SetupOptions options = {0};
-	Config	   *config = NULL;
-	PGconn	   *conn = NULL;
+	ProgramConnection server = {0};
 	OptionsResult parsed;
 	int			status;
 
 	program_start(argc, argv);
 	if ((parsed = parse_options(argc, argv, &options)) != OPTIONS_OK)
 		status = options_exit_status(parsed);
-	else if ((status = program_connect("setup-database", &config, &conn)) == PROGRAM_EXIT_OK)
+	else if ((status = program_connect("setup-database", &server)) == PROGRAM_EXIT_OK)
 	{
-		db_show_notices(conn, true);
+		db_show_notices(server.conn, true);
 		if (options.online)
 		{
 			/* stop between steps: every step is a transaction of its own */
 			signal(SIGINT, on_signal);
 			signal(SIGTERM, on_signal);
 		}
-		status = setup_run(conn, config, &options) ? PROGRAM_EXIT_OK : PROGRAM_EXIT_FAILURE;
+		status = setup_run(server.conn, server.config, &options) ?
+			PROGRAM_EXIT_OK : PROGRAM_EXIT_FAILURE;
 	}
-	PQfinish(conn);
-	config_free(config);
+	program_disconnect(&server);
 	free(options.scripts_dir);
 	return status;
 }
