@@ -23,18 +23,3 @@ parse_long(const char *text, long long min, long long max, long long *out)
 	*out = value;
 	return PARSE_OK;
 }
-
-const char *
-parse_result_reason(ParseResult result)
-{
-	switch (result)
-	{
-		case PARSE_OK:
-			return "ok";
-		case PARSE_NOT_A_NUMBER:
-			return "not a number";
-		case PARSE_OUT_OF_RANGE:
-			return "out of range";
-	}
-	return "invalid";
-}

@@ -1,7 +1,9 @@
 /*
  * parse.h: strict number parsing for configuration values and command-line
  * arguments.  "12abc", "", " 1", "0x10" and overflowing values are rejected,
- * unlike atoi() and friends.
+ * unlike atoi() and friends.  The command line reports a failure through
+ * options_parse_number() (common/options.h), the configuration through
+ * config.c.
  */
 #ifndef PARSE_H
 #define PARSE_H
@@ -15,8 +17,5 @@ typedef enum ParseResult
 
 /* Parses a whole string as a decimal integer within [min, max]. */
 ParseResult parse_long(const char *text, long long min, long long max, long long *out);
-
-/* A short reason for a failed parse, such as "not a number". */
-const char *parse_result_reason(ParseResult result);
 
 #endif

@@ -20,10 +20,6 @@ struct DataGenerator
 /* The spec's mix of tables. */
 static const double table_weights[DEMO_TABLE_COUNT] = {30, 25, 25, 20};
 
-static const char *const table_names[DEMO_TABLE_COUNT] = {
-	"event_logs", "users_distributed", "orders_by_region", "sales_data",
-};
-
 static const char *const event_types[] = {
 	"page_view", "click", "login", "logout", "purchase", "signup", "error",
 };
@@ -153,12 +149,6 @@ void
 data_generator_set_ranges(DataGenerator *gen, const DataRanges *ranges)
 {
 	gen->ranges = *ranges;
-}
-
-const char *
-data_generator_table_name(DemoTable table)
-{
-	return table < DEMO_TABLE_COUNT ? table_names[table] : "?";
 }
 
 double

@@ -14,14 +14,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-typedef enum DemoTable
-{
-	DEMO_EVENT_LOGS,
-	DEMO_USERS_DISTRIBUTED,
-	DEMO_ORDERS_BY_REGION,
-	DEMO_SALES_DATA,
-	DEMO_TABLE_COUNT
-} DemoTable;
+#include "tables/demo_tables.h"
 
 /* Half-open range of seconds since the epoch (UTC): [from, to). */
 typedef struct TimeRange
@@ -93,8 +86,6 @@ void		data_generator_free(DataGenerator *gen);
 
 DataRanges	data_generator_default_ranges(void);
 void		data_generator_set_ranges(DataGenerator *gen, const DataRanges *ranges);
-
-const char *data_generator_table_name(DemoTable table);
 
 /* Which table the next row goes to, by the spec's weights. */
 DemoTable	data_generator_pick_table(DataGenerator *gen);

@@ -199,7 +199,7 @@ ledger_parse_line(const char *line, DemoTable *table, long long *id, char checks
 		return false;
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
 	{
-		const char *name = data_generator_table_name(t);
+		const char *name = demo_table_name(t);
 
 		if ((size_t) (tab - line) != strlen(name) || strncmp(line, name, strlen(name)) != 0)
 			continue;
@@ -388,7 +388,7 @@ ledger_append(Ledger *ledger, const RowBatch *batch)
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
 		for (size_t i = 0; i < batch->count[t]; i++)
 			len += (size_t) snprintf(lines + len, MAX_ROW_LINE + 1, "%s\t%lld\t%s\n",
-									 data_generator_table_name(t), batch->ids[t][i],
+									 demo_table_name(t), batch->ids[t][i],
 									 batch->checksums[t] + i * ROW_CHECKSUM_SIZE);
 	/* one write per batch, right after its COMMIT: a crash loses at most this batch's claims */
 	ok = write_all(ledger->fd, lines, len);
@@ -473,7 +473,7 @@ array_literal(const RowList *list, size_t start, size_t count, bool checksums)
 static bool
 verify_table(PGconn *conn, DemoTable table, const RowList *list, LedgerVerifyResult *result)
 {
-	const char *name = data_generator_table_name(table);
+	const char *name = demo_table_name(table);
 
 	for (size_t start = 0; start < list->count; start += VERIFY_CHUNK)
 	{

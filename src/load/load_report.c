@@ -79,16 +79,6 @@ load_report_note_retry(LoadReport *report, const WriteError *error)
 				 report->retries == 1 ? "y" : "ies");
 }
 
-static long long
-sum(const long long counts[DEMO_TABLE_COUNT])
-{
-	long long	total = 0;
-
-	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
-		total += counts[t];
-	return total;
-}
-
 void
 load_report_progress(LoadReport *report, double now_ms, long long progress_s)
 {
@@ -104,7 +94,8 @@ load_report_progress(LoadReport *report, double now_ms, long long progress_s)
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
 		fprintf(stderr, "%s %lld  ", short_names[t], report->committed[t]);
 	fprintf(stderr, "failed %lld  commit p50 %.1f p99 %.1f max %.1f ms\n",
-			sum(report->failed), latency_histogram_percentile(&report->interval_latency, 0.50) / 1000,
+			demo_tables_total(report->failed),
+			latency_histogram_percentile(&report->interval_latency, 0.50) / 1000,
 			latency_histogram_percentile(&report->interval_latency, 0.99) / 1000,
 			report->interval_latency.max_us / 1000);
 	latency_histogram_reset(&report->interval_latency);
@@ -115,7 +106,7 @@ load_report_progress(LoadReport *report, double now_ms, long long progress_s)
 long long
 load_report_rows_lost(const LoadReport *report)
 {
-	return sum(report->failed) + sum(report->unknown);
+	return demo_tables_total(report->failed) + demo_tables_total(report->unknown);
 }
 
 static double
@@ -183,7 +174,7 @@ print_json(const LoadReport *report, PGconn *conn)
 		json_object_object_add(table, "committed", json_object_new_int64(report->committed[t]));
 		json_object_object_add(table, "failed", json_object_new_int64(report->failed[t]));
 		json_object_object_add(table, "unknown", json_object_new_int64(report->unknown[t]));
-		json_object_object_add(tables, data_generator_table_name(t), table);
+		json_object_object_add(tables, demo_table_name(t), table);
 	}
 	json_object_object_add(latency, "p50", json_object_new_double(latency_histogram_percentile(&report->latency, 0.50) / 1000));
 	json_object_object_add(latency, "p99", json_object_new_double(latency_histogram_percentile(&report->latency, 0.99) / 1000));
@@ -191,8 +182,8 @@ print_json(const LoadReport *report, PGconn *conn)
 	json_object_object_add(latency, "mean", json_object_new_double(latency_histogram_mean(&report->latency) / 1000));
 	json_object_object_add(doc, "seconds", json_object_new_double(seconds(report)));
 	json_object_object_add(doc, "committed_rows", json_object_new_int64(report->committed_rows));
-	json_object_object_add(doc, "failed_rows", json_object_new_int64(sum(report->failed)));
-	json_object_object_add(doc, "unknown_rows", json_object_new_int64(sum(report->unknown)));
+	json_object_object_add(doc, "failed_rows", json_object_new_int64(demo_tables_total(report->failed)));
+	json_object_object_add(doc, "unknown_rows", json_object_new_int64(demo_tables_total(report->unknown)));
 	json_object_object_add(doc, "rows_per_second",
 						   json_object_new_double(report->committed_rows / seconds(report)));
 	json_object_object_add(doc, "transactions", json_object_new_int64(report->transactions));
@@ -202,10 +193,10 @@ print_json(const LoadReport *report, PGconn *conn)
 	json_object_object_add(doc, "tables", tables);
 	for (int t = 0; conn && PQstatus(conn) == CONNECTION_OK && t < DEMO_TABLE_COUNT; t++)
 	{
-		json_object *list = partitions_json(conn, data_generator_table_name(t));
+		json_object *list = partitions_json(conn, demo_table_name(t));
 
 		if (list)
-			json_object_object_add(partitions, data_generator_table_name(t), list);
+			json_object_object_add(partitions, demo_table_name(t), list);
 		else
 			ok = false;
 	}
@@ -229,14 +220,14 @@ print_text(const LoadReport *report, PGconn *conn)
 	{
 		format_count(report->committed[t], a, sizeof(a));
 		format_count(report->failed[t] + report->unknown[t], b, sizeof(b));
-		printf("  %-18s %12s %10s\n", data_generator_table_name(t), a, b);
+		printf("  %-18s %12s %10s\n", demo_table_name(t), a, b);
 	}
 	format_count(report->committed_rows, a, sizeof(a));
 	format_count(load_report_rows_lost(report), b, sizeof(b));
 	printf("  %-18s %12s %10s\n", "total", a, b);
-	if (sum(report->unknown) > 0)
+	if (demo_tables_total(report->unknown) > 0)
 		printf("  (%lld rows were in flight when the server went away and load-data was "
-			   "stopped: not known to be committed)\n", sum(report->unknown));
+			   "stopped: not known to be committed)\n", demo_tables_total(report->unknown));
 	printf("  commit latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms; %lld retries, %lld reconnects\n",
 		   latency_histogram_percentile(&report->latency, 0.50) / 1000,
 		   latency_histogram_percentile(&report->latency, 0.99) / 1000,
@@ -249,7 +240,7 @@ print_text(const LoadReport *report, PGconn *conn)
 	printf("\nRows per partition now:\n\n");
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
 	{
-		PartitionStats *stats = collect_partitions(conn, data_generator_table_name(t));
+		PartitionStats *stats = collect_partitions(conn, demo_table_name(t));
 
 		if (!stats)
 		{

@@ -29,8 +29,8 @@ typedef struct LoadOptions
 	long long	progress_s;
 	long long	lock_timeout_ms;
 	long long	default_share_pct;
-	char	   *ledger_path;
-	char	   *verify_path;
+	const char *ledger_path;
+	const char *verify_path;
 	bool		allow_changed;	/* --verify: changed rows are reported, not a failure */
 } LoadOptions;
 

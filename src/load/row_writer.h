@@ -4,7 +4,7 @@
  * row to its partition).
  *
  * Rows go in with COPY FROM STDIN, the fastest path libpq offers (measured
- * against multi-row INSERT: see README, "load-data").  COPY returns no ids, so
+ * against multi-row INSERT: see docs/performance.md).  COPY returns no ids, so
  * each table's ids are drawn from its own sequence first, in one round trip;
  * the batch keeps them, which gives the ledger its keys and makes a retry
  * after a lost connection decidable: the batch committed exactly when its

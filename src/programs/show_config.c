@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/options.h"
 #include "common/program.h"
 
 static void
@@ -72,68 +72,28 @@ write_password_file(const Config *config, const char *path)
 	if (fd < 0)
 	{
 		log_error("could not create \"%s\": %s", path, strerror(errno));
-		return 1;
+		return PROGRAM_EXIT_FAILURE;
 	}
 	if (write(fd, config->password, len) != (ssize_t) len || close(fd) != 0)
 	{
 		log_error("could not write \"%s\": %s", path, strerror(errno));
-		return 1;
+		return PROGRAM_EXIT_FAILURE;
 	}
-	return 0;
+	return PROGRAM_EXIT_OK;
 }
 
-int
-main(int argc, char **argv)
+/* The settings, their values and where each came from. */
+static void
+print_settings(const Config *config, bool shell)
 {
-	static const struct option options[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"shell", no_argument, NULL, 's'},
-		{"password-file", required_argument, NULL, 'p'},
-		{NULL, 0, NULL, 0}
-	};
-	bool		shell = false;
-	const char *password_file = NULL;
-	Config	   *config;
 	char		port[16],
 				interval[16],
 				lock_timeout[16];
-	int			c,
-				status = 0;
-
-	program_start(argc, argv);
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
-	{
-		switch (c)
-		{
-			case 'h':
-				usage(stdout);
-				return 0;
-			case 's':
-				shell = true;
-				break;
-			case 'p':
-				password_file = optarg;
-				break;
-			default:
-				log_hint("try \"%s --help\" for more information", log_progname());
-				return 2;
-		}
-	}
-	if (optind < argc)
-	{
-		log_error("unexpected argument \"%s\"", argv[optind]);
-		log_hint("try \"%s --help\" for more information", log_progname());
-		return 2;
-	}
-	if (!(config = config_load()))
-		return 2;
 
 	snprintf(port, sizeof(port), "%d", config->port);
 	snprintf(interval, sizeof(interval), "%d", config->interval_ms);
 	snprintf(lock_timeout, sizeof(lock_timeout), "%d", config->lock_timeout_ms);
-	if (password_file)
-		status = write_password_file(config, password_file);
-	else if (shell)
+	if (shell)
 	{
 		print_shell_quoted("POSTGRES_HOST", config->host);
 		print_shell_quoted("POSTGRES_PORT", port);
@@ -160,6 +120,33 @@ main(int argc, char **argv)
 			printf("%-22s %s%*s (%s)\n", config_key_name(key), values[key],
 				   padding(values[key], 24), "", config_source_name(config->sources[key]));
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	bool		shell = false;
+	const char *password_file = NULL;
+	const OptionSpec specs[] = {
+		{.name = "shell", .kind = OPTION_FLAG, .target = &shell},
+		{.name = "password-file", .kind = OPTION_TEXT, .target = &password_file},
+		{NULL}
+	};
+	OptionsResult parsed;
+	Config	   *config;
+	int			status = PROGRAM_EXIT_OK;
+
+	program_start(argc, argv);
+	if ((parsed = options_parse(argc, argv, specs, usage)) != OPTIONS_OK)
+		return options_exit_status(parsed);
+	if (!options_no_more_arguments(argc, argv))
+		return PROGRAM_EXIT_USAGE;
+	if (!(config = config_load()))
+		return PROGRAM_EXIT_USAGE;
+	if (password_file)
+		status = write_password_file(config, password_file);
+	else
+		print_settings(config, shell);
 	config_free(config);
 	return status;
 }

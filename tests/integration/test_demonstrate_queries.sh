@@ -239,7 +239,7 @@ test_usage_errors_exit_2() {
 	assert_contains "$STDERR" "unknown table \"no_such_table\""
 	assert_contains "$STDERR" "the query files know: event_logs, users_distributed, orders_by_region, sales_data"
 	assert_exit 2 "$DQ" --runs 0
-	assert_contains "$STDERR" "invalid --runs \"0\""
+	assert_contains "$STDERR" "invalid value \"0\" for option --runs: must be an integer between 1 and 100"
 	assert_exit 2 "$DQ" --queries /nonexistent
 	assert_contains "$STDERR" "could not read the query directory \"/nonexistent\""
 	assert_exit 0 "$DQ" --help

@@ -391,9 +391,9 @@ test_queries_wait_for_a_lock_at_most_lock_timeout() {
 
 test_lock_timeout_option_is_validated() {
 	assert_exit 2 "$DQ" --lock-timeout 0
-	assert_contains "$STDERR" "invalid --lock-timeout \"0\""
+	assert_contains "$STDERR" "invalid value \"0\" for option --lock-timeout: must be an integer between 1 and 600000"
 	assert_exit 2 "$DQ" --lock-timeout 5s
-	assert_contains "$STDERR" "invalid --lock-timeout \"5s\""
+	assert_contains "$STDERR" "invalid value \"5s\" for option --lock-timeout: must be an integer between 1 and 600000"
 }
 
 run_test dql_after_add test_demonstrate_queries_after_add

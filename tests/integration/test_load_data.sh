@@ -135,19 +135,19 @@ test_concurrent_processes_never_share_a_username() {
 
 test_bad_arguments_are_usage_errors() {
 	assert_exit 2 "$LOAD" 0
-	assert_contains "$OUT" 'invalid interval_ms "0": must be between 1 and 3600000'
+	assert_contains "$OUT" 'invalid value "0" for interval_ms: must be an integer between 1 and 3600000'
 	assert_exit 2 "$LOAD" -5
 	assert_contains "$OUT" "invalid argument \"-5\": negative numbers are not allowed"
 	assert_exit 2 "$LOAD" abc
-	assert_contains "$OUT" 'invalid interval_ms "abc": not a whole number'
+	assert_contains "$OUT" 'invalid value "abc" for interval_ms: must be an integer between 1 and 3600000'
 	assert_exit 2 "$LOAD" 100x
-	assert_contains "$OUT" 'invalid interval_ms "100x"'
+	assert_contains "$OUT" 'invalid value "100x" for interval_ms'
 	assert_exit 2 "$LOAD" 100 0
-	assert_contains "$OUT" 'invalid duration_sec "0"'
+	assert_contains "$OUT" 'invalid value "0" for duration_sec: must be an integer between 1 and 315360000'
 	assert_exit 2 "$LOAD" 100 5 7
 	assert_contains "$OUT" 'unexpected argument "7"'
 	assert_exit 2 "$LOAD" --batch 0
-	assert_contains "$OUT" 'invalid --batch "0"'
+	assert_contains "$OUT" 'invalid value "0" for option --batch: must be an integer between 1 and 100000'
 	assert_exit 2 "$LOAD" --max 100
 	assert_contains "$OUT" "exclude each other"
 	assert_exit 2 "$LOAD" --bogus

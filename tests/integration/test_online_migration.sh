@@ -731,11 +731,11 @@ test_online_usage_errors() {
 	assert_contains "$OUT" "--abort cannot be combined with --online"
 	assert_exit 2 "$OM_SETUP" --abort --reset
 	assert_exit 2 "$OM_SETUP" --online --lock-timeout 0
-	assert_contains "$OUT" 'invalid --lock-timeout "0"'
+	assert_contains "$OUT" 'invalid value "0" for option --lock-timeout: must be an integer between 10 and 60000'
 	assert_exit 2 "$OM_SETUP" --online --batch 0
-	assert_contains "$OUT" 'invalid --batch "0"'
+	assert_contains "$OUT" 'invalid value "0" for option --batch: must be an integer between 1 and 10000000'
 	assert_exit 2 "$OM_SETUP" --online --attempts 0
-	assert_contains "$OUT" 'invalid --attempts "0"'
+	assert_contains "$OUT" 'invalid value "0" for option --attempts: must be an integer between 1 and 1000'
 
 	om_fresh_db om_usage
 	assert_exit 0 "$OM_SETUP" --abort --table event_logs

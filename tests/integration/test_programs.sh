@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # test_programs.sh - what every program answers the same way: --version,
-# getopt's errors under the program's own name, the connection settings line
-# of --help, libpq's multi-line errors, and `make db-status`.
+# getopt's errors under the program's own name, a bad number in one format,
+# the connection settings line of --help, libpq's multi-line errors, and
+# `make db-status`.
 # Sourced by tests/integration/run.sh.
 
 PROGRAMS=(setup-database load-data demonstrate-queries repartition show-config)
@@ -28,6 +29,26 @@ test_getopt_errors_name_the_program_not_its_path() {
 		assert_exit 2 "$BIN_DIR/$program" --no-such-option
 		assert_contains "$STDERR" "$program: unrecognized option '--no-such-option'"
 		assert_not_contains "$STDERR" "$BIN_DIR"
+	done
+}
+
+test_every_program_reports_a_bad_number_in_one_format() {
+	# options and arguments alike, out of range or no number at all: one line, nothing on stdout
+	local cases=(
+		'setup-database|--seed-rows 0|invalid value "0" for option --seed-rows: must be an integer between 1 and 50000000'
+		'setup-database|--online --attempts 1001|invalid value "1001" for option --attempts: must be an integer between 1 and 1000'
+		'load-data|--rows x|invalid value "x" for option --rows: must be an integer between 1 and 4611686018427387903'
+		'load-data|100 0|invalid value "0" for duration_sec: must be an integer between 1 and 315360000'
+		'demonstrate-queries|--runs 101|invalid value "101" for option --runs: must be an integer between 1 and 100'
+		'repartition|--lock-timeout 9 add|invalid value "9" for option --lock-timeout: must be an integer between 10 and 60000'
+	)
+	local entry program args message
+	for entry in "${cases[@]}"; do
+		IFS='|' read -r program args message <<<"$entry"
+		# shellcheck disable=SC2086 # the arguments are words
+		assert_exit 2 env POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=1 "$BIN_DIR/$program" $args
+		assert_eq "$program: error: $message" "$STDERR" "$program $args"
+		assert_eq "" "$STDOUT" "$program $args writes nothing on stdout"
 	done
 }
 
@@ -71,6 +92,7 @@ test_make_db_status_exits_0_and_the_script_3_when_stopped() {
 
 run_test every_program_answers_version test_every_program_answers_version
 run_test getopt_errors_name_the_program_not_its_path test_getopt_errors_name_the_program_not_its_path
+run_test every_program_reports_a_bad_number_in_one_format test_every_program_reports_a_bad_number_in_one_format
 run_test help_names_the_connection_settings test_help_names_the_connection_settings
 run_test libpq_detail_lines_are_not_indented test_libpq_detail_lines_are_not_indented
 run_test show_config_aligns_multibyte_values test_show_config_aligns_multibyte_values

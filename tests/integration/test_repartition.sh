@@ -23,7 +23,7 @@ test_repartition_usage_errors() {
 	assert_exit 2 "$REPARTITION" add split
 	assert_contains "$OUT" 'unexpected argument "split"'
 	assert_exit 2 "$REPARTITION" --attempts 0 add
-	assert_contains "$OUT" 'invalid --attempts "0"'
+	assert_contains "$OUT" 'invalid value "0" for option --attempts: must be an integer between 1 and 100'
 	assert_exit 2 "$REPARTITION" --bogus add
 	assert_exit 2 env POSTGRES_PORT=abc "$REPARTITION" add
 	assert_contains "$OUT" 'invalid POSTGRES_PORT "abc"'

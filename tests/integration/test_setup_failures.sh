@@ -106,7 +106,7 @@ test_unknown_arguments_are_usage_errors() {
 	assert_exit 2 "$SETUP" extra
 	assert_contains "$OUT" 'unexpected argument "extra"'
 	assert_exit 2 "$SETUP" --seed-rows 10x
-	assert_contains "$OUT" 'invalid --seed-rows "10x"'
+	assert_contains "$OUT" 'invalid value "10x" for option --seed-rows: must be an integer between 1 and 50000000'
 	assert_exit 0 "$SETUP" --help
 	assert_contains "$OUT" "--reset"
 }

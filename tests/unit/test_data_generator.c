@@ -36,7 +36,7 @@ test_table_mix_is_the_spec_mix(void **state)
 	for (int i = 0; i < DRAWS; i++)
 		counts[data_generator_pick_table(gen)]++;
 	for (int table = 0; table < DEMO_TABLE_COUNT; table++)
-		assert_share(counts[table], DRAWS, expected[table], data_generator_table_name(table));
+		assert_share(counts[table], DRAWS, expected[table], demo_table_name(table));
 	data_generator_free(gen);
 }
 
