@@ -88,12 +88,12 @@ reconnect(const Config *config, const LoadOptions *options, LoadReport *report,
 	for (int attempt = 1; !*stop; attempt++)
 	{
 		PGconn	   *conn;
-		char		error[256];
+		Error		error;
 
 		sleep_ms(backoff, stop);
 		if (*stop)
 			break;
-		conn = db_connect_quiet(config, "load-data", error, sizeof(error));
+		conn = db_connect_quiet(config, "load-data", &error);
 		if (conn && load_runner_prepare_session(conn, options))
 		{
 			log_info("%s: reconnected to %s after %d attempt%s", log_progname(),
@@ -102,10 +102,10 @@ reconnect(const Config *config, const LoadOptions *options, LoadReport *report,
 			return conn;
 		}
 		if (conn)
-			snprintf(error, sizeof(error), "could not prepare the session");
+			error_set(&error, "could not prepare the session");
 		if (attempt == 1 || attempt % 10 == 0)
 			log_info("%s: still no connection to %s (attempt %d): %s", log_progname(),
-					 config_server_label(config), attempt, error);
+					 config_server_label(config), attempt, error.message);
 		PQfinish(conn);
 		backoff = backoff * 2 > RECONNECT_MAX_BACKOFF_MS ? RECONNECT_MAX_BACKOFF_MS : backoff * 2;
 	}
