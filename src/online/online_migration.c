@@ -464,7 +464,7 @@ read_progress(Online *online, bool announce, char *phase, size_t len,
 static bool
 load_script(Online *online)
 {
-	char		errbuf[256];
+	Error		error;
 
 	if (!(online->script = sql_runner_read_script(online->path)))
 		return false;
@@ -472,9 +472,10 @@ load_script(Online *online)
 							  sizeof(*online->sections));
 	if (!online->sections)
 		return false;
-	if (!script_sections_assign(online->script, true, online->sections, errbuf, sizeof(errbuf)))
+	if (!script_sections_assign(online->script, true, online->sections, &error))
 	{
-		log_error("%s: %s", online->path, errbuf);
+		error_set_where(&error, "%s", online->path);
+		error_report(&error);
 		log_hint("every statement of a script run with --online needs a section mark");
 		return false;
 	}

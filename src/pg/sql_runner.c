@@ -22,16 +22,19 @@ sql_runner_now_ms(void)
 SqlScript *
 sql_runner_read_script(const char *path)
 {
-	char		errbuf[256];
+	Error		error;
 	char	   *text = text_file_read(path);
 	SqlScript  *script;
 
 	if (!text)
 		return NULL;
-	script = sql_split(text, errbuf, sizeof(errbuf));
+	script = sql_split(text, &error);
 	free(text);
 	if (!script)
-		log_error("%s: %s", path, errbuf);
+	{
+		error_set_where(&error, "%s", path);
+		error_report(&error);
+	}
 	return script;
 }
 

@@ -51,11 +51,14 @@ spec_of(const QueryItem *item, const char *sql)
 static ExplainPlan *
 parse_plan(const char *json, const char *path, int line, const char *name)
 {
-	char		errbuf[256];
-	ExplainPlan *plan = explain_plan_parse(json, errbuf, sizeof(errbuf));
+	Error		error;
+	ExplainPlan *plan = explain_plan_parse(json, &error);
 
 	if (!plan)
-		log_error("%s:%d: %s: could not read the JSON plan: %s", path, line, name, errbuf);
+	{
+		error_set_where(&error, "%s:%d: %s: could not read the JSON plan", path, line, name);
+		error_report(&error);
+	}
 	return plan;
 }
 

@@ -81,8 +81,8 @@ plain_relation(PGconn *conn, const QueryItem *item, char *buf, size_t len)
 	QuerySpec	spec = {.sql = item->plain.sql[0]};
 	QueryError	error = {.statement = -1};
 	char	   *json = query_executor_explain_spec(conn, &spec, false, true, &error);
-	char		errbuf[64];
-	ExplainPlan *plan = json ? explain_plan_parse(json, errbuf, sizeof(errbuf)) : NULL;
+	Error		plan_error;		/* a plan that cannot be read names no relation */
+	ExplainPlan *plan = json ? explain_plan_parse(json, &plan_error) : NULL;
 
 	buf[0] = '\0';
 	for (size_t i = 0; plan && !buf[0] && i < plan->scan_count; i++)
