@@ -56,6 +56,7 @@ error_clear(Error *error)
 	error->context[0] = '\0';
 	error->where[0] = '\0';
 	error->line = 0;
+	error->position = 0;
 }
 
 bool

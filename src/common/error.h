@@ -47,11 +47,13 @@ typedef struct Error
 {
 	char		sqlstate[6];	/* the server's SQLSTATE, "" when it is not a server's */
 	char		message[1024];	/* the primary message, one line; "" while no failure */
-	char		detail[1024];
+	char		detail[2048];
 	char		hint[1024];
-	char		context[2048];	/* where in the server's code (PL/pgSQL) it happened */
+	char		context[4096];	/* where in the server's code (PL/pgSQL) it happened */
 	char		where[1024];	/* set by a caller: "file.sql:12", a step; "" for none */
 	int			line;			/* a parser's line of its input, 0 for none */
+	int			position;		/* the server's 1-based character position of the
+								 * error in the statement, 0 for none */
 } Error;
 
 /* Empties error: no failure. */

@@ -44,6 +44,8 @@ db_error_from_result(Error *error, const PGresult *result, const PGconn *conn)
 	copy_field(error->detail, sizeof(error->detail), result, PG_DIAG_MESSAGE_DETAIL);
 	copy_field(error->hint, sizeof(error->hint), result, PG_DIAG_MESSAGE_HINT);
 	copy_field(error->context, sizeof(error->context), result, PG_DIAG_CONTEXT);
+	if (result && PQresultErrorField(result, PG_DIAG_STATEMENT_POSITION))
+		error->position = atoi(PQresultErrorField(result, PG_DIAG_STATEMENT_POSITION));
 	if (!error->message[0])
 	{
 		char		fallback[sizeof(error->message)];

@@ -446,7 +446,7 @@ result_json(const RepartitionOptions *options, const char *path, const RunContex
 	json_object_object_add(doc, "status", json_object_new_string(ok ? "ok" : "failed"));
 	json_object_object_add(doc, "attempts", json_object_new_int(run->attempts));
 	json_object_object_add(doc, "retries", json_object_new_int(run->attempts > 0 ? run->attempts - 1 : 0));
-	json_object_object_add(doc, "retried_on", run->last_sqlstate[0] ? json_object_new_string(run->last_sqlstate) : NULL);
+	json_object_object_add(doc, "retried_on", run->last_error.sqlstate[0] ? json_object_new_string(run->last_error.sqlstate) : NULL);
 	json_object_object_add(durations, "total", json_ms(total_ms));
 	json_object_object_add(durations, "scenario", json_ms(run->elapsed_ms));
 	json_object_object_add(durations, "transaction", json_ms(run->last_attempt_ms));
