@@ -10,15 +10,12 @@
 #include "queries/query_locks.h"
 
 void
-query_demo_report_error(const char *path, int line, const char *name, const QueryError *error)
+query_demo_report_error(const char *path, int line, const char *name, const Error *error)
 {
-	log_error("%s:%d: %s: %s%s%s%s", path, line, name, error->message,
-			  error->sqlstate[0] ? " (SQLSTATE " : "", error->sqlstate,
-			  error->sqlstate[0] ? ")" : "");
-	if (error->detail[0])
-		log_detail("%s", error->detail);
-	if (error->hint[0])
-		log_hint("%s", error->hint);
+	Error		placed = *error;
+
+	error_set_where(&placed, "%s:%d: %s", path, line, name);
+	error_report(&placed);
 }
 
 /*
@@ -27,10 +24,10 @@ query_demo_report_error(const char *path, int line, const char *name, const Quer
  */
 static void
 report_error_on(PGconn *conn, const char *path, int line, const char *name,
-				const QueryError *error, const char *table)
+				const Error *error, const char *table)
 {
 	query_demo_report_error(path, line, name, error);
-	if (strcmp(error->sqlstate, "55P03") == 0 && PQstatus(conn) == CONNECTION_OK)
+	if (error_has_sqlstate(error, "55P03") && PQstatus(conn) == CONNECTION_OK)
 		query_locks_report_readers_blocked(conn, table);
 }
 
@@ -86,7 +83,7 @@ check_spec(PGconn *conn, const QueryDemoSettings *settings, const char *path,
 {
 	const QueryExpectation *expected = check->expected;
 	const QueryTable *table = check->table;
-	QueryError	error = {.statement = -1};
+	Error		error;
 	char	   *json = query_executor_explain_spec(conn, spec, settings->analyze, true, &error);
 	const char *const *names = expected->expect_all ? (const char *const *) table->leaves :
 		(const char *const *) expected->expect;
@@ -128,7 +125,7 @@ run_partitioned(PGconn *conn, const QueryDemoSettings *settings, const char *pat
 {
 	QuerySpec	spec = spec_of(item, item->sql.sql[0]);
 	int			line = item->sql.lines[0];
-	QueryError	error = {.statement = -1};
+	Error		error;
 
 	if (!check_spec(conn, settings, path, item, &spec, line, &out->partitioned))
 		return false;
@@ -166,7 +163,7 @@ run_plain(PGconn *conn, const QueryDemoSettings *settings, const char *path,
 		  const QueryItem *item, QueryOutcome *out)
 {
 	QuerySpec	spec;
-	QueryError	error = {.statement = -1};
+	Error		error;
 	char	   *json;
 	int			line;
 
@@ -177,7 +174,7 @@ run_plain(PGconn *conn, const QueryDemoSettings *settings, const char *path,
 	/* a plan without ANALYZE names the plain table and its access path, cheaply */
 	if (!(json = query_executor_explain_spec(conn, &spec, false, true, &error)))
 	{
-		if (strcmp(error.sqlstate, "42P01") == 0)
+		if (error_has_sqlstate(&error, "42P01"))
 		{
 			out->plain_missing = true;
 			snprintf(out->plain_missing_reason, sizeof(out->plain_missing_reason), "%s",

@@ -17,7 +17,7 @@ static const char *const exists_query = "SELECT pg_catalog.to_regclass($1) IS NO
 static bool
 in_force(PGconn *conn, const char *path, const QueryItem *layout, bool *ok)
 {
-	QueryError	error = {.statement = -1};
+	Error		error;
 	PGresult   *res = query_executor_query(conn, layout->sql.sql[0], &error);
 	const char *value;
 	bool		result = false;
@@ -26,7 +26,7 @@ in_force(PGconn *conn, const char *path, const QueryItem *layout, bool *ok)
 	if (!res)
 	{
 		query_demo_report_error(path, layout->sql.lines[0], layout->name, &error);
-		if (strcmp(error.sqlstate, "55P03") == 0)
+		if (error_has_sqlstate(&error, "55P03"))
 			query_locks_report_readers_blocked(conn, layout->table);
 		return false;
 	}
