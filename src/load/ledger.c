@@ -45,20 +45,21 @@ copy_field(char *dest, size_t cap, const char *value)
 bool
 ledger_identity_fetch(PGconn *conn, LedgerIdentity *identity)
 {
-	PGresult   *res = PQexec(conn, "SELECT database_id, system_identifier, database_oid, database_name"
-							 "  FROM partition_demo.ledger_identity()");
-	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	Error		error;
+	PGresult   *res = db_try_query(conn, "SELECT database_id, system_identifier, database_oid,"
+								   " database_name FROM partition_demo.ledger_identity()",
+								   0, NULL, &error);
 	bool		ok;
 
 	memset(identity, 0, sizeof(*identity));
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (!res)
 	{
 		/*
 		 * 3F000 no schema, 42883 no function: set up before ledgers had
 		 * headers; 42P01: the identity table itself was dropped
 		 */
-		if (sqlstate && (strcmp(sqlstate, "3F000") == 0 || strcmp(sqlstate, "42883") == 0 ||
-						 strcmp(sqlstate, "42P01") == 0))
+		if (error_has_sqlstate(&error, "3F000") || error_has_sqlstate(&error, "42883") ||
+			error_has_sqlstate(&error, "42P01"))
 		{
 			log_error("database \"%s\" has no identity for a ledger (no "
 					  "partition_demo.ledger_identity() or partition_demo.database_identity)",
@@ -69,8 +70,7 @@ ledger_identity_fetch(PGconn *conn, LedgerIdentity *identity)
 					 "refreshes the helper functions (and says that everything is applied)");
 		}
 		else
-			db_report_error(res, conn, NULL);
-		PQclear(res);
+			error_report(&error);
 		return false;
 	}
 	ok = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&

@@ -49,14 +49,22 @@ load_report_committed(LoadReport *report, const RowBatch *batch, double latency_
 	latency_histogram_add(&report->interval_latency, latency_ms * 1000);
 }
 
+/* The length of the first line of text: a summary line is one line. */
+static int
+first_line(const char *text)
+{
+	return (int) strcspn(text, "\n");
+}
+
 void
-load_report_failed(LoadReport *report, const RowBatch *batch, const WriteError *error)
+load_report_failed(LoadReport *report, const RowBatch *batch, const Error *error)
 {
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
 		report->failed[t] += (long long) batch->count[t];
 	if (report->errors_reported++ < ERRORS_SHOWN)
-		log_error("a transaction of %zu rows failed: %s%s%s%s", row_batch_total(batch),
-				  error->message, error->sqlstate[0] ? " (SQLSTATE " : "", error->sqlstate,
+		log_error("a transaction of %zu rows failed: %.*s%s%s%s", row_batch_total(batch),
+				  first_line(error->message), error->message,
+				  error->sqlstate[0] ? " (SQLSTATE " : "", error->sqlstate,
 				  error->sqlstate[0] ? ")" : "");
 	else if (report->errors_reported == ERRORS_SHOWN + 1)
 		log_warning("further failures are counted, not shown");
@@ -70,11 +78,12 @@ load_report_unknown(LoadReport *report, const RowBatch *batch)
 }
 
 void
-load_report_note_retry(LoadReport *report, const WriteError *error)
+load_report_note_retry(LoadReport *report, const Error *error)
 {
 	if (report->retries == 1 || report->retries % 20 == 0)
-		log_info("%s: waiting: %s (SQLSTATE %s); retrying (%lld retr%s so far)", log_progname(),
-				 error->message, error->sqlstate, report->retries,
+		log_info("%s: waiting: %.*s (SQLSTATE %s); retrying (%lld retr%s so far)",
+				 log_progname(), first_line(error->message), error->message, error->sqlstate,
+				 report->retries,
 				 report->retries == 1 ? "y" : "ies");
 }
 

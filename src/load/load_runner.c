@@ -183,7 +183,7 @@ load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options
 		long long	remaining = options->max_rows ? options->max_rows - report->committed_rows : 0;
 		double		batch_start;
 		WriteOutcome outcome;
-		WriteError	error;
+		Error		error;
 
 		if (options->duration_s && now_ms() - start >= options->duration_s * 1000.0)
 			break;

@@ -170,10 +170,11 @@ db_describe_prepared(PGconn *conn, const char *name, Error *error)
 
 /*
  * Reads every result of what was sent (libpq needs them all read), keeping
- * the first count in results; true when count came and every one succeeded.
+ * the first keep of them in results; true when count came and every one
+ * succeeded.
  */
 static bool
-collect_results(PGconn *conn, PGresult **results, int count, Error *error)
+collect_results(PGconn *conn, PGresult **results, int keep, int count, Error *error)
 {
 	PGresult   *result;
 	bool		ok = true;
@@ -186,7 +187,7 @@ collect_results(PGconn *conn, PGresult **results, int count, Error *error)
 			db_fail(result, conn, error);
 			ok = false;
 		}
-		if (ok && got < count)
+		if (ok && got < keep)
 			results[got] = result;
 		else
 			PQclear(result);
@@ -220,7 +221,7 @@ db_copy_in(PGconn *conn, const char *copy_sql, const char *data, size_t len, Err
 	else
 		PQputCopyEnd(conn, NULL);
 	/* the COPY's own result: COMMAND_OK when the rows are in */
-	return collect_results(conn, NULL, 0, error);
+	return collect_results(conn, NULL, 0, 1, error);
 }
 
 void
@@ -246,7 +247,7 @@ db_run_statements(PGconn *conn, const char *sql, PGresult **results, int count, 
 		db_fail(NULL, conn, error);
 		return false;
 	}
-	ok = collect_results(conn, results, count, error);
+	ok = collect_results(conn, results, count, count, error);
 	if (!ok)
 		db_clear_results(results, count);
 	return ok;
