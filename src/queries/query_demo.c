@@ -7,7 +7,7 @@
 
 #include "common/log.h"
 #include "queries/query_layout.h"
-#include "queries/query_locks.h"
+#include "pg/lock_holder.h"
 
 void
 query_demo_report_error(const char *path, int line, const char *name, const Error *error)
@@ -28,7 +28,7 @@ report_error_on(PGconn *conn, const char *path, int line, const char *name,
 {
 	query_demo_report_error(path, line, name, error);
 	if (error_has_sqlstate(error, "55P03") && PQstatus(conn) == CONNECTION_OK)
-		query_locks_report_readers_blocked(conn, table);
+		lock_holders_report_readers_blocked(conn, table);
 }
 
 static QuerySpec

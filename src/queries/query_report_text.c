@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tables/partition_stats.h"
-#include "queries/query_locks.h"
+#include "pg/lock_holder.h"
 #include "queries/query_plan_text.h"
 #include "queries/query_text_style.h"
 
@@ -286,7 +286,7 @@ print_skipped(const QueryTextStyle *s, const RemovalOutcome *out)
 			   out->skipped_relation[0] ? out->skipped_relation : "it");
 	for (int i = 0; i < out->holder_count; i++)
 	{
-		query_locks_describe(&out->holders[i], holder, sizeof(holder));
+		lock_holder_describe(&out->holders[i], holder, sizeof(holder));
 		printf("    held by %s\n", holder);
 	}
 	printf("%s", s->reset);

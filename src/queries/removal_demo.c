@@ -109,7 +109,7 @@ skip(PGconn *conn, int lock_timeout_ms, const char *relation, bool nowait, Remov
 				 "a lock on %s not granted within lock_timeout (%d ms)",
 				 relation[0] ? relation : "the plain table", lock_timeout_ms);
 	out->holder_count = relation[0] ?
-		query_locks_holders(conn, relation, false, out->holders, QUERY_LOCKS_MAX_HOLDERS) : 0;
+		lock_holders_list(conn, relation, false, out->holders, LOCK_HOLDERS_MAX) : 0;
 	if (out->holder_count < 0)
 		out->holder_count = 0;
 }
