@@ -482,20 +482,22 @@ verify_table(PGconn *conn, DemoTable table, const RowList *list, LedgerVerifyRes
 		char	   *sums = array_literal(list, start, n, true);
 		const char *params[3] = {name, ids, sums};
 		PGresult   *res = NULL;
+		Error		error;
 
 		if (ids && sums)
-			res = db_query(conn, "SELECT id, problem FROM partition_demo.ledger_check($1, $2, $3)",
-						   3, params);
+			res = db_try_query(conn, "SELECT id, problem"
+							   "  FROM partition_demo.ledger_check($1, $2, $3)", 3, params, &error);
 		else
-			log_error("out of memory");
+			error_set(&error, "out of memory");
 		free(ids);
 		free(sums);
 		if (!res)
 		{
 			const char *tables[2] = {name, NULL};
 
+			error_report(&error);
 			/* waited --lock-timeout (the session's lock_timeout) for a lock in vain */
-			if (lock_holder_after_timeout(conn, tables))
+			if (lock_holder_after_timeout(conn, &error, tables))
 				log_hint("the ledger is not verified: end the transaction named above (or "
 						 "wait for it) and run the verification again, or raise --lock-timeout");
 			return false;

@@ -142,10 +142,14 @@ seconds(const LoadReport *report)
 static PartitionStats *
 collect_partitions(PGconn *conn, const char *table)
 {
-	PartitionStats *stats = partition_stats_collect(conn, table);
+	Error		error;
+	PartitionStats *stats = partition_stats_collect(conn, table, &error);
 	const char *tables[2] = {table, NULL};
 
-	if (!stats && lock_holder_after_timeout(conn, tables))
+	if (stats)
+		return stats;
+	error_report(&error);
+	if (lock_holder_after_timeout(conn, &error, tables))
 		log_hint("the counts above stand; only the rows per partition of %s could not be "
 				 "counted: end the transaction named above (or wait for it), or raise "
 				 "--lock-timeout", table);

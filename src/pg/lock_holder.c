@@ -3,7 +3,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "pg/db.h"
 #include "common/log.h"
@@ -184,19 +183,9 @@ lock_holders_report(PGconn *conn, const char *const *tables)
 }
 
 bool
-lock_holder_report_failure(PGconn *conn, const Error *error, const char *const *tables)
+lock_holder_after_timeout(PGconn *conn, const Error *error, const char *const *tables)
 {
-	error_report(error);
 	if (!error_has_sqlstate(error, "55P03"))
-		return false;
-	lock_holders_report(conn, tables);
-	return true;
-}
-
-bool
-lock_holder_after_timeout(PGconn *conn, const char *const *tables)
-{
-	if (strcmp(db_last_error_sqlstate(), "55P03") != 0)
 		return false;
 	lock_holders_report(conn, tables);
 	return true;

@@ -70,16 +70,13 @@ int			lock_holder_report(PGconn *conn, const char *table);
 int			lock_holders_report(PGconn *conn, const char *const *tables);
 
 /*
- * After a statement that no retry loop covers failed and its failure came
- * back in error: reports it, and when it was a lock timeout (SQLSTATE
- * 55P03) names the holders as lock_holders_report does and returns true;
- * the caller then says what was done and what was not.  Outside a
+ * After a statement that no retry loop covers failed, and the failure that
+ * came back in error was reported (error_report): true when it was a lock
+ * timeout (SQLSTATE 55P03), after naming the holders as lock_holders_report
+ * does; the caller then says what was done and what was not.  Outside a
  * transaction.
  */
-bool		lock_holder_report_failure(PGconn *conn, const Error *error,
-									   const char *const *tables);
-
-/* (going) true after a reported lock timeout, having named the holders */
-bool		lock_holder_after_timeout(PGconn *conn, const char *const *tables);
+bool		lock_holder_after_timeout(PGconn *conn, const Error *error,
+									  const char *const *tables);
 
 #endif

@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* SQLSTATE of the last failure reported here, "" when the last call succeeded */
-static char last_error_sqlstate[6];
-
 bool
 db_result_ok(const PGresult *result)
 {
@@ -62,7 +59,6 @@ db_report_error(const PGresult *result, const PGconn *conn, const char *where)
 	const char *sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
 	char		fallback[512];
 
-	snprintf(last_error_sqlstate, sizeof(last_error_sqlstate), "%s", sqlstate ? sqlstate : "");
 	if (!message)
 		message = client_side_message(result, conn, fallback, sizeof(fallback));
 	error_report_parts(where, 0, message, sqlstate,
@@ -95,7 +91,6 @@ checked(PGresult *result, const PGconn *conn, Error *error)
 static void
 begin_call(Error *error)
 {
-	last_error_sqlstate[0] = '\0';
 	if (error)
 		error_clear(error);
 }
@@ -289,10 +284,4 @@ db_array_literal(size_t count, DbArrayElementWriter write, const void *arg)
 		return NULL;
 	}
 	return text;
-}
-
-const char *
-db_last_error_sqlstate(void)
-{
-	return last_error_sqlstate;
 }

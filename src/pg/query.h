@@ -108,10 +108,4 @@ typedef void (*DbArrayElementWriter) (FILE *out, size_t i, const void *arg);
 /* '{e0,e1,...}' from write(out, i, arg) for each i < count; caller frees; NULL: no memory. */
 char	   *db_array_literal(size_t count, DbArrayElementWriter write, const void *arg);
 
-/*
- * The SQLSTATE of the failure that db_report_error reported last, "" when
- * none was since the last db_command or db_query began.
- */
-const char *db_last_error_sqlstate(void);
-
 #endif

@@ -375,36 +375,37 @@ name_lock_holders(PGconn *conn, const char *sqlstate, void *arg)
 static bool
 prepare_session(PGconn *conn)
 {
-	PGresult   *res;
-	bool		locked;
+	Error		error;
+	PGresult   *res = db_try_query(conn, "SELECT pg_catalog.pg_advisory_lock("
+								   "pg_catalog.hashtext('partition_demo.repartition'))",
+								   0, NULL, &error);
 
-	res = PQexec(conn, "SELECT pg_catalog.pg_advisory_lock("
-				 "pg_catalog.hashtext('partition_demo.repartition'))");
-	locked = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!locked)
-	{
-		const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-		if (sqlstate && strcmp(sqlstate, "55P03") == 0)
-		{
-			log_error("another repartition is running against this database");
-			log_hint("wait for it to finish, then run this again");
-		}
-		else
-			db_report_error(res, conn, NULL);
-	}
 	PQclear(res);
-	return locked;
+	if (res)
+		return true;
+	if (error_has_sqlstate(&error, "55P03"))
+	{
+		log_error("another repartition is running against this database");
+		log_hint("wait for it to finish, then run this again");
+	}
+	else
+		error_report(&error);
+	return false;
 }
 
 /*
- * The trees could not be read (reported): after a lock timeout, names the
- * holder and says what happened to the scenario.
+ * The trees could not be read: reports why (error), and after a lock
+ * timeout names the holder and says what happened to the scenario.
  */
 static void
-explain_state_failure(PGconn *conn, const RepartitionOptions *options, bool applied)
+explain_state_failure(PGconn *conn, const RepartitionOptions *options, bool applied,
+					  const Error *error)
 {
-	if (!lock_holder_after_timeout(conn, options->scenario->tables))
+	error_report(error);
+	if (applied)
+		log_error("scenario \"%s\" was applied, but the state afterwards could not be read",
+				  options->scenario->name);
+	if (!lock_holder_after_timeout(conn, error, options->scenario->tables))
 		return;
 	if (applied)
 		log_hint("the scenario committed; only the partition trees after it could not be "
@@ -473,6 +474,7 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 				after = {0};
 	RetryRun	run = {0},
 				helpers_run;
+	Error		error;
 	char	   *helpers = paths_join(options->scripts_dir, HELPERS_FILE);
 	double		start = sql_runner_now_ms();
 	bool		ok;
@@ -489,8 +491,8 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 
 	/* the tables first: a database that was never set up gets no helpers either */
 	ok = require_tables(conn, options->scenario) && prepare_session(conn);
-	if (ok && !(ok = repartition_state_collect(conn, options->scenario, &before)))
-		explain_state_failure(conn, options, false);
+	if (ok && !(ok = repartition_state_collect(conn, options->scenario, &before, &error)))
+		explain_state_failure(conn, options, false, &error);
 	if (ok && !(ok = repartition_runner_execute_file(conn, helpers, &policy, &helpers_callbacks,
 													 &helpers_run)) && helpers_run.gave_up)
 		log_hint("nothing was changed: end the transaction named above (or wait for it) and "
@@ -516,12 +518,8 @@ run_scenario(PGconn *conn, const RepartitionOptions *options, const char *path)
 		else if (!options->json)
 			log_info("    done: %d statements in %.0f ms (attempt %d of at most %d)",
 					 run.statements, run.last_attempt_ms, run.attempts, policy.max_attempts);
-		if (ok && !(ok = repartition_state_collect(conn, options->scenario, &after)))
-		{
-			log_error("scenario \"%s\" was applied, but the state afterwards could not be read",
-					  options->scenario->name);
-			explain_state_failure(conn, options, true);
-		}
+		if (ok && !(ok = repartition_state_collect(conn, options->scenario, &after, &error)))
+			explain_state_failure(conn, options, true, &error);
 	}
 	if (ok && !options->json)
 	{

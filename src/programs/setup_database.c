@@ -316,11 +316,14 @@ static bool
 load_applied(PGconn *conn, bool applied[MIGRATION_COUNT])
 {
 	static const char *const bookkeeping[] = {"partition_demo.applied_scripts", NULL};
-	PGresult   *res = db_query(conn, "SELECT script FROM partition_demo.applied_scripts", 0, NULL);
+	Error		error;
+	PGresult   *res = db_try_query(conn, "SELECT script FROM partition_demo.applied_scripts", 0,
+								   NULL, &error);
 
 	if (!res)
 	{
-		if (lock_holder_after_timeout(conn, bookkeeping))
+		error_report(&error);
+		if (lock_holder_after_timeout(conn, &error, bookkeeping))
 			log_hint("no migration file was run (the helper files are idempotent); end the "
 					 "transaction named above (or wait for it) and run %s again, or raise "
 					 "LOCK_TIMEOUT_MS", log_progname());
@@ -372,19 +375,20 @@ set_seed_rows(PGconn *conn, long long seed_rows)
 
 /*
  * Exact row count of a plain table into *rows, -1 when it does not exist;
- * false (reported) when it could not be read.
+ * false, with the failure in error, when it could not be read.
  */
 static bool
-plain_table_rows(PGconn *conn, const char *table, long long *rows)
+plain_table_rows(PGconn *conn, const char *table, long long *rows, Error *error)
 {
 	PartitionStats *stats = NULL;
 	const char *params[1] = {table};
-	PGresult   *res = db_query(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params);
+	PGresult   *res = db_try_query(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1,
+								   params, error);
 	bool		exists = res && PQgetvalue(res, 0, 0)[0] == 't';
 
 	PQclear(res);
 	*rows = -1;
-	if (!res || (exists && !(stats = partition_stats_collect(conn, table))))
+	if (!res || (exists && !(stats = partition_stats_collect(conn, table, error))))
 		return false;
 	if (stats)
 		*rows = stats->nodes[0].rows;
@@ -396,20 +400,22 @@ plain_table_rows(PGconn *conn, const char *table, long long *rows)
 static bool
 print_table_summary(PGconn *conn, const char *table, bool color)
 {
-	PartitionStats *stats = partition_stats_collect(conn, table);
+	Error		error;
+	PartitionStats *stats = partition_stats_collect(conn, table, &error);
 	char		old_name[64],
 				rows[32],
 				old_rows[32];
 	long long	old_count;
 
 	snprintf(old_name, sizeof(old_name), "%s_old", table);
-	if (!stats || !plain_table_rows(conn, old_name, &old_count))
+	if (!stats || !plain_table_rows(conn, old_name, &old_count, &error))
 	{
 		const char *tables[3] = {table, old_name, NULL};
 
 		partition_stats_free(stats);
+		error_report(&error);
 		/* the counts wait LOCK_TIMEOUT_MS (see db.h) behind ACCESS EXCLUSIVE, then give up */
-		if (lock_holder_after_timeout(conn, tables))
+		if (lock_holder_after_timeout(conn, &error, tables))
 			log_hint("every file of this run is applied (see partition_demo.applied_scripts); "
 					 "only the row counts of this summary could not be read: end the "
 					 "transaction named above (or wait for it), or raise LOCK_TIMEOUT_MS");

@@ -405,7 +405,7 @@ query_report_text_partitions(bool color, PGconn *conn, const QueryTables *tables
 			query_report_text_section(color, "partitions (rows counted exactly; "
 									  "share of the table's rows)");
 		titled = true;
-		if (!(stats = partition_stats_collect(conn, tables->tables[t]->name)))
+		if (!(stats = partition_stats_collect(conn, tables->tables[t]->name, NULL)))
 		{
 			ok = false;
 			continue;
