@@ -65,38 +65,61 @@ error_is_set(const Error *error)
 	return error->message[0] != '\0';
 }
 
+/* Copies text into field of size bytes, cut to fit. */
+static void
+copy_cut(char *field, size_t size, const char *text)
+{
+	size_t		len = strlen(text);
+
+	if (len >= size)
+		len = size - 1;
+	memcpy(field, text, len);
+	field[len] = '\0';
+}
+
+/*
+ * Rule 3 in one place: formats the text into field (size bytes) of error,
+ * cleared first when clear, or reports it with report when error is NULL.
+ * Formatted before the clearing: the arguments may be the Error's own fields.
+ */
+static void __attribute__((format(printf, 6, 0)))
+keep_or_report(Error *error, bool clear, char *field, size_t size,
+			   void (*report) (const char *,...), const char *fmt, va_list ap)
+{
+	char		text[sizeof(error->context)];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	if (!error)
+	{
+		report("%s", text);
+		return;
+	}
+	if (clear)
+		error_clear(error);
+	copy_cut(field, size, text);
+}
+
 bool
 error_set(Error *error, const char *fmt, ...)
 {
-	char		message[sizeof(error->message)];
 	va_list		ap;
 
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	keep_or_report(error, true, error ? error->message : NULL, sizeof(error->message),
+				   log_error, fmt, ap);
 	va_end(ap);
-	if (!error)
-	{
-		log_error("%s", message);
-		return false;
-	}
-	error_clear(error);
-	memcpy(error->message, message, sizeof(message));
 	return false;
 }
 
 void
 error_add_hint(Error *error, const char *fmt, ...)
 {
-	char		hint[sizeof(error->hint)];
 	va_list		ap;
 
 	va_start(ap, fmt);
-	vsnprintf(hint, sizeof(hint), fmt, ap);
+	keep_or_report(error, false, error ? error->hint : NULL, sizeof(error->hint),
+				   log_hint, fmt, ap);
 	va_end(ap);
-	if (!error)
-		log_hint("%s", hint);
-	else
-		memcpy(error->hint, hint, sizeof(hint));
 }
 
 void

@@ -21,19 +21,23 @@
  *    The caller then reports it with error_report() (the same lines as in
  *    1), or inspects it (error_has_sqlstate(), the fields) and says something
  *    else, or nothing.  Pure parsers (common/, and every parser that needs
- *    no server) always work this way.
+ *    no server) always work this way, and their error must not be NULL.
  *
  * 3. NULL means "report it".  A function of rule 2 that some callers want
- *    reported accepts error == NULL, and then reports as in rule 1.  There is
- *    no third way: a failure is reported once or handed back, never both and
- *    never neither.  error_set() and error_add_hint() implement this rule for
- *    a failure found in the program itself (out of memory, a wrong answer).
+ *    reported accepts error == NULL, and then reports as in rule 1.  Either
+ *    way a failure is reported exactly once: by the function, or by the
+ *    caller it was handed to; never twice, never not at all.  A function
+ *    that did report may still leave the Error behind for its caller to
+ *    inspect (the SQLSTATE that decides a retry: SqlRunResult), which the
+ *    caller then does not report again.  error_set() and error_add_hint()
+ *    implement this rule for a failure found by the program itself (out of
+ *    memory, a wrong answer).
  *
  * 4. One carrier.  An Error is plain text and needs no libpq: a parser fills
  *    message and line; the PostgreSQL layer fills sqlstate, message, detail,
- *    hint and context from a failed result; a caller may set where (a
- *    file:line, the name of a step) before reporting.  What does not apply
- *    is "" (line 0).  A function of rule 2 clears *error when it starts, so
+ *    hint, context and position from a failed result; a caller may set where
+ *    (a file:line, the name of a step) before reporting.  What does not
+ *    apply is "" (line and position 0).  A function of rule 2 clears *error when it starts, so
  *    after a success the Error is empty.  No other struct or global keeps a
  *    SQLSTATE.  An Error never holds a password.
  */

@@ -218,6 +218,33 @@ push_statement(SqlScript *script, const char *start, const char *end, int line,
 	return true;
 }
 
+/*
+ * Skips a token of a statement: a quoted string or identifier, a dollar
+ * quote, or one character.
+ */
+static bool
+skip_token(Lexer *lx, const char *text)
+{
+	char		c = *lx->p;
+	bool		ok = true;
+
+	if (c == '\'')
+	{
+		/* E'...' allows backslash escapes; the E must start a token */
+		bool		escapes = lx->p > text && (lx->p[-1] == 'E' || lx->p[-1] == 'e') &&
+			(lx->p - 1 == text || !is_ident_char(lx->p[-2]));
+
+		return skip_quoted(lx, '\'', escapes);
+	}
+	if (c == '"')
+		return skip_quoted(lx, '"', false);
+	if (c == '$')
+		skip_dollar(lx, text, &ok);
+	else
+		lx->p++;
+	return ok;
+}
+
 SqlScript *
 sql_split(const char *text, Error *error)
 {
@@ -270,20 +297,7 @@ sql_split(const char *text, Error *error)
 			start = lx.p;
 			start_line = lx.line;
 		}
-		if (c == '\'')
-		{
-			/* E'...' allows backslash escapes; the E must start a token */
-			bool		escapes = lx.p > text && (lx.p[-1] == 'E' || lx.p[-1] == 'e') &&
-				(lx.p - 1 == text || !is_ident_char(lx.p[-2]));
-
-			ok = skip_quoted(&lx, '\'', escapes);
-		}
-		else if (c == '"')
-			ok = skip_quoted(&lx, '"', false);
-		else if (c == '$')
-			skip_dollar(&lx, text, &ok);
-		else
-			lx.p++;
+		ok = skip_token(&lx, text);
 	}
 	if (ok && start)
 		ok = push_statement(script, start, lx.p, start_line, &pending);

@@ -276,22 +276,29 @@ summarize(double *times, int runs, long long rows, QueryTimingStats *stats)
 	stats->rows = rows;
 }
 
+/* The times of runs runs (caller frees), stats emptied; NULL on failure. */
+static double *
+start_timing(int runs, QueryTimingStats *stats, Error *error)
+{
+	double	   *times = runs > 0 ? calloc((size_t) runs, sizeof(double)) : NULL;
+
+	memset(stats, 0, sizeof(*stats));
+	if (!times)
+		fail_message(error, "", runs > 0 ? "out of memory" : "no runs to time");
+	return times;
+}
+
 bool
 query_executor_measure(PGconn *conn, const QuerySpec *spec, int runs, QueryTimingStats *stats,
 					   Error *error)
 {
 	PlanModeState state;
-	double	   *times = calloc((size_t) (runs > 0 ? runs : 1), sizeof(double));
+	double	   *times = start_timing(runs, stats, error);
 	long long	rows = 0;
-	bool		ok = times != NULL && runs > 0;
+	bool		ok;
 
-	memset(stats, 0, sizeof(*stats));
-	if (!ok)
-	{
-		fail_message(error, "", times ? "no runs to time" : "out of memory");
-		free(times);
+	if (!times)
 		return false;
-	}
 	ok = plan_mode_begin(conn, spec, &state, error);
 	/* run 0 warms the caches and is not counted */
 	for (int run = 0; ok && run <= runs; run++)
@@ -355,14 +362,11 @@ query_executor_measure_rolled_back(PGconn *conn, const char *lock_sql,
 								   QueryTimingStats *stats, int *failed_statement,
 								   Error *error)
 {
-	double	   *times = calloc((size_t) (runs > 0 ? runs : 1), sizeof(double));
+	double	   *times = start_timing(runs, stats, error);
 	long long	rows = 0;
-	bool		ok = times != NULL && runs > 0;
+	bool		ok = times != NULL;
 
-	memset(stats, 0, sizeof(*stats));
 	*failed_statement = -1;
-	if (!ok)
-		fail_message(error, "", times ? "no runs to time" : "out of memory");
 	for (int run = 0; ok && run < runs; run++)
 		ok = run_rolled_back(conn, lock_sql, statements, count, &times[run], &rows,
 							 failed_statement, error);
