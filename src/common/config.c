@@ -81,30 +81,28 @@ lookup_value(ConfigKey key, const Dotenv *dotenv, ConfigEnvLookup lookup, Config
 }
 
 static bool
-invalid(char *errbuf, size_t errlen, Config *config, ConfigKey key, const char *value,
-		const char *why)
+invalid(Error *error, Config *config, ConfigKey key, const char *value, const char *why)
 {
 	/* the value is echoed to help the user, except for the password */
 	if (key == CONFIG_POSTGRES_PASSWORD || value == NULL)
-		snprintf(errbuf, errlen, "invalid %s (from %s): %s", key_names[key],
-				 config_source_name(config->sources[key]), why);
-	else
-		snprintf(errbuf, errlen, "invalid %s \"%s\" (from %s): %s", key_names[key], value,
-				 config_source_name(config->sources[key]), why);
-	return false;
+		return error_set(error, "invalid %s (from %s): %s", key_names[key],
+						 config_source_name(config->sources[key]), why);
+	return error_set(error, "invalid %s \"%s\" (from %s): %s", key_names[key], value,
+					 config_source_name(config->sources[key]), why);
 }
 
 static bool
 set_text(Config *config, ConfigKey key, const char *value, char **field,
-		 bool check_identifier, char *errbuf, size_t errlen)
+		 bool check_identifier, Error *error)
 {
 	if (value[0] == '\0')
-		return invalid(errbuf, errlen, config, key, NULL, "must not be empty");
+		return invalid(error, config, key, NULL, "must not be empty");
 	if (check_identifier && strlen(value) > MAX_IDENTIFIER_BYTES)
-		return invalid(errbuf, errlen, config, key, value,
+		return invalid(error, config, key, value,
 					   "longer than PostgreSQL's 63-byte limit for names");
-	*field = strdup(value);
-	return *field != NULL;
+	if (!(*field = strdup(value)))
+		return error_set(error, "out of memory");
+	return true;
 }
 
 /*
@@ -113,69 +111,70 @@ set_text(Config *config, ConfigKey key, const char *value, char **field,
  * refuses pg_*) nor the project's helper schema.
  */
 static bool
-set_schema(Config *config, const char *value, char *errbuf, size_t errlen)
+set_schema(Config *config, const char *value, Error *error)
 {
-	if (!set_text(config, CONFIG_POSTGRES_SCHEMA, value, &config->schema, true, errbuf, errlen))
+	if (!set_text(config, CONFIG_POSTGRES_SCHEMA, value, &config->schema, true, error))
 		return false;
 	if (strncmp(value, "pg_", 3) == 0 || strcmp(value, "information_schema") == 0)
-		return invalid(errbuf, errlen, config, CONFIG_POSTGRES_SCHEMA, value,
+		return invalid(error, config, CONFIG_POSTGRES_SCHEMA, value,
 					   "a system schema cannot hold the project's tables");
 	if (strcmp(value, "partition_demo") == 0)
-		return invalid(errbuf, errlen, config, CONFIG_POSTGRES_SCHEMA, value,
+		return invalid(error, config, CONFIG_POSTGRES_SCHEMA, value,
 					   "partition_demo is the project's helper schema; name another one");
 	return true;
 }
 
 static bool
 set_number(Config *config, ConfigKey key, const char *value, long long min, long long max,
-		   int *field, char *errbuf, size_t errlen)
+		   int *field, Error *error)
 {
 	long long	number;
 	ParseResult result = parse_long(value, min, max, &number);
 	char		why[96];
 
 	if (result == PARSE_NOT_A_NUMBER)
-		return invalid(errbuf, errlen, config, key, value, "not a whole number");
+		return invalid(error, config, key, value, "not a whole number");
 	if (result == PARSE_OUT_OF_RANGE)
 	{
 		snprintf(why, sizeof(why), "must be between %lld and %lld", min, max);
-		return invalid(errbuf, errlen, config, key, value, why);
+		return invalid(error, config, key, value, why);
 	}
 	*field = (int) number;
 	return true;
 }
 
 Config *
-config_resolve(const Dotenv *dotenv, ConfigEnvLookup lookup, char *errbuf, size_t errlen)
+config_resolve(const Dotenv *dotenv, ConfigEnvLookup lookup, Error *error)
 {
 	Config	   *config = calloc(1, sizeof(Config));
 	const char *values[CONFIG_KEY_COUNT];
 	bool		ok;
 
+	error_clear(error);
 	if (!config)
 	{
-		snprintf(errbuf, errlen, "out of memory");
+		error_set(error, "out of memory");
 		return NULL;
 	}
 	for (int key = 0; key < CONFIG_KEY_COUNT; key++)
 		values[key] = lookup_value(key, dotenv, lookup, &config->sources[key]);
 
 	ok = set_text(config, CONFIG_POSTGRES_HOST, values[CONFIG_POSTGRES_HOST], &config->host,
-				  false, errbuf, errlen) &&
+				  false, error) &&
 		set_number(config, CONFIG_POSTGRES_PORT, values[CONFIG_POSTGRES_PORT], 1, 65535,
-				   &config->port, errbuf, errlen) &&
+				   &config->port, error) &&
 		set_text(config, CONFIG_POSTGRES_DB, values[CONFIG_POSTGRES_DB], &config->dbname,
-				 true, errbuf, errlen) &&
+				 true, error) &&
 		set_text(config, CONFIG_POSTGRES_USER, values[CONFIG_POSTGRES_USER], &config->user,
-				 true, errbuf, errlen) &&
+				 true, error) &&
 		set_number(config, CONFIG_SIMULATOR_INTERVAL_MS, values[CONFIG_SIMULATOR_INTERVAL_MS],
-				   1, MAX_INTERVAL_MS, &config->interval_ms, errbuf, errlen) &&
-		set_schema(config, values[CONFIG_POSTGRES_SCHEMA], errbuf, errlen) &&
+				   1, MAX_INTERVAL_MS, &config->interval_ms, error) &&
+		set_schema(config, values[CONFIG_POSTGRES_SCHEMA], error) &&
 		set_number(config, CONFIG_LOCK_TIMEOUT_MS, values[CONFIG_LOCK_TIMEOUT_MS],
-				   1, MAX_LOCK_TIMEOUT_MS, &config->lock_timeout_ms, errbuf, errlen);
+				   1, MAX_LOCK_TIMEOUT_MS, &config->lock_timeout_ms, error);
 	/* an empty password is allowed: trust or peer authentication needs none */
-	if (ok)
-		ok = (config->password = strdup(values[CONFIG_POSTGRES_PASSWORD])) != NULL;
+	if (ok && !(config->password = strdup(values[CONFIG_POSTGRES_PASSWORD])))
+		ok = error_set(error, "out of memory");
 	if (!ok)
 	{
 		config_free(config);
@@ -208,7 +207,7 @@ find_dotenv_path(void)
 Config *
 config_load(void)
 {
-	char		errbuf[512];
+	Error		error;
 	char	   *path = find_dotenv_path();
 	bool		missing = false;
 	Dotenv	   *dotenv;
@@ -219,10 +218,11 @@ config_load(void)
 		log_error("out of memory");
 		return NULL;
 	}
-	dotenv = dotenv_load_file(path, &missing, errbuf, sizeof(errbuf));
+	dotenv = dotenv_load_file(path, &missing, &error);
 	if (!dotenv)
 	{
-		log_error("could not read configuration file \"%s\": %s", path, errbuf);
+		error_set_where(&error, "could not read configuration file \"%s\"", path);
+		error_report(&error);
 		log_hint("fix the file or remove it to use the defaults; .env.example shows the format");
 		free(path);
 		return NULL;
@@ -234,11 +234,11 @@ config_load(void)
 		free(path);
 		return NULL;
 	}
-	config = config_resolve(dotenv, environment_lookup, errbuf, sizeof(errbuf));
+	config = config_resolve(dotenv, environment_lookup, &error);
 	dotenv_free(dotenv);
 	if (!config)
 	{
-		log_error("%s", errbuf);
+		error_report(&error);
 		if (!missing)
 			log_detail("configuration file: %s", path);
 		free(path);

@@ -58,11 +58,10 @@ const char *config_source_name(ConfigSource source);
 
 /*
  * Resolves and validates the settings from a parsed .env (may be NULL) and an
- * environment lookup.  Returns NULL with errbuf naming the bad key and why.
- * The password's value never appears in errbuf.
+ * environment lookup.  Returns NULL with error (not NULL) naming the bad key
+ * and why.  The password's value never appears in error.
  */
-Config	   *config_resolve(const Dotenv *dotenv, ConfigEnvLookup lookup,
-						   char *errbuf, size_t errlen);
+Config	   *config_resolve(const Dotenv *dotenv, ConfigEnvLookup lookup, Error *error);
 
 /*
  * Loads the settings for a program: finds and parses .env, then resolves.

@@ -11,14 +11,14 @@ typedef struct Parser
 {
 	const char *p;
 	int			line;
-	char	   *errbuf;
-	size_t		errlen;
+	Error	   *error;
 } Parser;
 
 static bool
 parse_error(Parser *ps, int line, const char *reason)
 {
-	snprintf(ps->errbuf, ps->errlen, "line %d: %s", line, reason);
+	error_set(ps->error, "%s", reason);
+	ps->error->line = line;
 	return false;
 }
 
@@ -244,7 +244,7 @@ parse_line(Parser *ps, Dotenv *env)
 	if (!value)
 	{
 		free(key);
-		if (ps->errbuf[0] == '\0')
+		if (!error_is_set(ps->error))
 			parse_error(ps, line, "out of memory");
 		return false;
 	}
@@ -258,14 +258,17 @@ parse_line(Parser *ps, Dotenv *env)
 }
 
 Dotenv *
-dotenv_parse(const char *text, char *errbuf, size_t errlen)
+dotenv_parse(const char *text, Error *error)
 {
 	Dotenv	   *env = calloc(1, sizeof(Dotenv));
-	Parser		ps = {.p = text, .line = 1, .errbuf = errbuf, .errlen = errlen};
+	Parser		ps = {.p = text, .line = 1, .error = error};
 
+	error_clear(error);
 	if (!env)
+	{
+		error_set(error, "out of memory");
 		return NULL;
-	errbuf[0] = '\0';
+	}
 	/* a UTF-8 byte order mark, as some editors write it */
 	if (strncmp(ps.p, "\xEF\xBB\xBF", 3) == 0)
 		ps.p += 3;
@@ -281,7 +284,7 @@ dotenv_parse(const char *text, char *errbuf, size_t errlen)
 }
 
 Dotenv *
-dotenv_load_file(const char *path, bool *missing, char *errbuf, size_t errlen)
+dotenv_load_file(const char *path, bool *missing, Error *error)
 {
 	FILE	   *fp = fopen(path, "rb");
 	char	   *text = NULL;
@@ -290,6 +293,7 @@ dotenv_load_file(const char *path, bool *missing, char *errbuf, size_t errlen)
 	Dotenv	   *env;
 
 	*missing = false;
+	error_clear(error);
 	if (!fp)
 	{
 		if (errno == ENOENT)
@@ -297,7 +301,7 @@ dotenv_load_file(const char *path, bool *missing, char *errbuf, size_t errlen)
 			*missing = true;
 			return calloc(1, sizeof(Dotenv));
 		}
-		snprintf(errbuf, errlen, "could not open: %s", strerror(errno));
+		error_set(error, "could not open: %s", strerror(errno));
 		return NULL;
 	}
 	for (;;)
@@ -312,7 +316,7 @@ dotenv_load_file(const char *path, bool *missing, char *errbuf, size_t errlen)
 			{
 				free(text);
 				fclose(fp);
-				snprintf(errbuf, errlen, "out of memory");
+				error_set(error, "out of memory");
 				return NULL;
 			}
 			text = grown;
@@ -324,7 +328,7 @@ dotenv_load_file(const char *path, bool *missing, char *errbuf, size_t errlen)
 	}
 	if (ferror(fp))
 	{
-		snprintf(errbuf, errlen, "could not read: %s", strerror(errno));
+		error_set(error, "could not read: %s", strerror(errno));
 		free(text);
 		fclose(fp);
 		return NULL;
@@ -333,11 +337,11 @@ dotenv_load_file(const char *path, bool *missing, char *errbuf, size_t errlen)
 	text[len] = '\0';
 	if (strlen(text) != len)
 	{
-		snprintf(errbuf, errlen, "contains a NUL byte (not a text file?)");
+		error_set(error, "contains a NUL byte (not a text file?)");
 		free(text);
 		return NULL;
 	}
-	env = dotenv_parse(text, errbuf, errlen);
+	env = dotenv_parse(text, error);
 	free(text);
 	return env;
 }

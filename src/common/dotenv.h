@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/error.h"
+
 typedef struct DotenvEntry
 {
 	char	   *key;
@@ -29,16 +31,18 @@ typedef struct Dotenv
 } Dotenv;
 
 /*
- * Parses text into a new Dotenv.  On a syntax error returns NULL and writes
- * "line N: reason" into errbuf.
+ * Parses text into a new Dotenv.  On a syntax error returns NULL with the
+ * reason in error (not NULL) and its line in error->line (a pure parser:
+ * rule 2 of common/error.h).
  */
-Dotenv	   *dotenv_parse(const char *text, char *errbuf, size_t errlen);
+Dotenv	   *dotenv_parse(const char *text, Error *error);
 
 /*
  * Reads and parses a file.  A missing file is not an error: *missing is set
- * and an empty Dotenv is returned.  Other failures return NULL with errbuf set.
+ * and an empty Dotenv is returned.  Other failures return NULL with the
+ * reason in error (not NULL).
  */
-Dotenv	   *dotenv_load_file(const char *path, bool *missing, char *errbuf, size_t errlen);
+Dotenv	   *dotenv_load_file(const char *path, bool *missing, Error *error);
 
 /* The value of key, or NULL when absent. */
 const char *dotenv_get(const Dotenv *env, const char *key);

@@ -45,20 +45,21 @@ copy_field(char *dest, size_t cap, const char *value)
 bool
 ledger_identity_fetch(PGconn *conn, LedgerIdentity *identity)
 {
-	PGresult   *res = PQexec(conn, "SELECT database_id, system_identifier, database_oid, database_name"
-							 "  FROM partition_demo.ledger_identity()");
-	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	Error		error;
+	PGresult   *res = db_try_query(conn, "SELECT database_id, system_identifier, database_oid,"
+								   " database_name FROM partition_demo.ledger_identity()",
+								   0, NULL, &error);
 	bool		ok;
 
 	memset(identity, 0, sizeof(*identity));
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (!res)
 	{
 		/*
 		 * 3F000 no schema, 42883 no function: set up before ledgers had
 		 * headers; 42P01: the identity table itself was dropped
 		 */
-		if (sqlstate && (strcmp(sqlstate, "3F000") == 0 || strcmp(sqlstate, "42883") == 0 ||
-						 strcmp(sqlstate, "42P01") == 0))
+		if (error_has_sqlstate(&error, "3F000") || error_has_sqlstate(&error, "42883") ||
+			error_has_sqlstate(&error, "42P01"))
 		{
 			log_error("database \"%s\" has no identity for a ledger (no "
 					  "partition_demo.ledger_identity() or partition_demo.database_identity)",
@@ -69,8 +70,7 @@ ledger_identity_fetch(PGconn *conn, LedgerIdentity *identity)
 					 "refreshes the helper functions (and says that everything is applied)");
 		}
 		else
-			db_report_error(res, conn, NULL);
-		PQclear(res);
+			error_report(&error);
 		return false;
 	}
 	ok = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
@@ -482,20 +482,22 @@ verify_table(PGconn *conn, DemoTable table, const RowList *list, LedgerVerifyRes
 		char	   *sums = array_literal(list, start, n, true);
 		const char *params[3] = {name, ids, sums};
 		PGresult   *res = NULL;
+		Error		error;
 
 		if (ids && sums)
-			res = db_query(conn, "SELECT id, problem FROM partition_demo.ledger_check($1, $2, $3)",
-						   3, params);
+			res = db_try_query(conn, "SELECT id, problem"
+							   "  FROM partition_demo.ledger_check($1, $2, $3)", 3, params, &error);
 		else
-			log_error("out of memory");
+			error_set(&error, "out of memory");
 		free(ids);
 		free(sums);
 		if (!res)
 		{
 			const char *tables[2] = {name, NULL};
 
+			error_report(&error);
 			/* waited --lock-timeout (the session's lock_timeout) for a lock in vain */
-			if (lock_holder_after_timeout(conn, tables))
+			if (lock_holder_after_timeout(conn, &error, tables))
 				log_hint("the ledger is not verified: end the transaction named above (or "
 						 "wait for it) and run the verification again, or raise --lock-timeout");
 			return false;

@@ -50,14 +50,22 @@ load_report_committed(LoadReport *report, const RowBatch *batch, double latency_
 	latency_histogram_add(&report->interval_latency, latency_ms * 1000);
 }
 
+/* The length of the first line of text: a summary line is one line. */
+static int
+first_line(const char *text)
+{
+	return (int) strcspn(text, "\n");
+}
+
 void
-load_report_failed(LoadReport *report, const RowBatch *batch, const WriteError *error)
+load_report_failed(LoadReport *report, const RowBatch *batch, const Error *error)
 {
 	for (int t = 0; t < DEMO_TABLE_COUNT; t++)
 		report->failed[t] += (long long) batch->count[t];
 	if (report->errors_reported++ < ERRORS_SHOWN)
-		log_error("a transaction of %zu rows failed: %s%s%s%s", row_batch_total(batch),
-				  error->message, error->sqlstate[0] ? " (SQLSTATE " : "", error->sqlstate,
+		log_error("a transaction of %zu rows failed: %.*s%s%s%s", row_batch_total(batch),
+				  first_line(error->message), error->message,
+				  error->sqlstate[0] ? " (SQLSTATE " : "", error->sqlstate,
 				  error->sqlstate[0] ? ")" : "");
 	else if (report->errors_reported == ERRORS_SHOWN + 1)
 		log_warning("further failures are counted, not shown");
@@ -71,11 +79,12 @@ load_report_unknown(LoadReport *report, const RowBatch *batch)
 }
 
 void
-load_report_note_retry(LoadReport *report, const WriteError *error)
+load_report_note_retry(LoadReport *report, const Error *error)
 {
 	if (report->retries == 1 || report->retries % 20 == 0)
-		log_info("%s: waiting: %s (SQLSTATE %s); retrying (%lld retr%s so far)", log_progname(),
-				 error->message, error->sqlstate, report->retries,
+		log_info("%s: waiting: %.*s (SQLSTATE %s); retrying (%lld retr%s so far)",
+				 log_progname(), first_line(error->message), error->message, error->sqlstate,
+				 report->retries,
 				 report->retries == 1 ? "y" : "ies");
 }
 
@@ -125,10 +134,14 @@ seconds(const LoadReport *report)
 static PartitionStats *
 collect_partitions(PGconn *conn, const char *table)
 {
-	PartitionStats *stats = partition_stats_collect(conn, table);
+	Error		error;
+	PartitionStats *stats = partition_stats_collect(conn, table, &error);
 	const char *tables[2] = {table, NULL};
 
-	if (!stats && lock_holder_after_timeout(conn, tables))
+	if (stats)
+		return stats;
+	error_report(&error);
+	if (lock_holder_after_timeout(conn, &error, tables))
 		log_hint("the counts above stand; only the rows per partition of %s could not be "
 				 "counted: end the transaction named above (or wait for it), or raise "
 				 "--lock-timeout", table);

@@ -43,13 +43,13 @@ void		load_report_finish(LoadReport *report, double now_ms);
 void		load_report_committed(LoadReport *report, const RowBatch *batch, double latency_ms);
 
 /* A batch was rejected: counted as failed, the error shown (rate-limited). */
-void		load_report_failed(LoadReport *report, const RowBatch *batch, const WriteError *error);
+void		load_report_failed(LoadReport *report, const RowBatch *batch, const Error *error);
 
 /* A batch whose fate is unknown: stopped while the server was unreachable. */
 void		load_report_unknown(LoadReport *report, const RowBatch *batch);
 
 /* A lock wait or deadlock made a batch retry (shown the first time and every 20th). */
-void		load_report_note_retry(LoadReport *report, const WriteError *error);
+void		load_report_note_retry(LoadReport *report, const Error *error);
 
 /* Prints the progress line when progress_s seconds passed since the last one. */
 void		load_report_progress(LoadReport *report, double now_ms, long long progress_s);

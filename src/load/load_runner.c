@@ -77,11 +77,11 @@ reconnect(const Config *config, const LoadOptions *options, LoadReport *report,
 	for (int attempt = 1; !*stop; attempt++)
 	{
 		PGconn	   *conn;
-		char		error[256];
+		Error		error;
 
 		if (!retry_pause(&reconnect_retry, attempt, stop))
 			break;
-		conn = db_connect_quiet(config, "load-data", error, sizeof(error));
+		conn = db_connect_quiet(config, "load-data", &error);
 		if (conn && load_runner_prepare_session(conn, options))
 		{
 			log_info("%s: reconnected to %s after %d attempt%s", log_progname(),
@@ -90,10 +90,10 @@ reconnect(const Config *config, const LoadOptions *options, LoadReport *report,
 			return conn;
 		}
 		if (conn)
-			snprintf(error, sizeof(error), "could not prepare the session");
+			error_set(&error, "could not prepare the session");
 		if (attempt == 1 || attempt % 10 == 0)
 			log_info("%s: still no connection to %s (attempt %d): %s", log_progname(),
-					 config_server_label(config), attempt, error);
+					 config_server_label(config), attempt, error.message);
 		PQfinish(conn);
 	}
 	return NULL;
@@ -202,7 +202,7 @@ typedef enum Reconnected
 
 /* After a lost connection: a new one, and what became of the batch. */
 static Reconnected
-recover_connection(LoadRun *run, const WriteError *error)
+recover_connection(LoadRun *run, const Error *error)
 {
 	log_info("%s: lost the connection to %s: %s; reconnecting", log_progname(),
 			 config_server_label(run->config), error->message);
@@ -229,7 +229,7 @@ recover_connection(LoadRun *run, const WriteError *error)
  * away.  WRITE_CONNECTION_LOST: stopped without a connection.
  */
 static WriteOutcome
-write_batch(LoadRun *run, double batch_start, WriteError *error)
+write_batch(LoadRun *run, double batch_start, Error *error)
 {
 	int			retries = 0;
 
@@ -258,7 +258,7 @@ write_batch(LoadRun *run, double batch_start, WriteError *error)
 
 /* Counts the batch as committed (and records it in the ledger), failed or unknown. */
 static void
-settle_batch(LoadRun *run, WriteOutcome outcome, const WriteError *error, double batch_start)
+settle_batch(LoadRun *run, WriteOutcome outcome, const Error *error, double batch_start)
 {
 	if (outcome == WRITE_OK)
 	{
@@ -314,7 +314,7 @@ load_runner_run(PGconn **connp, const Config *config, const LoadOptions *options
 		{
 			double		batch_start;
 			WriteOutcome outcome;
-			WriteError	error;
+			Error	error;
 
 			row_batch_fill(run.batch, run.gen, rows);
 			batch_start = clock_now_ms();

@@ -213,41 +213,31 @@ format_row(const RowBatch *batch, DemoTable table, size_t i, char *out)
 	}
 }
 
-/* Classifies a failed result; fills error. */
+/* What the failure in error means for the batch. */
 static WriteOutcome
-classify(PGconn *conn, const PGresult *res, WriteError *error)
+classify(PGconn *conn, const Error *error)
 {
-	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *message = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *sqlstate = error->sqlstate;
 
-	snprintf(error->sqlstate, sizeof(error->sqlstate), "%s", sqlstate ? sqlstate : "");
-	snprintf(error->message, sizeof(error->message), "%s",
-			 message ? message : PQerrorMessage(conn));
-	error->message[strcspn(error->message, "\n")] = '\0';
 	if (PQstatus(conn) != CONNECTION_OK)
 		return WRITE_CONNECTION_LOST;
-	if (retry_sqlstate_retryable(sqlstate))
+	if (retry_sqlstate_retryable(error->sqlstate))
 		return WRITE_RETRY;
 	/* a server shutting down (57P01..57P03) drops the connection right after */
-	if (sqlstate && strncmp(sqlstate, "57P0", 4) == 0)
+	if (strncmp(sqlstate, "57P0", 4) == 0)
 		return WRITE_CONNECTION_LOST;
 	return WRITE_FAILED;
 }
 
 /* Runs a command; on failure classifies it. */
 static WriteOutcome
-command(PGconn *conn, const char *sql, WriteError *error)
+command(PGconn *conn, const char *sql, Error *error)
 {
-	PGresult   *res = PQexec(conn, sql);
-	WriteOutcome outcome = PQresultStatus(res) == PGRES_COMMAND_OK ? WRITE_OK :
-		classify(conn, res, error);
-
-	PQclear(res);
-	return outcome;
+	return db_try_command(conn, sql, error) ? WRITE_OK : classify(conn, error);
 }
 
 static WriteOutcome
-assign_ids(PGconn *conn, RowBatch *batch, WriteError *error)
+assign_ids(PGconn *conn, RowBatch *batch, Error *error)
 {
 	char		counts[DEMO_TABLE_COUNT][24];
 	const char *params[DEMO_TABLE_COUNT];
@@ -260,10 +250,14 @@ assign_ids(PGconn *conn, RowBatch *batch, WriteError *error)
 		snprintf(counts[t], sizeof(counts[t]), "%zu", batch->count[t]);
 		params[t] = counts[t];
 	}
-	res = PQexecParams(conn, id_query, DEMO_TABLE_COUNT, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
-		(size_t) PQntuples(res) != row_batch_total(batch))
-		outcome = classify(conn, res, error);
+	if (!(res = db_try_query(conn, id_query, DEMO_TABLE_COUNT, params, error)))
+		return classify(conn, error);
+	if ((size_t) PQntuples(res) != row_batch_total(batch))
+	{
+		error_set(error, "the sequences gave %d ids for %zu rows", PQntuples(res),
+				  row_batch_total(batch));
+		outcome = WRITE_FAILED;
+	}
 	else
 		for (int row = 0; row < PQntuples(res); row++)
 		{
@@ -278,38 +272,24 @@ assign_ids(PGconn *conn, RowBatch *batch, WriteError *error)
 	return outcome;
 }
 
+/* The table's rows as COPY text, in one buffer. */
 static WriteOutcome
-copy_table(PGconn *conn, const RowBatch *batch, DemoTable table, WriteError *error)
+copy_table(PGconn *conn, const RowBatch *batch, DemoTable table, Error *error)
 {
-	PGresult   *res = PQexec(conn, copy_statements[table]);
-	char	   *buffer;
+	char	   *buffer = malloc(batch->count[table] * MAX_ROW_TEXT);
 	size_t		len = 0;
-	WriteOutcome outcome = WRITE_OK;
+	bool		ok;
 
-	if (PQresultStatus(res) != PGRES_COPY_IN)
+	if (!buffer)
 	{
-		outcome = classify(conn, res, error);
-		PQclear(res);
-		return outcome;
+		error_set(error, "out of memory");
+		return WRITE_FAILED;
 	}
-	PQclear(res);
-	buffer = malloc(batch->count[table] * MAX_ROW_TEXT);
-	if (buffer)
-		for (size_t i = 0; i < batch->count[table]; i++)
-			len += format_row(batch, table, i, buffer + len);
-	/* one PQputCopyData for the table's rows: libpq streams it in its own chunks */
-	if (!buffer || PQputCopyData(conn, buffer, (int) len) != 1)
-		PQputCopyEnd(conn, buffer ? "could not send COPY data" : "out of memory");
-	else
-		PQputCopyEnd(conn, NULL);
+	for (size_t i = 0; i < batch->count[table]; i++)
+		len += format_row(batch, table, i, buffer + len);
+	ok = db_copy_in(conn, copy_statements[table], buffer, len, error);
 	free(buffer);
-	while ((res = PQgetResult(conn)) != NULL)
-	{
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && outcome == WRITE_OK)
-			outcome = classify(conn, res, error);
-		PQclear(res);
-	}
-	return outcome;
+	return ok ? WRITE_OK : classify(conn, error);
 }
 
 /*
@@ -343,38 +323,34 @@ key_value(const RowBatch *batch, int arg, size_t i)
 	}
 }
 
+/* An argument of ledger_checksums() and the batch it is taken from. */
+typedef struct ArgumentOf
+{
+	const RowBatch *batch;
+	int			arg;
+} ArgumentOf;
+
+/* Element i of an argument: an id as a number, a key quoted. */
+static void
+put_argument_element(FILE *out, size_t i, const void *arg)
+{
+	const ArgumentOf *of = arg;
+	DemoTable	table = arg_table[of->arg];
+
+	if (of->arg == ARG_EVENT_IDS || of->arg == ARG_USER_IDS || of->arg == ARG_ORDER_IDS ||
+		of->arg == ARG_SALE_IDS)
+		fprintf(out, "%lld", of->batch->ids[table][i]);
+	else
+		db_put_array_element(out, key_value(of->batch, of->arg, i));
+}
+
 /* One argument as an array literal, every text element quoted; caller frees. */
 static char *
 argument_array(const RowBatch *batch, int arg)
 {
-	DemoTable	table = arg_table[arg];
-	bool		ids = arg == ARG_EVENT_IDS || arg == ARG_USER_IDS || arg == ARG_ORDER_IDS ||
-		arg == ARG_SALE_IDS;
-	char	   *text = NULL;
-	size_t		len = 0;
-	FILE	   *out = open_memstream(&text, &len);
+	ArgumentOf	of = {batch, arg};
 
-	if (!out)
-		return NULL;
-	fputc('{', out);
-	for (size_t i = 0; i < batch->count[table]; i++)
-	{
-		if (i > 0)
-			fputc(',', out);
-		if (ids)
-		{
-			fprintf(out, "%lld", batch->ids[table][i]);
-			continue;
-		}
-		db_put_array_element(out, key_value(batch, arg, i));
-	}
-	fputc('}', out);
-	if (fclose(out) != 0)
-	{
-		free(text);
-		return NULL;
-	}
-	return text;
+	return db_array_literal(batch->count[arg_table[arg]], put_argument_element, &of);
 }
 
 static void
@@ -470,44 +446,25 @@ checksum_and_commit_sql(PGconn *conn, const RowBatch *batch)
  * outcome is the COMMIT's; checksums_ready says whether the checksums came.
  */
 static WriteOutcome
-commit_with_checksums(PGconn *conn, RowBatch *batch, WriteError *error)
+commit_with_checksums(PGconn *conn, RowBatch *batch, Error *error)
 {
 	char	   *sql = checksum_and_commit_sql(conn, batch);
-	PGresult   *res;
-	WriteOutcome outcome = WRITE_OK;
-	bool		checksums = false,
-				committed = false;
-	int			results = 0;
+	PGresult   *results[2];		/* the checksums, the COMMIT */
+	bool		ok;
 
 	if (!sql)
 	{
-		snprintf(error->message, sizeof(error->message), "out of memory");
+		error_set(error, "out of memory");
 		return WRITE_FAILED;
 	}
-	if (!PQsendQuery(conn, sql))
-	{
-		free(sql);
-		return classify(conn, NULL, error);
-	}
+	ok = db_run_statements(conn, sql, results, 2, error);
 	free(sql);
-	while ((res = PQgetResult(conn)) != NULL)
-	{
-		ExecStatusType status = PQresultStatus(res);
-
-		results++;
-		if (results == 1 && status == PGRES_TUPLES_OK)
-			checksums = store_checksums(batch, res);
-		else if (results == 2 && status == PGRES_COMMAND_OK)
-			committed = true;
-		else if (outcome == WRITE_OK)
-			outcome = classify(conn, res, error);
-		PQclear(res);
-	}
-	if (outcome == WRITE_OK && !committed)
-		outcome = classify(conn, NULL, error);
+	if (!ok)
+		return classify(conn, error);
 	/* committed without them (a wrong answer): the ledger reads them again */
-	batch->checksums_ready = outcome == WRITE_OK && checksums;
-	return outcome;
+	batch->checksums_ready = store_checksums(batch, results[0]);
+	db_clear_results(results, 2);
+	return WRITE_OK;
 }
 
 bool
@@ -536,11 +493,11 @@ row_writer_fetch_checksums(PGconn *conn, RowBatch *batch)
 }
 
 WriteOutcome
-row_writer_write(PGconn *conn, RowBatch *batch, WriteError *error)
+row_writer_write(PGconn *conn, RowBatch *batch, Error *error)
 {
 	WriteOutcome outcome;
 
-	memset(error, 0, sizeof(*error));
+	error_clear(error);
 	batch->checksums_ready = false;
 	if (row_batch_total(batch) == 0)
 	{
@@ -562,7 +519,7 @@ row_writer_write(PGconn *conn, RowBatch *batch, WriteError *error)
 	if (outcome != WRITE_OK && PQstatus(conn) == CONNECTION_OK &&
 		PQtransactionStatus(conn) != PQTRANS_IDLE)
 	{
-		WriteError ignored;
+		Error		ignored;
 
 		command(conn, "ROLLBACK", &ignored);
 	}

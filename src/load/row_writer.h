@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 
+#include "common/error.h"
 #include "load/data_generator.h"
 
 typedef struct RowBatch
@@ -47,14 +48,8 @@ typedef enum WriteOutcome
 	WRITE_OK,					/* committed */
 	WRITE_RETRY,				/* lock timeout, deadlock, serialization: try again */
 	WRITE_CONNECTION_LOST,		/* reconnect, then ask row_writer_batch_committed */
-	WRITE_FAILED				/* the rows were rejected; error in WriteError */
+	WRITE_FAILED				/* the rows were rejected; the reason in the Error */
 } WriteOutcome;
-
-typedef struct WriteError
-{
-	char		sqlstate[6];
-	char		message[512];
-} WriteError;
 
 RowBatch   *row_batch_new(size_t capacity);
 void		row_batch_free(RowBatch *batch);
@@ -66,9 +61,11 @@ size_t		row_batch_total(const RowBatch *batch);
 
 /*
  * One transaction: ids (first time), COPY per table, COMMIT (with the
- * checksums, when the batch wants them).
+ * checksums, when the batch wants them).  Reports nothing: every outcome but
+ * WRITE_OK leaves its failure in error (not NULL) for the caller, which
+ * decides (retry, reconnect, count it as failed).
  */
-WriteOutcome row_writer_write(PGconn *conn, RowBatch *batch, WriteError *error);
+WriteOutcome row_writer_write(PGconn *conn, RowBatch *batch, Error *error);
 
 /*
  * After a lost connection: 1 when the batch committed (its first row exists),

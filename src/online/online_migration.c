@@ -47,7 +47,7 @@ typedef struct Online
 	bool		retrying;		/* in a step that retries lock failures itself */
 	bool		hinted;			/* a failure has said what to do already */
 	double		started_ms;		/* this run's start, for the bookkeeping's duration */
-	char		sqlstate[6];	/* of the last failure that was not reported */
+	Error		error;			/* the last failure of query() or a section */
 } Online;
 
 static bool
@@ -59,38 +59,28 @@ interrupted(const Online *online)
 /*
  * Runs one query with the table name as $1 (and value as $2 when given).
  * Inside a step that retries (online->retrying), a failure whose SQLSTATE is
- * retryable is left to the caller (kept in online->sqlstate, not reported);
- * any other failure is reported.
+ * retryable is left to the caller (in online->error, not reported); any
+ * other failure is reported (and kept there too).
  */
 static PGresult *
 query(Online *online, const char *sql, const char *value)
 {
 	const char *params[2] = {online->table, value};
-	PGresult   *res = PQexecParams(online->conn, sql, value ? 2 : 1, NULL, params, NULL, NULL, 0);
-	ExecStatusType status = PQresultStatus(res);
-	const char *sqlstate;
+	PGresult   *res = db_try_query(online->conn, sql, value ? 2 : 1, params, &online->error);
 
-	online->sqlstate[0] = '\0';
-	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
-		return res;
-	sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	snprintf(online->sqlstate, sizeof(online->sqlstate), "%s", sqlstate ? sqlstate : "");
-	if (!online->retrying || !retry_sqlstate_retryable(sqlstate))
-		db_report_error(res, online->conn, NULL);
-	PQclear(res);
-	return NULL;
+	if (!res && (!online->retrying || !retry_sqlstate_retryable(online->error.sqlstate)))
+		error_report(&online->error);
+	return res;
 }
 
 /* A retryable statement failure is kept quiet: the caller retries. */
 static bool
-keep_retryable(const PGresult *res, const char *where, void *arg)
+keep_retryable(const Error *error, void *arg)
 {
 	Online	   *online = arg;
-	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
-	(void) where;
-	snprintf(online->sqlstate, sizeof(online->sqlstate), "%s", sqlstate ? sqlstate : "");
-	return online->retrying && retry_sqlstate_retryable(sqlstate);
+	online->error = *error;
+	return online->retrying && retry_sqlstate_retryable(error->sqlstate);
 }
 
 /* Runs the script's statements of one section in the current transaction. */
@@ -106,7 +96,7 @@ run_section(Online *online, ScriptSection section)
 		return false;
 	for (size_t i = 0; i < online->script->count; i++)
 		selected[i] = online->sections[i] == section;
-	online->sqlstate[0] = '\0';
+	error_clear(&online->error);
 	ok = sql_runner_run_selected(online->conn, online->path, online->script, selected,
 								 &options, &result);
 	free(selected);
@@ -125,17 +115,12 @@ static bool
 begin_with_lock_timeout(Online *online)
 {
 	char		timeout[32];
-	const char *params[1] = {timeout};
-	PGresult   *res;
 
 	if (!db_command(online->conn, "BEGIN"))
 		return false;
 	/* SET LOCAL: the session's own setting is back after the transaction */
 	snprintf(timeout, sizeof(timeout), "%dms", online->options->lock_timeout_ms);
-	res = db_query(online->conn, "SELECT pg_catalog.set_config('lock_timeout', $1, true)",
-				   1, params);
-	PQclear(res);
-	return res != NULL;
+	return db_set_config(online->conn, "lock_timeout", timeout, true, NULL);
 }
 
 /* Who holds a lock on the table, for the message of a lock timeout. */
@@ -167,12 +152,11 @@ report_step_lock_holders(Online *online)
 static bool
 may_retry(Online *online, const char *step, int attempt)
 {
-	char		sqlstate[6];
+	const char *sqlstate = online->error.sqlstate;	/* the holder's look-up keeps it */
 	int			wait;
 
-	if (!retry_sqlstate_retryable(online->sqlstate))
+	if (!retry_sqlstate_retryable(sqlstate))
 		return false;
-	memcpy(sqlstate, online->sqlstate, sizeof(sqlstate));	/* the next query clears it */
 	if (!retry_attempts_left(&online->retry, attempt))
 	{
 		log_error("%s of %s: lock not granted in %d attempts (lock_timeout %d ms each, "
@@ -456,7 +440,7 @@ read_progress(Online *online, bool announce, char *phase, size_t len,
 static bool
 load_script(Online *online)
 {
-	char		errbuf[256];
+	Error		error;
 
 	if (!(online->script = sql_runner_read_script(online->path)))
 		return false;
@@ -464,9 +448,10 @@ load_script(Online *online)
 							  sizeof(*online->sections));
 	if (!online->sections)
 		return false;
-	if (!script_sections_assign(online->script, true, online->sections, errbuf, sizeof(errbuf)))
+	if (!script_sections_assign(online->script, true, online->sections, &error))
 	{
-		log_error("%s: %s", online->path, errbuf);
+		error_set_where(&error, "%s", online->path);
+		error_report(&error);
 		log_hint("every statement of a script run with --online needs a section mark");
 		return false;
 	}
@@ -513,7 +498,7 @@ online_migrate(PGconn *conn, const char *script_path, const char *table,
 		log_hint("%s is unchanged and keeps every row and write; run with --online again to "
 				 "resume, or with --abort to remove what was built", table);
 	}
-	else if (!ok && !online.hinted && strcmp(online.sqlstate, "55P03") == 0)
+	else if (!ok && !online.hinted && error_has_sqlstate(&online.error, "55P03"))
 	{
 		/* a step that is not retried waited LOCK_TIMEOUT_MS (see db.h) in vain */
 		rollback(&online);

@@ -57,10 +57,11 @@ parse_mark(const char *comment, ScriptSection *section, bool *is_mark)
 
 bool
 script_sections_assign(const SqlScript *script, bool require_marks,
-					   ScriptSection *sections, char *errbuf, size_t errlen)
+					   ScriptSection *sections, Error *error)
 {
 	ScriptSection current = SECTION_NONE;
 
+	error_clear(error);
 	for (size_t i = 0; i < script->count; i++)
 	{
 		const SqlStatement *statement = &script->statements[i];
@@ -71,16 +72,16 @@ script_sections_assign(const SqlScript *script, bool require_marks,
 
 			if (!parse_mark(statement->comments[c].text, &current, &is_mark))
 			{
-				snprintf(errbuf, errlen, "line %d: unknown mark \"--%s\" (sections: guard, lock, "
-						 "create, copy, keys, derived, verify, swap, finish)",
-						 statement->comments[c].line, statement->comments[c].text);
+				error_set(error, "unknown mark \"--%s\" (sections: guard, lock, create, copy, "
+						  "keys, derived, verify, swap, finish)", statement->comments[c].text);
+				error->line = statement->comments[c].line;
 				return false;
 			}
 		}
 		if (current == SECTION_NONE && require_marks)
 		{
-			snprintf(errbuf, errlen, "line %d: statement outside any \"-- " MARK " <section>\" mark",
-					 statement->line);
+			error_set(error, "statement outside any \"-- " MARK " <section>\" mark");
+			error->line = statement->line;
 			return false;
 		}
 		sections[i] = current;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/error.h"
 #include "pg/sql_splitter.h"
 
 typedef enum ScriptSection
@@ -37,12 +38,12 @@ const char *script_section_name(ScriptSection section);
 
 /*
  * Fills sections[i] (script->count entries) with the section of each
- * statement.  Returns false and writes "line N: reason" into errbuf for an
- * unknown section name, or for a statement before any mark when
- * require_marks is set.
+ * statement.  Returns false with the reason in error (not NULL) and its line
+ * in error->line for an unknown section name, or for a statement before any
+ * mark when require_marks is set.
  */
 bool		script_sections_assign(const SqlScript *script, bool require_marks,
-								   ScriptSection *sections, char *errbuf, size_t errlen);
+								   ScriptSection *sections, Error *error);
 
 /* How many statements are in section. */
 size_t		script_sections_count(const ScriptSection *sections, size_t count,

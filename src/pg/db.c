@@ -1,4 +1,4 @@
-/* db.c: connection and error-reporting helpers (see db.h). */
+/* db.c: connecting and preparing a session (see db.h); queries are in query.c. */
 #include "pg/db.h"
 
 #include <stdio.h>
@@ -6,9 +6,6 @@
 #include <string.h>
 
 #include "common/log.h"
-
-/* SQLSTATE of the last failure reported here, "" when the last call succeeded */
-static char last_error_sqlstate[6];
 
 /* Opens a connection with keyword/value arrays; the caller checks PQstatus. */
 static PGconn *
@@ -32,30 +29,42 @@ open_connection(const Config *config, const char *application_name)
 }
 
 /*
+ * Runs one statement of a session's preparation.  On failure, "could not
+ * set WHAT: " and the first line of libpq's message go into error.
+ */
+static PGresult *
+session_statement(PGconn *conn, const char *sql, int nparams, const char *const *params,
+				  const char *what, Error *error)
+{
+	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	char		reason[512];
+
+	if (db_result_ok(res))
+		return res;
+	snprintf(reason, sizeof(reason), "%s", PQresultErrorMessage(res));
+	reason[strcspn(reason, "\n")] = '\0';
+	error_set(error, "could not set %s: %s", what, reason);
+	PQclear(res);
+	return NULL;
+}
+
+/*
  * PostgreSQL 14+: while a statement runs (a lock wait included), the server
  * checks every second that the client is still there and ends the session if
  * not.  Without it, the backend of a killed program stays in the lock queue
- * until the lock is granted, and every writer queues behind it.  On failure,
- * copies the server's message into errbuf.
+ * until the lock is granted, and every writer queues behind it.
  */
 static bool
-watch_client_connection(PGconn *conn, char *errbuf, size_t errlen)
+watch_client_connection(PGconn *conn, Error *error)
 {
 	PGresult   *res;
-	bool		ok;
 
 	if (PQserverVersion(conn) < 140000)
 		return true;
-	res = PQexec(conn, "SET client_connection_check_interval = '1s'");
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
-	{
-		snprintf(errbuf, errlen, "could not set client_connection_check_interval: %s",
-				 PQresultErrorMessage(res));
-		errbuf[strcspn(errbuf, "\n")] = '\0';
-	}
+	res = session_statement(conn, "SET client_connection_check_interval = '1s'", 0, NULL,
+							"client_connection_check_interval", error);
 	PQclear(res);
-	return ok;
+	return res != NULL;
 }
 
 /*
@@ -66,39 +75,33 @@ watch_client_connection(PGconn *conn, char *errbuf, size_t errlen)
  * it.  SET, not the startup packet, so that PGOPTIONS' other settings stay.
  */
 static bool
-bound_lock_waits(PGconn *conn, const Config *config, char *errbuf, size_t errlen)
+bound_lock_waits(PGconn *conn, const Config *config, Error *error)
 {
 	char		timeout[32];
 	const char *params[1] = {timeout};
 	PGresult   *res;
-	bool		ok;
 
 	snprintf(timeout, sizeof(timeout), "%dms", config->lock_timeout_ms);
-	res = PQexecParams(conn,
-					   "SELECT pg_catalog.set_config('lock_timeout', $1, false)"
-					   "  FROM pg_catalog.pg_settings"
-					   " WHERE name = 'lock_timeout' AND (source <> 'client' OR setting = '0')",
-					   1, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-	{
-		snprintf(errbuf, errlen, "could not set lock_timeout: %s", PQresultErrorMessage(res));
-		errbuf[strcspn(errbuf, "\n")] = '\0';
-	}
+	res = session_statement(conn,
+							"SELECT pg_catalog.set_config('lock_timeout', $1, false)"
+							"  FROM pg_catalog.pg_settings"
+							" WHERE name = 'lock_timeout' AND (source <> 'client' OR setting = '0')",
+							1, params, "lock_timeout", error);
 	PQclear(res);
-	return ok;
+	return res != NULL;
 }
 
 /*
  * Every program works in the one schema of the project's tables: search_path
  * becomes exactly POSTGRES_SCHEMA (quoted), so that the scripts' unqualified
  * names and the programs' regclass lookups resolve there and nowhere else.
- * False, with the reason in errbuf, when the schema does not exist or may not
+ * False, with the reason in error, when the schema does not exist or may not
  * be used (current_schema() skips such a schema).
  */
 static bool
-use_project_schema(PGconn *conn, const Config *config, char *errbuf, size_t errlen)
+use_project_schema(PGconn *conn, const Config *config, Error *error)
 {
+	static const char what[] = "search_path to POSTGRES_SCHEMA";
 	char	   *quoted = PQescapeIdentifier(conn, config->schema, strlen(config->schema));
 	const char *params[1] = {quoted};
 	PGresult   *res;
@@ -106,65 +109,58 @@ use_project_schema(PGconn *conn, const Config *config, char *errbuf, size_t errl
 
 	if (!quoted)
 	{
-		snprintf(errbuf, errlen, "invalid POSTGRES_SCHEMA: %s", PQerrorMessage(conn));
-		errbuf[strcspn(errbuf, "\n")] = '\0';
-		return false;
+		char		reason[512];
+
+		snprintf(reason, sizeof(reason), "%s", PQerrorMessage(conn));
+		reason[strcspn(reason, "\n")] = '\0';
+		return error_set(error, "invalid POSTGRES_SCHEMA: %s", reason);
 	}
-	res = PQexecParams(conn, "SELECT pg_catalog.set_config('search_path', $1, false)",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-	{
-		PQclear(res);
-		res = PQexec(conn, "SELECT pg_catalog.current_schema() IS NOT NULL");
-	}
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		snprintf(errbuf, errlen, "could not set search_path to POSTGRES_SCHEMA: %s",
-				 PQresultErrorMessage(res));
-	else if (!(ok = PQgetvalue(res, 0, 0)[0] == 't'))
-		snprintf(errbuf, errlen, "schema %s (POSTGRES_SCHEMA) does not exist in database "
-				 "\"%s\", or user \"%s\" has no USAGE privilege on it",
-				 params[0], config->dbname, config->user);
-	errbuf[strcspn(errbuf, "\n")] = '\0';
+	res = session_statement(conn, "SELECT pg_catalog.set_config('search_path', $1, false)",
+							1, params, what, error);
+	PQclear(res);
+	if (res)
+		res = session_statement(conn, "SELECT pg_catalog.current_schema() IS NOT NULL", 0, NULL,
+								what, error);
+	if ((ok = res != NULL) && !(ok = PQgetvalue(res, 0, 0)[0] == 't'))
+		error_set(error, "schema %s (POSTGRES_SCHEMA) does not exist in database \"%s\", "
+				  "or user \"%s\" has no USAGE privilege on it",
+				  quoted, config->dbname, config->user);
 	PQclear(res);
 	PQfreemem(quoted);
 	return ok;
 }
 
 /*
- * What every session needs before a program uses it. On failure, the reason is
- * in errbuf and *hint says what to do about it (or is NULL).
+ * What every session needs before a program uses it.  On failure, the reason
+ * is in error, and its hint says what to do about it (when there is one).
  */
 static bool
-prepare_session(PGconn *conn, const Config *config, char *errbuf, size_t errlen,
-				const char **hint)
+prepare_session(PGconn *conn, const Config *config, Error *error)
 {
-	*hint = NULL;
-	if (!watch_client_connection(conn, errbuf, errlen) ||
-		!bound_lock_waits(conn, config, errbuf, errlen))
+	if (!watch_client_connection(conn, error) || !bound_lock_waits(conn, config, error))
 		return false;
-	if (use_project_schema(conn, config, errbuf, errlen))
+	if (use_project_schema(conn, config, error))
 		return true;
-	*hint = "create the schema (CREATE SCHEMA ...), or set POSTGRES_SCHEMA (default public); "
-		"bin/show-config prints the setting";
+	error_add_hint(error, "create the schema (CREATE SCHEMA ...), or set POSTGRES_SCHEMA "
+				   "(default public); bin/show-config prints the setting");
 	return false;
 }
 
 PGconn *
-db_connect_quiet(const Config *config, const char *application_name, char *errbuf, size_t errlen)
+db_connect_quiet(const Config *config, const char *application_name, Error *error)
 {
 	PGconn	   *conn = open_connection(config, application_name);
-	const char *hint;
 
+	error_clear(error);
 	if (conn && PQstatus(conn) == CONNECTION_OK)
 	{
-		if (prepare_session(conn, config, errbuf, errlen, &hint))
+		if (prepare_session(conn, config, error))
 			return conn;
 		PQfinish(conn);
 		return NULL;
 	}
-	snprintf(errbuf, errlen, "%s", conn ? PQerrorMessage(conn) : "out of memory");
-	errbuf[strcspn(errbuf, "\n")] = '\0';
+	error_set(error, "%s", conn ? PQerrorMessage(conn) : "out of memory");
+	error->message[strcspn(error->message, "\n")] = '\0';
 	PQfinish(conn);
 	return NULL;
 }
@@ -173,16 +169,13 @@ PGconn *
 db_connect(const Config *config, const char *application_name)
 {
 	PGconn	   *conn = open_connection(config, application_name);
-	char		errbuf[512];
-	const char *hint;
+	Error		error;
 
 	if (conn && PQstatus(conn) == CONNECTION_OK)
 	{
-		if (prepare_session(conn, config, errbuf, sizeof(errbuf), &hint))
+		if (prepare_session(conn, config, &error))
 			return conn;
-		log_error("%s", errbuf);
-		if (hint)
-			log_hint("%s", hint);
+		error_report(&error);
 		PQfinish(conn);
 		return NULL;
 	}
@@ -204,78 +197,6 @@ db_connect(const Config *config, const char *application_name)
 	log_hint("start the embedded server with \"make db-up\" (or the container with "
 			 "\"docker compose up -d\"), or set POSTGRES_HOST/POSTGRES_PORT in .env");
 	PQfinish(conn);
-	return NULL;
-}
-
-void
-db_report_error(const PGresult *result, const PGconn *conn, const char *where)
-{
-	const char *message = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	const char *sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
-	const char *detail = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL) : NULL;
-	const char *hint = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_HINT) : NULL;
-	const char *context = result ? PQresultErrorField(result, PG_DIAG_CONTEXT) : NULL;
-	char		fallback[512];
-
-	snprintf(last_error_sqlstate, sizeof(last_error_sqlstate), "%s", sqlstate ? sqlstate : "");
-	if (!message)
-	{
-		/* a client-side failure (lost connection, out of memory) */
-		snprintf(fallback, sizeof(fallback), "%s",
-				 result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
-		fallback[strcspn(fallback, "\n")] = '\0';
-		message = fallback[0] ? fallback : "unknown error";
-	}
-	if (where)
-		log_error("%s: %s%s%s%s", where, message, sqlstate ? " (SQLSTATE " : "",
-				  sqlstate ? sqlstate : "", sqlstate ? ")" : "");
-	else
-		log_error("%s%s%s%s", message, sqlstate ? " (SQLSTATE " : "",
-				  sqlstate ? sqlstate : "", sqlstate ? ")" : "");
-	if (detail)
-		log_detail("%s", detail);
-	if (hint)
-		log_hint("%s", hint);
-	if (context)
-		log_detail("context: %s", context);
-}
-
-const char *
-db_last_error_sqlstate(void)
-{
-	return last_error_sqlstate;
-}
-
-bool
-db_command(PGconn *conn, const char *sql)
-{
-	PGresult   *result;
-
-	last_error_sqlstate[0] = '\0';
-	result = PQexec(conn, sql);
-	bool		ok = PQresultStatus(result) == PGRES_COMMAND_OK ||
-		PQresultStatus(result) == PGRES_TUPLES_OK;
-
-	if (!ok)
-		db_report_error(result, conn, NULL);
-	PQclear(result);
-	return ok;
-}
-
-PGresult *
-db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
-{
-	PGresult   *result;
-	ExecStatusType status;
-
-	last_error_sqlstate[0] = '\0';
-	result = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	status = PQresultStatus(result);
-
-	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
-		return result;
-	db_report_error(result, conn, NULL);
-	PQclear(result);
 	return NULL;
 }
 
@@ -306,17 +227,4 @@ void
 db_show_notices(PGconn *conn, bool show)
 {
 	PQsetNoticeReceiver(conn, show ? print_notice : ignore_notice, NULL);
-}
-
-void
-db_put_array_element(FILE *out, const char *value)
-{
-	fputc('"', out);
-	for (const char *p = value; *p; p++)
-	{
-		if (*p == '"' || *p == '\\')
-			fputc('\\', out);
-		fputc(*p, out);
-	}
-	fputc('"', out);
 }

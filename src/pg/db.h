@@ -1,6 +1,7 @@
 /*
- * db.h: libpq plumbing shared by the programs: connecting from a Config,
- * running a command and reporting a server error in full.
+ * db.h: connecting from a Config and preparing the session.  Running
+ * statements, checking them and reporting their failures is the query layer,
+ * pg/query.h, included here: a module that has a connection has the layer.
  */
 #ifndef DB_H
 #define DB_H
@@ -11,6 +12,8 @@
 #include <libpq-fe.h>
 
 #include "common/config.h"
+#include "common/error.h"
+#include "pg/query.h"
 
 /*
  * Connects with keyword/value arrays, so libpq's own PG* environment fills
@@ -32,39 +35,14 @@
 PGconn	   *db_connect(const Config *config, const char *application_name);
 
 /*
- * Connects (search_path included) without reporting anything: returns NULL
- * and copies the first line of the reason into errbuf (for quiet reconnect
- * loops).
+ * Connects (session prepared as db_connect does) without reporting anything
+ * (for quiet reconnect loops): returns NULL with the reason in error, its
+ * message one line.
  */
 PGconn	   *db_connect_quiet(const Config *config, const char *application_name,
-							 char *errbuf, size_t errlen);
-
-/*
- * Reports a failed result: message, SQLSTATE, detail, hint, context.  When
- * where is not NULL it prefixes the message (for example "file.sql:12").
- */
-void		db_report_error(const PGresult *result, const PGconn *conn, const char *where);
-
-/*
- * The SQLSTATE of the failure that db_report_error reported last, "" when
- * none was since the last db_command or db_query began (for example
- * "55P03" after a lock timeout: see lock_holder.h).
- */
-const char *db_last_error_sqlstate(void);
-
-/* Runs a command without parameters; on failure reports it and returns false. */
-bool		db_command(PGconn *conn, const char *sql);
-
-/*
- * Runs a query with text parameters; returns the result when its status is
- * PGRES_TUPLES_OK or PGRES_COMMAND_OK, else reports it and returns NULL.
- */
-PGresult   *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params);
+							 Error *error);
 
 /* Shows server NOTICE/WARNING messages on stderr, indented under the current step. */
 void		db_show_notices(PGconn *conn, bool show);
-
-/* Writes value to out as one double-quoted element of an array literal ('{...}'). */
-void		db_put_array_element(FILE *out, const char *value);
 
 #endif

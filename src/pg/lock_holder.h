@@ -1,14 +1,55 @@
 /*
- * lock_holder.h: name the session that holds a lock on a table, for the
- * message of a lock timeout ("who do I wait for?").  The queries are
- * partition_demo.online_lock_holder() and partition_demo.oldest_transaction()
- * in scripts/online/00_online_functions.sql.
+ * lock_holder.h: who holds the lock.  Names the sessions that hold locks on a
+ * table, for the message of a lock timeout ("who do I wait for?") and for
+ * demonstrate-queries' report of a lock it did not get.
+ *
+ * Three look-ups, one row shape (LockHolder): the oldest holder of a lock on
+ * exactly one table, partition_demo.online_lock_holder(); the oldest open
+ * transaction of another session, partition_demo.oldest_transaction() (both
+ * in scripts/online/00_online_functions.sql); and the holders of locks on a
+ * table or any of its partitions, a catalog query of this module, which
+ * demonstrate-queries also runs where no helper function is installed.
  */
 #ifndef LOCK_HOLDER_H
 #define LOCK_HOLDER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <libpq-fe.h>
+
+#include "common/error.h"
+
+#define LOCK_HOLDERS_MAX 5
+
+typedef struct LockHolder
+{
+	int			pid;
+	char		application[64];
+	char		state[32];		/* "idle in transaction", "active", ... */
+	char		xact_seconds[16];	/* age of its transaction, "?" when unknown */
+	char		mode[32];		/* "AccessShareLock", ...; "" for a transaction */
+	char		relation[160];	/* the table or partition it holds the lock on, or "" */
+	char		query[256];		/* its last statement, blanks collapsed, cut at 60 */
+} LockHolder;
+
+/*
+ * The other sessions holding a lock on table or on any of its partitions
+ * (table NULL: on any relation of the database), only ACCESS EXCLUSIVE ones
+ * when exclusive_only, oldest transaction first, at most max; returns their
+ * number, or -1 when the look-up failed (reported).
+ */
+int			lock_holders_list(PGconn *conn, const char *table, bool exclusive_only,
+							  LockHolder *holders, int max);
+
+/* "pid 1234 (psql), idle in transaction for 3 s, AccessShareLock on t: SELECT ..." */
+void		lock_holder_describe(const LockHolder *holder, char *buf, size_t len);
+
+/*
+ * After a reader's lock was not granted in time: reports (log_detail) the
+ * sessions holding ACCESS EXCLUSIVE, the only lock that blocks a reader, on
+ * table and its partitions (NULL: on any relation of the database).
+ */
+void		lock_holders_report_readers_blocked(PGconn *conn, const char *table);
 
 /*
  * Reports, as one detail line, the oldest other session holding a lock on
@@ -29,11 +70,13 @@ int			lock_holder_report(PGconn *conn, const char *table);
 int			lock_holders_report(PGconn *conn, const char *const *tables);
 
 /*
- * After a statement that no retry loop covers failed and was reported: true
- * when it was a lock timeout (SQLSTATE 55P03, from db_last_error_sqlstate),
- * after naming the holders as lock_holders_report does; the caller then
- * says what was done and what was not.  Outside a transaction.
+ * After a statement that no retry loop covers failed, and the failure that
+ * came back in error was reported (error_report): true when it was a lock
+ * timeout (SQLSTATE 55P03), after naming the holders as lock_holders_report
+ * does; the caller then says what was done and what was not.  Outside a
+ * transaction.
  */
-bool		lock_holder_after_timeout(PGconn *conn, const char *const *tables);
+bool		lock_holder_after_timeout(PGconn *conn, const Error *error,
+									  const char *const *tables);
 
 #endif

@@ -28,11 +28,12 @@ typedef struct Attempt
  * attempt, which says so in one error line (the caller names the holder).
  */
 static bool
-on_statement_error(const PGresult *res, const char *where, void *arg)
+on_statement_error(const Error *error, void *arg)
 {
 	const Attempt *attempt = arg;
-	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *sqlstate = error->sqlstate;
+	const char *message = error->message;
+	const char *where = error->where;
 	int			timeout_ms = attempt->policy->lock_timeout_ms;
 	bool		last = !retry_attempts_left(attempt->policy, attempt->number);
 
@@ -51,7 +52,7 @@ on_statement_error(const PGresult *res, const char *where, void *arg)
 	}
 	if (last)
 		return false;
-	log_warning("%s: %s (SQLSTATE %s)", where, message ? message : "?", sqlstate);
+	log_warning("%s: %s (SQLSTATE %s)", where, message, sqlstate);
 	return true;
 }
 
@@ -80,11 +81,11 @@ run_attempt(PGconn *conn, const char *path, const SqlScript *script, int number,
 	if (sql_runner_execute_script(conn, path, script, &options, &result))
 		return ATTEMPT_COMMITTED;
 	/* only a statement's lock failure is retried, on a connection still there */
-	if (result.error_line == 0 || !retry_sqlstate_retryable(result.sqlstate))
+	if (result.error_line == 0 || !retry_sqlstate_retryable(result.error.sqlstate))
 		return ATTEMPT_FAILED;
-	memcpy(failed_sqlstate, result.sqlstate, sizeof(result.sqlstate));
+	memcpy(failed_sqlstate, result.error.sqlstate, sizeof(result.error.sqlstate));
 	if (may_retry)
-		memcpy(run->last_sqlstate, result.sqlstate, sizeof(run->last_sqlstate));
+		run->last_error = result.error;
 	if (PQstatus(conn) != CONNECTION_OK)
 		return ATTEMPT_FAILED;
 	return may_retry ? ATTEMPT_RETRY : ATTEMPT_GAVE_UP;

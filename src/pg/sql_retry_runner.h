@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <libpq-fe.h>
 
+#include "common/error.h"
 #include "common/retry.h"
 #include "pg/sql_runner.h"
 
@@ -42,7 +43,7 @@ typedef struct RetryRun
 	int			statements;		/* statements of the file */
 	double		elapsed_ms;		/* all attempts and waits */
 	double		last_attempt_ms;	/* the last attempt, commit included */
-	char		last_sqlstate[6];	/* of the last retried failure, "" if none */
+	Error		last_error;		/* the last retried failure, empty if none */
 	bool		gave_up;		/* failed on a lock in every attempt */
 } RetryRun;
 

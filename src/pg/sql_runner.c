@@ -13,26 +13,29 @@
 SqlScript *
 sql_runner_read_script(const char *path)
 {
-	char		errbuf[256];
+	Error		error;
 	char	   *text = text_file_read(path);
 	SqlScript  *script;
 
 	if (!text)
 		return NULL;
-	script = sql_split(text, errbuf, sizeof(errbuf));
+	script = sql_split(text, &error);
 	free(text);
 	if (!script)
-		log_error("%s: %s", path, errbuf);
+	{
+		error_set_where(&error, "%s", path);
+		error_report(&error);
+	}
 	return script;
 }
 
-/* Keeps the SQLSTATE of a failure; a client-side one has none. */
 static void
-keep_sqlstate(SqlRunResult *result, const PGresult *res)
+clear_result(SqlRunResult *result)
 {
-	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-	snprintf(result->sqlstate, sizeof(result->sqlstate), "%s", sqlstate ? sqlstate : "");
+	result->elapsed_ms = 0;
+	result->statements = 0;
+	result->error_line = 0;
+	error_clear(&result->error);
 }
 
 /*
@@ -51,23 +54,18 @@ run_script(PGconn *conn, const char *path, const SqlScript *script, const bool *
 			continue;
 
 		/* the extended protocol refuses a string of several statements */
-		PGresult   *res = PQexecParams(conn, statement->text, 0, NULL, NULL, NULL, NULL, 0);
-		ExecStatusType status = PQresultStatus(res);
+		PGresult   *res = db_try_query(conn, statement->text, 0, NULL, &result->error);
+		Error	   *error = &result->error;
 
-		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+		if (!res)
 		{
-			const char *position = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
-			char		where[1024];
-
-			result->error_line = position
-				? sql_statement_line_of_position(statement, strtol(position, NULL, 10))
+			result->error_line = error->position > 0
+				? sql_statement_line_of_position(statement, error->position)
 				: statement->line;
-			keep_sqlstate(result, res);
-			snprintf(where, sizeof(where), "%s:%d", path, result->error_line);
+			error_set_where(error, "%s:%d", path, result->error_line);
 			if (!options || !options->on_statement_error ||
-				!options->on_statement_error(res, where, options->arg))
-				db_report_error(res, conn, where);
-			PQclear(res);
+				!options->on_statement_error(error, options->arg))
+				error_report(error);
 			return false;
 		}
 		result->statements++;
@@ -76,20 +74,14 @@ run_script(PGconn *conn, const char *path, const SqlScript *script, const bool *
 	return true;
 }
 
-/* COMMIT, reported as db_command() would, keeping the failure's SQLSTATE. */
+/* COMMIT, reported as db_command() would, keeping the failure in the result. */
 static bool
 commit(PGconn *conn, SqlRunResult *result)
 {
-	PGresult   *res = PQexec(conn, "COMMIT");
-	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-	if (!ok)
-	{
-		keep_sqlstate(result, res);
-		db_report_error(res, conn, NULL);
-	}
-	PQclear(res);
-	return ok;
+	if (db_try_command(conn, "COMMIT", &result->error))
+		return true;
+	error_report(&result->error);
+	return false;
 }
 
 /* SET LOCAL lock_timeout: back to the session's own after the transaction. */
@@ -97,13 +89,9 @@ static bool
 set_local_lock_timeout(PGconn *conn, int lock_timeout_ms)
 {
 	char		timeout[32];
-	const char *params[1] = {timeout};
-	PGresult   *res;
 
 	snprintf(timeout, sizeof(timeout), "%dms", lock_timeout_ms);
-	res = db_query(conn, "SELECT pg_catalog.set_config('lock_timeout', $1, true)", 1, params);
-	PQclear(res);
-	return res != NULL;
+	return db_set_config(conn, "lock_timeout", timeout, true, NULL);
 }
 
 bool
@@ -116,7 +104,7 @@ sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *scrip
 
 	if (!result)
 		result = &local;
-	memset(result, 0, sizeof(*result));
+	clear_result(result);
 	if (!db_command(conn, "BEGIN"))
 		return false;
 	ok = !options || options->lock_timeout_ms <= 0 ||
@@ -142,45 +130,8 @@ sql_runner_run_selected(PGconn *conn, const char *path, const SqlScript *script,
 	double		start = clock_now_ms();
 	bool		ok;
 
-	memset(result, 0, sizeof(*result));
+	clear_result(result);
 	ok = run_script(conn, path, script, selected, options, result);
 	result->elapsed_ms = clock_now_ms() - start;
 	return ok;
-}
-
-bool
-sql_runner_execute_file_hooked(PGconn *conn, const char *path, SqlRunnerHook before_commit,
-							   void *arg, SqlRunResult *result)
-{
-	double		start = clock_now_ms();
-	SqlRunOptions options = {.before_commit = before_commit, .arg = arg};
-	SqlScript  *script = sql_runner_read_script(path);
-	bool		ok;
-
-	if (!script)
-	{
-		if (result)
-			memset(result, 0, sizeof(*result));
-		return false;
-	}
-	ok = sql_runner_execute_script(conn, path, script, &options, result);
-	sql_script_free(script);
-	if (result)
-		result->elapsed_ms = clock_now_ms() - start;
-	return ok;
-}
-
-bool
-sql_runner_execute_file(PGconn *conn, const char *path, SqlRunResult *result)
-{
-	return sql_runner_execute_file_hooked(conn, path, NULL, NULL, result);
-}
-
-bool
-sql_runner_execute_files(PGconn *conn, const char *const *paths, int count)
-{
-	for (int i = 0; i < count; i++)
-		if (!sql_runner_execute_file(conn, paths[i], NULL))
-			return false;
-	return true;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <libpq-fe.h>
 
+#include "common/error.h"
 #include "pg/sql_splitter.h"
 
 /*
@@ -23,11 +24,11 @@
 typedef bool (*SqlRunnerHook) (PGconn *conn, const char *path, double elapsed_ms, void *arg);
 
 /*
- * Called when a statement fails, before the runner reports it; where is
- * "file:line".  Returns true when the caller has dealt with the failure (a
- * retry prints one short line, say), false to have it reported in full.
+ * Called when a statement fails, before the runner reports it; error->where
+ * is "file:line".  Returns true when the caller has dealt with the failure
+ * (a retry prints one short line, say), false to have it reported in full.
  */
-typedef bool (*SqlRunnerErrorHook) (const PGresult *res, const char *where, void *arg);
+typedef bool (*SqlRunnerErrorHook) (const Error *error, void *arg);
 
 /* What a caller adds to a file's run; every field may be zero. */
 typedef struct SqlRunOptions
@@ -45,24 +46,18 @@ typedef struct SqlRunResult
 	double		elapsed_ms;		/* wall time of the file, commit included */
 	int			statements;		/* statements executed */
 	int			error_line;		/* where a failed statement failed, 0 if none did */
-	char		sqlstate[6];	/* of the failed statement or COMMIT; "" after a
-								 * success or a client-side failure */
+	Error		error;			/* of the failed statement or COMMIT, already
+								 * reported (or dealt with by the hook): to
+								 * inspect; empty after a success */
 } SqlRunResult;
 
 /* Reads and splits a file as the runner runs it; NULL (reported) on error. */
 SqlScript  *sql_runner_read_script(const char *path);
 
-/* Runs a file in one transaction (BEGIN ... COMMIT), the spec's executeSqlFile. */
-bool		sql_runner_execute_file(PGconn *conn, const char *path, SqlRunResult *result);
-
-/* As sql_runner_execute_file, calling before_commit inside the transaction. */
-bool		sql_runner_execute_file_hooked(PGconn *conn, const char *path,
-										   SqlRunnerHook before_commit, void *arg,
-										   SqlRunResult *result);
-
 /*
- * Runs a script read from path (for messages) in one transaction, with
- * options (may be NULL); a caller that retries reads the file only once.
+ * Runs a script read from path (for messages) in one transaction (BEGIN ...
+ * COMMIT), the spec's executeSqlFile, with options (may be NULL); a caller
+ * that retries reads the file only once.  result may be NULL.
  */
 bool		sql_runner_execute_script(PGconn *conn, const char *path, const SqlScript *script,
 									  const SqlRunOptions *options, SqlRunResult *result);
@@ -77,7 +72,5 @@ bool		sql_runner_run_selected(PGconn *conn, const char *path, const SqlScript *s
 									const bool *selected, const SqlRunOptions *options,
 									SqlRunResult *result);
 
-/* Runs files in order, each in its own transaction; stops at the first failure. */
-bool		sql_runner_execute_files(PGconn *conn, const char *const *paths, int count);
 
 #endif

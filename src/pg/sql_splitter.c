@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
+
 typedef struct Lexer
 {
 	const char *p;
 	int			line;
-	char	   *errbuf;
-	size_t		errlen;
+	Error	   *error;
 } Lexer;
 
 /* "--" comments seen since the last statement, handed to the next one */
@@ -39,7 +40,8 @@ advance(Lexer *lx)
 static bool
 unterminated(Lexer *lx, int line, const char *what)
 {
-	snprintf(lx->errbuf, lx->errlen, "line %d: unterminated %s", line, what);
+	error_set(lx->error, "unterminated %s", what);
+	lx->error->line = line;
 	return false;
 }
 
@@ -216,19 +218,49 @@ push_statement(SqlScript *script, const char *start, const char *end, int line,
 	return true;
 }
 
+/*
+ * Skips a token of a statement: a quoted string or identifier, a dollar
+ * quote, or one character.
+ */
+static bool
+skip_token(Lexer *lx, const char *text)
+{
+	char		c = *lx->p;
+	bool		ok = true;
+
+	if (c == '\'')
+	{
+		/* E'...' allows backslash escapes; the E must start a token */
+		bool		escapes = lx->p > text && (lx->p[-1] == 'E' || lx->p[-1] == 'e') &&
+			(lx->p - 1 == text || !is_ident_char(lx->p[-2]));
+
+		return skip_quoted(lx, '\'', escapes);
+	}
+	if (c == '"')
+		return skip_quoted(lx, '"', false);
+	if (c == '$')
+		skip_dollar(lx, text, &ok);
+	else
+		lx->p++;
+	return ok;
+}
+
 SqlScript *
-sql_split(const char *text, char *errbuf, size_t errlen)
+sql_split(const char *text, Error *error)
 {
 	SqlScript  *script = calloc(1, sizeof(SqlScript));
-	Lexer		lx = {.p = text, .line = 1, .errbuf = errbuf, .errlen = errlen};
+	Lexer		lx = {.p = text, .line = 1, .error = error};
 	const char *start = NULL;	/* first token of the current statement */
 	int			start_line = 0;
 	CommentList pending = {0};
 	bool		ok = true;
 
+	error_clear(error);
 	if (!script)
+	{
+		error_set(error, "out of memory");
 		return NULL;
-	errbuf[0] = '\0';
+	}
 	while (ok && *lx.p)
 	{
 		char		c = *lx.p;
@@ -265,27 +297,14 @@ sql_split(const char *text, char *errbuf, size_t errlen)
 			start = lx.p;
 			start_line = lx.line;
 		}
-		if (c == '\'')
-		{
-			/* E'...' allows backslash escapes; the E must start a token */
-			bool		escapes = lx.p > text && (lx.p[-1] == 'E' || lx.p[-1] == 'e') &&
-				(lx.p - 1 == text || !is_ident_char(lx.p[-2]));
-
-			ok = skip_quoted(&lx, '\'', escapes);
-		}
-		else if (c == '"')
-			ok = skip_quoted(&lx, '"', false);
-		else if (c == '$')
-			skip_dollar(&lx, text, &ok);
-		else
-			lx.p++;
+		ok = skip_token(&lx, text);
 	}
 	if (ok && start)
 		ok = push_statement(script, start, lx.p, start_line, &pending);
 	if (!ok)
 	{
-		if (errbuf[0] == '\0')
-			snprintf(errbuf, errlen, "out of memory");
+		if (!error_is_set(error))
+			error_set(error, "out of memory");
 		free_comments(pending.items, pending.count);
 		sql_script_free(script);
 		return NULL;

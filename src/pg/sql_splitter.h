@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "common/error.h"
+
 /*
  * A "--" comment found between statements: annotations live there (see
  * query_file.h).  Block comments and comments inside a statement are not kept.
@@ -44,10 +46,11 @@ typedef struct SqlScript
 /*
  * Splits text into statements; comments and blanks between statements are
  * not part of any statement's text (the "--" lines are kept beside it, in
- * comments).  On an unterminated quote or comment returns NULL and writes
- * "line N: reason" into errbuf.
+ * comments).  On an unterminated quote or comment returns NULL with the
+ * reason in error (not NULL) and its line in error->line (a pure parser:
+ * rule 2 of common/error.h).
  */
-SqlScript  *sql_split(const char *text, char *errbuf, size_t errlen);
+SqlScript  *sql_split(const char *text, Error *error);
 
 /*
  * The line within the file of a 1-based character position inside a

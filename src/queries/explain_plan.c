@@ -14,8 +14,7 @@
 typedef struct Walk
 {
 	ExplainPlan *plan;
-	char	   *errbuf;
-	size_t		errlen;
+	Error	   *error;
 } Walk;
 
 static const char *
@@ -86,7 +85,7 @@ walk_node(Walk *walk, json_object *node)
 
 	if (!json_object_is_type(node, json_type_object) || !node_type)
 	{
-		snprintf(walk->errbuf, walk->errlen, "a plan node without \"Node Type\"");
+		error_set(walk->error, "a plan node without \"Node Type\"");
 		return false;
 	}
 	if (number_member(node, "Actual Loops", &value))
@@ -97,7 +96,7 @@ walk_node(Walk *walk, json_object *node)
 	if ((relation || index) && strcmp(node_type, "ModifyTable") != 0 &&
 		!add_scan(walk, node_type, relation, index, value > 0))
 	{
-		snprintf(walk->errbuf, walk->errlen, "out of memory");
+		error_set(walk->error, "out of memory");
 		return false;
 	}
 	if (number_member(node, "Subplans Removed", &value))
@@ -106,7 +105,7 @@ walk_node(Walk *walk, json_object *node)
 		return true;
 	if (!json_object_is_type(children, json_type_array))
 	{
-		snprintf(walk->errbuf, walk->errlen, "\"Plans\" is not an array");
+		error_set(walk->error, "\"Plans\" is not an array");
 		return false;
 	}
 	for (size_t i = 0; i < json_object_array_length(children); i++)
@@ -116,27 +115,27 @@ walk_node(Walk *walk, json_object *node)
 }
 
 static json_object *
-parse_json(const char *json, char *errbuf, size_t errlen)
+parse_json(const char *json, Error *error)
 {
 	struct json_tokener *tokener = json_tokener_new_ex(MAX_JSON_DEPTH);
 	size_t		len = strlen(json);
 	json_object *root;
-	enum json_tokener_error error;
+	enum json_tokener_error status;
 
 	if (!tokener)
 	{
-		snprintf(errbuf, errlen, "out of memory");
+		error_set(error, "out of memory");
 		return NULL;
 	}
 	json_tokener_set_flags(tokener, JSON_TOKENER_STRICT);
 	root = json_tokener_parse_ex(tokener, json, (int) len);
-	error = json_tokener_get_error(tokener);
-	if (!root || error != json_tokener_success)
+	status = json_tokener_get_error(tokener);
+	if (!root || status != json_tokener_success)
 	{
 		/* a truncated document ends "continuing", which is no success either */
-		snprintf(errbuf, errlen, "invalid JSON at offset %zu: %s",
-				 json_tokener_get_parse_end(tokener),
-				 error == json_tokener_continue ? "unexpected end" : json_tokener_error_desc(error));
+		error_set(error, "invalid JSON at offset %zu: %s", json_tokener_get_parse_end(tokener),
+				  status == json_tokener_continue ? "unexpected end" :
+				  json_tokener_error_desc(status));
 		json_object_put(root);
 		root = NULL;
 	}
@@ -148,8 +147,8 @@ parse_json(const char *json, char *errbuf, size_t errlen)
 			rest++;
 		if (*rest)
 		{
-			snprintf(errbuf, errlen, "text after the JSON document at offset %zu",
-					 (size_t) (rest - json));
+			error_set(error, "text after the JSON document at offset %zu",
+					  (size_t) (rest - json));
 			json_object_put(root);
 			root = NULL;
 		}
@@ -159,32 +158,33 @@ parse_json(const char *json, char *errbuf, size_t errlen)
 }
 
 ExplainPlan *
-explain_plan_parse(const char *json, char *errbuf, size_t errlen)
+explain_plan_parse(const char *json, Error *error)
 {
-	json_object *root = parse_json(json, errbuf, errlen);
+	json_object *root;
 	json_object *top,
 			   *plan_node;
 	ExplainPlan *plan;
 	Walk		walk;
 
-	if (!root)
+	error_clear(error);
+	if (!(root = parse_json(json, error)))
 		return NULL;
 	/* EXPLAIN (FORMAT JSON) prints an array holding one object per statement */
 	if (!json_object_is_type(root, json_type_array) || json_object_array_length(root) != 1 ||
 		!json_object_is_type(top = json_object_array_get_idx(root, 0), json_type_object) ||
 		!json_object_object_get_ex(top, "Plan", &plan_node))
 	{
-		snprintf(errbuf, errlen, "not an EXPLAIN plan: expected [ { \"Plan\": ... } ]");
+		error_set(error, "not an EXPLAIN plan: expected [ { \"Plan\": ... } ]");
 		json_object_put(root);
 		return NULL;
 	}
 	if (!(plan = calloc(1, sizeof(ExplainPlan))))
 	{
-		snprintf(errbuf, errlen, "out of memory");
+		error_set(error, "out of memory");
 		json_object_put(root);
 		return NULL;
 	}
-	walk = (Walk) {.plan = plan, .errbuf = errbuf, .errlen = errlen};
+	walk = (Walk) {.plan = plan, .error = error};
 	if (!walk_node(&walk, plan_node))
 	{
 		explain_plan_free(plan);

@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/error.h"
+
 typedef enum PruningKind
 {
 	PRUNING_UNSPECIFIED = 0,	/* no expectation given */
@@ -73,9 +75,9 @@ typedef struct PruningVerdict
 
 /*
  * Parses the JSON text of EXPLAIN (..., FORMAT JSON).  Returns NULL with the
- * reason in errbuf when the text is not such a plan.
+ * reason in error (not NULL) when the text is not such a plan.
  */
-ExplainPlan *explain_plan_parse(const char *json, char *errbuf, size_t errlen);
+ExplainPlan *explain_plan_parse(const char *json, Error *error);
 
 void		explain_plan_free(ExplainPlan *plan);
 

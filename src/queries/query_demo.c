@@ -7,18 +7,15 @@
 
 #include "common/log.h"
 #include "queries/query_layout.h"
-#include "queries/query_locks.h"
+#include "pg/lock_holder.h"
 
 void
-query_demo_report_error(const char *path, int line, const char *name, const QueryError *error)
+query_demo_report_error(const char *path, int line, const char *name, const Error *error)
 {
-	log_error("%s:%d: %s: %s%s%s%s", path, line, name, error->message,
-			  error->sqlstate[0] ? " (SQLSTATE " : "", error->sqlstate,
-			  error->sqlstate[0] ? ")" : "");
-	if (error->detail[0])
-		log_detail("%s", error->detail);
-	if (error->hint[0])
-		log_hint("%s", error->hint);
+	Error		placed = *error;
+
+	error_set_where(&placed, "%s:%d: %s", path, line, name);
+	error_report(&placed);
 }
 
 /*
@@ -27,11 +24,11 @@ query_demo_report_error(const char *path, int line, const char *name, const Quer
  */
 static void
 report_error_on(PGconn *conn, const char *path, int line, const char *name,
-				const QueryError *error, const char *table)
+				const Error *error, const char *table)
 {
 	query_demo_report_error(path, line, name, error);
-	if (strcmp(error->sqlstate, "55P03") == 0 && PQstatus(conn) == CONNECTION_OK)
-		query_locks_report_readers_blocked(conn, table);
+	if (error_has_sqlstate(error, "55P03") && PQstatus(conn) == CONNECTION_OK)
+		lock_holders_report_readers_blocked(conn, table);
 }
 
 static QuerySpec
@@ -51,11 +48,14 @@ spec_of(const QueryItem *item, const char *sql)
 static ExplainPlan *
 parse_plan(const char *json, const char *path, int line, const char *name)
 {
-	char		errbuf[256];
-	ExplainPlan *plan = explain_plan_parse(json, errbuf, sizeof(errbuf));
+	Error		error;
+	ExplainPlan *plan = explain_plan_parse(json, &error);
 
 	if (!plan)
-		log_error("%s:%d: %s: could not read the JSON plan: %s", path, line, name, errbuf);
+	{
+		error_set_where(&error, "%s:%d: %s: could not read the JSON plan", path, line, name);
+		error_report(&error);
+	}
 	return plan;
 }
 
@@ -83,7 +83,7 @@ check_spec(PGconn *conn, const QueryDemoSettings *settings, const char *path,
 {
 	const QueryExpectation *expected = check->expected;
 	const QueryTable *table = check->table;
-	QueryError	error = {.statement = -1};
+	Error		error;
 	char	   *json = query_executor_explain_spec(conn, spec, settings->analyze, true, &error);
 	const char *const *names = expected->expect_all ? (const char *const *) table->leaves :
 		(const char *const *) expected->expect;
@@ -125,7 +125,7 @@ run_partitioned(PGconn *conn, const QueryDemoSettings *settings, const char *pat
 {
 	QuerySpec	spec = spec_of(item, item->sql.sql[0]);
 	int			line = item->sql.lines[0];
-	QueryError	error = {.statement = -1};
+	Error		error;
 
 	if (!check_spec(conn, settings, path, item, &spec, line, &out->partitioned))
 		return false;
@@ -163,7 +163,7 @@ run_plain(PGconn *conn, const QueryDemoSettings *settings, const char *path,
 		  const QueryItem *item, QueryOutcome *out)
 {
 	QuerySpec	spec;
-	QueryError	error = {.statement = -1};
+	Error		error;
 	char	   *json;
 	int			line;
 
@@ -174,7 +174,7 @@ run_plain(PGconn *conn, const QueryDemoSettings *settings, const char *path,
 	/* a plan without ANALYZE names the plain table and its access path, cheaply */
 	if (!(json = query_executor_explain_spec(conn, &spec, false, true, &error)))
 	{
-		if (strcmp(error.sqlstate, "42P01") == 0)
+		if (error_has_sqlstate(&error, "42P01"))
 		{
 			out->plain_missing = true;
 			snprintf(out->plain_missing_reason, sizeof(out->plain_missing_reason), "%s",

@@ -59,7 +59,7 @@ typedef struct QueryOutcome
 	char	   *text_plan;
 	/* the plain table */
 	bool		plain_missing;	/* its table does not exist (42P01) */
-	char		plain_missing_reason[512];
+	char		plain_missing_reason[1024];
 	ExplainPlan *plain_plan;
 	const char *plain_relation;	/* the first relation its plan reads (in plain_plan) */
 	long long	plain_live_rows;	/* estimate, -1 when unknown */
@@ -105,8 +105,11 @@ const char *query_demo_speed_key(QuerySpeed speed);
 /* "ok", "mismatch", "unchecked", "error": for JSON and progress lines. */
 const char *query_demo_status_key(QueryStatus status);
 
-/* Reports a failed statement as "path:line: name: message (SQLSTATE ...)" with detail and hint. */
+/*
+ * Reports a failed statement as "path:line: name: message (SQLSTATE ...)"
+ * with its detail, hint and context (error_report).
+ */
 void		query_demo_report_error(const char *path, int line, const char *name,
-									const QueryError *error);
+									const Error *error);
 
 #endif

@@ -22,114 +22,49 @@ typedef struct PlanModeState
 	bool		prepared;
 } PlanModeState;
 
-/* Stores a failure in error when given, else reports it. */
-static void
-fail(PGconn *conn, const PGresult *res, QueryError *error, const char *where)
-{
-	const char *sqlstate,
-			   *message,
-			   *detail,
-			   *hint;
-
-	if (!error)
-	{
-		db_report_error(res, conn, where);
-		return;
-	}
-	sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	message = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
-	hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
-	snprintf(error->sqlstate, sizeof(error->sqlstate), "%s", sqlstate ? sqlstate : "");
-	snprintf(error->message, sizeof(error->message), "%s",
-			 message ? message : PQerrorMessage(conn));
-	/* a client-side message from libpq may span lines: keep the first */
-	error->message[strcspn(error->message, "\n")] = '\0';
-	snprintf(error->detail, sizeof(error->detail), "%s", detail ? detail : "");
-	snprintf(error->hint, sizeof(error->hint), "%s", hint ? hint : "");
-	error->statement = -1;
-}
-
-/* A client-side failure (out of memory, a mismatch): stored or reported like a server's. */
-static void
-fail_message(QueryError *error, const char *sqlstate, const char *message)
-{
-	if (!error)
-	{
-		log_error("%s", message);
-		return;
-	}
-	memset(error, 0, sizeof(*error));
-	error->statement = -1;
-	snprintf(error->sqlstate, sizeof(error->sqlstate), "%s", sqlstate);
-	snprintf(error->message, sizeof(error->message), "%s", message);
-}
-
+/*
+ * A failure found here (a mismatch, out of memory): handed back like a
+ * server's, with the SQLSTATE the server would give it; reported (without
+ * one) when error is NULL.
+ */
 static bool
-result_ok(const PGresult *res)
+fail_message(Error *error, const char *sqlstate, const char *message)
 {
-	ExecStatusType status = PQresultStatus(res);
-
-	return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+	error_set(error, "%s", message);
+	if (error)
+		snprintf(error->sqlstate, sizeof(error->sqlstate), "%s", sqlstate);
+	return false;
 }
 
-/* Runs a command without parameters; a failure is stored or reported. */
+/* The session's plan_cache_mode, into state->saved_mode. */
 static bool
-command(PGconn *conn, const char *sql, QueryError *error)
+save_plan_mode(PGconn *conn, PlanModeState *state, Error *error)
 {
-	PGresult   *res = PQexec(conn, sql);
-	bool		ok = result_ok(res);
+	PGresult   *res = db_try_query(conn, "SELECT pg_catalog.current_setting('plan_cache_mode')",
+								   0, NULL, error);
 
-	if (!ok)
-		fail(conn, res, error, NULL);
+	if (!res)
+		return false;
+	snprintf(state->saved_mode, sizeof(state->saved_mode), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return ok;
-}
-
-/* Sets a setting for the session (is_local false) or the transaction (true). */
-static bool
-set_setting(PGconn *conn, const char *name, const char *value, bool local, QueryError *error)
-{
-	const char *params[3] = {name, value, local ? "true" : "false"};
-	PGresult   *res = PQexecParams(conn, "SELECT pg_catalog.set_config($1, $2, $3::boolean)",
-								   3, NULL, params, NULL, NULL, 0);
-	bool		ok = result_ok(res);
-
-	if (!ok)
-		fail(conn, res, error, NULL);
-	PQclear(res);
-	return ok;
+	return true;
 }
 
 /* Puts the spec's plan mode in force; for a generic plan, prepares the statement. */
 static bool
-plan_mode_begin(PGconn *conn, const QuerySpec *spec, PlanModeState *state, QueryError *error)
+plan_mode_begin(PGconn *conn, const QuerySpec *spec, PlanModeState *state, Error *error)
 {
-	PGresult   *res;
-
 	memset(state, 0, sizeof(*state));
 	if (spec->plan_mode == QUERY_PLAN_DEFAULT)
 		return true;
-	res = PQexec(conn, "SELECT pg_catalog.current_setting('plan_cache_mode')");
-	if (!result_ok(res) || PQntuples(res) != 1)
-	{
-		fail(conn, res, error, NULL);
-		PQclear(res);
-		return false;
-	}
-	snprintf(state->saved_mode, sizeof(state->saved_mode), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	if (!set_setting(conn, "plan_cache_mode", spec->plan_mode == QUERY_PLAN_GENERIC ?
-					 "force_generic_plan" : "force_custom_plan", false, error))
+	if (!save_plan_mode(conn, state, error) ||
+		!db_set_config(conn, "plan_cache_mode", spec->plan_mode == QUERY_PLAN_GENERIC ?
+					   "force_generic_plan" : "force_custom_plan", false, error))
 		return false;
 	state->mode_set = true;
 	if (spec->plan_mode != QUERY_PLAN_GENERIC)
 		return true;
-	res = PQprepare(conn, STATEMENT_NAME, spec->sql, spec->nparams, NULL);
-	state->prepared = result_ok(res);
-	if (!state->prepared)
-		fail(conn, res, error, NULL);
-	PQclear(res);
+	state->prepared = db_prepare(conn, STATEMENT_NAME, spec->sql, spec->nparams, error);
 	return state->prepared;
 }
 
@@ -142,16 +77,16 @@ plan_mode_end(PGconn *conn, PlanModeState *state)
 	if (state->prepared)
 		db_command(conn, "DEALLOCATE " STATEMENT_NAME);
 	if (state->mode_set)
-		set_setting(conn, "plan_cache_mode", state->saved_mode, false, NULL);
+		db_set_config(conn, "plan_cache_mode", state->saved_mode, false, NULL);
 }
 
-/* Runs the spec once, in its mode (plan_mode_begin done). */
+/* Runs the spec once, in its mode (plan_mode_begin done); NULL on failure. */
 static PGresult *
-run_spec(PGconn *conn, const QuerySpec *spec)
+run_spec(PGconn *conn, const QuerySpec *spec, Error *error)
 {
 	if (spec->plan_mode == QUERY_PLAN_GENERIC)
-		return PQexecPrepared(conn, STATEMENT_NAME, spec->nparams, spec->params, NULL, NULL, 0);
-	return PQexecParams(conn, spec->sql, spec->nparams, NULL, spec->params, NULL, NULL, 0);
+		return db_try_query_prepared(conn, STATEMENT_NAME, spec->nparams, spec->params, error);
+	return db_try_query(conn, spec->sql, spec->nparams, spec->params, error);
 }
 
 /* Rows returned by a query, or affected by a command. */
@@ -203,60 +138,62 @@ append(char **buf, size_t *len, const char *text)
 }
 
 /*
+ * Stores the value of parameter i in its setting and appends its argument,
+ * "current_setting('query_executor.param_N')::type", to the EXECUTE text.
+ */
+static bool
+append_argument(PGconn *conn, const QuerySpec *spec, const PGresult *described, int i,
+				char **text, size_t *len, Error *error)
+{
+	char		setting[64],
+				oid[16],
+				piece[256];
+	const char *params[1] = {oid};
+	PGresult   *type;
+	bool		ok;
+
+	snprintf(setting, sizeof(setting), PARAM_SETTING, i + 1);
+	snprintf(oid, sizeof(oid), "%u", PQparamtype(described, i));
+	if (!db_set_config(conn, setting, spec->params[i], false, error))
+		return false;
+	/* the type's name from the catalog is safe SQL (format_type quotes it) */
+	type = db_try_query(conn, "SELECT pg_catalog.format_type($1::pg_catalog.oid, NULL)",
+						1, params, error);
+	if (!type)
+		return false;
+	snprintf(piece, sizeof(piece), "%spg_catalog.current_setting('%s')::%s",
+			 i == 0 ? "(" : ", ", setting, PQgetvalue(type, 0, 0));
+	PQclear(type);
+	if (!(ok = append(text, len, piece)))
+		fail_message(error, "", "out of memory");
+	return ok;
+}
+
+/*
  * "EXECUTE stmt(current_setting('query_executor.param_1')::type, ...)" for
  * the prepared statement, after storing each value in its setting.
  */
 static char *
-execute_with_settings(PGconn *conn, const QuerySpec *spec, QueryError *error)
+execute_with_settings(PGconn *conn, const QuerySpec *spec, Error *error)
 {
-	PGresult   *described = PQdescribePrepared(conn, STATEMENT_NAME);
+	PGresult   *described = db_describe_prepared(conn, STATEMENT_NAME, error);
 	char	   *text = NULL;
 	size_t		len = 0;
-	bool		ok = result_ok(described);
+	bool		ok = described != NULL;
 
-	if (!ok)
-		fail(conn, described, error, NULL);
-	else if (PQnparams(described) != spec->nparams)
+	if (ok && PQnparams(described) != spec->nparams)
 	{
 		char		message[128];
 
 		/* the server infers the count from the text: more $n than values given */
 		snprintf(message, sizeof(message), "the statement has %d parameters, %d values given",
 				 PQnparams(described), spec->nparams);
-		fail_message(error, "08P01", message);
-		ok = false;
+		ok = fail_message(error, "08P01", message);
 	}
 	if (ok && !(ok = append(&text, &len, "EXECUTE " STATEMENT_NAME)))
 		fail_message(error, "", "out of memory");
 	for (int i = 0; ok && i < spec->nparams; i++)
-	{
-		char		setting[64],
-					oid[16],
-					piece[256];
-		const char *params[1] = {oid};
-		PGresult   *type;
-
-		snprintf(setting, sizeof(setting), PARAM_SETTING, i + 1);
-		snprintf(oid, sizeof(oid), "%u", PQparamtype(described, i));
-		if (!set_setting(conn, setting, spec->params[i], false, error))
-			ok = false;
-		else
-		{
-			/* the type's name from the catalog is safe SQL (format_type quotes it) */
-			type = PQexecParams(conn, "SELECT pg_catalog.format_type($1::pg_catalog.oid, NULL)",
-								1, NULL, params, NULL, NULL, 0);
-			if ((ok = result_ok(type) && PQntuples(type) == 1))
-			{
-				snprintf(piece, sizeof(piece), "%spg_catalog.current_setting('%s')::%s",
-						 i == 0 ? "(" : ", ", setting, PQgetvalue(type, 0, 0));
-				if (!(ok = append(&text, &len, piece)))
-					fail_message(error, "", "out of memory");
-			}
-			else
-				fail(conn, type, error, NULL);
-			PQclear(type);
-		}
-	}
+		ok = append_argument(conn, spec, described, i, &text, &len, error);
 	if (ok && spec->nparams > 0 && !(ok = append(&text, &len, ")")))
 		fail_message(error, "", "out of memory");
 	PQclear(described);
@@ -270,7 +207,7 @@ execute_with_settings(PGconn *conn, const QuerySpec *spec, QueryError *error)
 
 char *
 query_executor_explain_spec(PGconn *conn, const QuerySpec *spec, bool analyze, bool json,
-							QueryError *error)
+							Error *error)
 {
 	const char *options = analyze ? (json ? "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " :
 									 "EXPLAIN (ANALYZE, BUFFERS) ") :
@@ -293,11 +230,9 @@ query_executor_explain_spec(PGconn *conn, const QuerySpec *spec, bool analyze, b
 		goto cleanup;
 	}
 	/* the generic plan's values travel in the settings; EXPLAIN EXECUTE takes no parameters */
-	res = PQexecParams(conn, explain, generic ? 0 : spec->nparams, NULL,
-					   generic ? NULL : spec->params, NULL, NULL, 0);
-	if (!result_ok(res))
-		fail(conn, res, error, NULL);
-	else if (!(plan = join_rows(res)))
+	res = db_try_query(conn, explain, generic ? 0 : spec->nparams,
+					   generic ? NULL : spec->params, error);
+	if (res && !(plan = join_rows(res)))
 		fail_message(error, "", "out of memory");
 cleanup:
 	PQclear(res);
@@ -308,39 +243,9 @@ cleanup:
 }
 
 PGresult *
-query_executor_query(PGconn *conn, const char *sql, QueryError *error)
+query_executor_query(PGconn *conn, const char *sql, Error *error)
 {
-	PGresult   *res = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
-
-	if (result_ok(res))
-		return res;
-	fail(conn, res, error, NULL);
-	PQclear(res);
-	return NULL;
-}
-
-char *
-query_executor_explain(PGconn *conn, const char *sql, int nparams, const char *const *params,
-					   bool analyze)
-{
-	QuerySpec	spec = {.sql = sql, .nparams = nparams, .params = params};
-
-	return query_executor_explain_spec(conn, &spec, analyze, false, NULL);
-}
-
-PGresult *
-query_executor_execute(PGconn *conn, const char *sql, int nparams, const char *const *params,
-					   QueryTiming *timing)
-{
-	double		start = clock_now_ms();
-	PGresult   *res = db_query(conn, sql, nparams, params);
-
-	if (timing)
-	{
-		timing->elapsed_ms = clock_now_ms() - start;
-		timing->rows = res ? PQntuples(res) : 0;
-	}
-	return res;
+	return db_try_query(conn, sql, 0, NULL, error);
 }
 
 static int
@@ -371,33 +276,40 @@ summarize(double *times, int runs, long long rows, QueryTimingStats *stats)
 	stats->rows = rows;
 }
 
-bool
-query_executor_measure(PGconn *conn, const QuerySpec *spec, int runs, QueryTimingStats *stats,
-					   QueryError *error)
+/* The times of runs runs (caller frees), stats emptied; NULL on failure. */
+static double *
+start_timing(int runs, QueryTimingStats *stats, Error *error)
 {
-	PlanModeState state;
-	double	   *times = calloc((size_t) (runs > 0 ? runs : 1), sizeof(double));
-	long long	rows = 0;
-	bool		ok = times != NULL && runs > 0;
+	double	   *times = runs > 0 ? calloc((size_t) runs, sizeof(double)) : NULL;
 
 	memset(stats, 0, sizeof(*stats));
-	if (!ok)
-	{
-		fail_message(error, "", times ? "no runs to time" : "out of memory");
-		free(times);
+	if (!times)
+		fail_message(error, "", runs > 0 ? "out of memory" : "no runs to time");
+	return times;
+}
+
+bool
+query_executor_measure(PGconn *conn, const QuerySpec *spec, int runs, QueryTimingStats *stats,
+					   Error *error)
+{
+	PlanModeState state;
+	double	   *times = start_timing(runs, stats, error);
+	long long	rows = 0;
+	bool		ok;
+
+	if (!times)
 		return false;
-	}
 	ok = plan_mode_begin(conn, spec, &state, error);
 	/* run 0 warms the caches and is not counted */
 	for (int run = 0; ok && run <= runs; run++)
 	{
 		double		start = clock_now_ms();
-		PGresult   *res = run_spec(conn, spec);
+		PGresult   *res = run_spec(conn, spec, error);
 		double		elapsed = clock_now_ms() - start;
 
-		if (!(ok = result_ok(res)))
-			fail(conn, res, error, NULL);
-		else if (run > 0)
+		if (!(ok = res != NULL))
+			break;
+		if (run > 0)
 		{
 			times[run - 1] = elapsed;
 			rows = result_rows(res);
@@ -411,36 +323,35 @@ query_executor_measure(PGconn *conn, const QuerySpec *spec, int runs, QueryTimin
 	return ok;
 }
 
-/* One run: BEGIN, the lock statement (not timed), the statements (timed), ROLLBACK. */
+/*
+ * One run: BEGIN, the lock statement (not timed), the statements (timed),
+ * ROLLBACK.  *failed: the index of the statement that failed, else -1.
+ */
 static bool
 run_rolled_back(PGconn *conn, const char *lock_sql, const char *const *statements, int count,
-				double *elapsed, long long *rows, QueryError *error)
+				double *elapsed, long long *rows, int *failed, Error *error)
 {
 	bool		ok;
 	double		start;
 
-	if (!command(conn, "BEGIN", error))
+	if (!db_try_command(conn, "BEGIN", error))
 		return false;
-	ok = !lock_sql || command(conn, lock_sql, error);
+	ok = !lock_sql || db_try_command(conn, lock_sql, error);
 	start = clock_now_ms();
 	*rows = 0;
 	for (int i = 0; ok && i < count; i++)
 	{
-		PGresult   *res = PQexecParams(conn, statements[i], 0, NULL, NULL, NULL, NULL, 0);
+		PGresult   *res = db_try_query(conn, statements[i], 0, NULL, error);
 
-		if ((ok = result_ok(res)))
+		if ((ok = res != NULL))
 			*rows += result_rows(res);
 		else
-		{
-			fail(conn, res, error, NULL);
-			if (error)
-				error->statement = i;
-		}
+			*failed = i;
 		PQclear(res);
 	}
 	*elapsed = clock_now_ms() - start;
 	/* nothing done here may stay: roll back even after a failure */
-	if (PQstatus(conn) == CONNECTION_OK && !command(conn, "ROLLBACK", ok ? error : NULL))
+	if (PQstatus(conn) == CONNECTION_OK && !db_try_command(conn, "ROLLBACK", ok ? error : NULL))
 		ok = false;
 	return ok;
 }
@@ -448,17 +359,17 @@ run_rolled_back(PGconn *conn, const char *lock_sql, const char *const *statement
 bool
 query_executor_measure_rolled_back(PGconn *conn, const char *lock_sql,
 								   const char *const *statements, int count, int runs,
-								   QueryTimingStats *stats, QueryError *error)
+								   QueryTimingStats *stats, int *failed_statement,
+								   Error *error)
 {
-	double	   *times = calloc((size_t) (runs > 0 ? runs : 1), sizeof(double));
+	double	   *times = start_timing(runs, stats, error);
 	long long	rows = 0;
-	bool		ok = times != NULL && runs > 0;
+	bool		ok = times != NULL;
 
-	memset(stats, 0, sizeof(*stats));
-	if (!ok)
-		fail_message(error, "", times ? "no runs to time" : "out of memory");
+	*failed_statement = -1;
 	for (int run = 0; ok && run < runs; run++)
-		ok = run_rolled_back(conn, lock_sql, statements, count, &times[run], &rows, error);
+		ok = run_rolled_back(conn, lock_sql, statements, count, &times[run], &rows,
+							 failed_statement, error);
 	if (ok)
 		summarize(times, runs, rows, stats);
 	free(times);

@@ -1,8 +1,10 @@
 /*
  * query_executor.h: run a query with timing, and show its plan.
  *
- * The spec's executeQuery / showExplain.  Parameters are always passed as
- * parameters ($1, $2, ...), never pasted into the query text.
+ * The spec's executeQuery / showExplain, on the query layer (pg/query.h).
+ * Parameters are always passed as parameters ($1, $2, ...), never pasted
+ * into the query text.  Every function here takes an Error: a failure is
+ * handed back in it, or reported when it is NULL (common/error.h).
  *
  * A QuerySpec also says which plan the server should use.  A generic plan is
  * made by preparing the statement under plan_cache_mode = force_generic_plan:
@@ -19,11 +21,7 @@
 #include <stdbool.h>
 #include <libpq-fe.h>
 
-typedef struct QueryTiming
-{
-	double		elapsed_ms;		/* client-side wall time, round trip included */
-	int			rows;			/* rows returned */
-} QueryTiming;
+#include "common/error.h"
 
 typedef enum QueryPlanMode
 {
@@ -51,46 +49,19 @@ typedef struct QueryTimingStats
 } QueryTimingStats;
 
 /*
- * A failure the caller wants to handle itself (say, a missing table) rather
- * than have reported: pass one to the functions that take it.
- */
-typedef struct QueryError
-{
-	char		sqlstate[6];	/* "" for a client-side failure */
-	char		message[512];
-	char		detail[512];	/* "" when none */
-	char		hint[512];		/* "" when none */
-	int			statement;		/* of several statements, the one that failed, else -1 */
-} QueryError;
-
-/*
- * Executes sql with text parameters and measures it.  Returns the result on
- * success (caller PQclears it), or reports the error and returns NULL.
- */
-PGresult   *query_executor_execute(PGconn *conn, const char *sql, int nparams,
-								   const char *const *params, QueryTiming *timing);
-
-/*
  * Runs sql (no parameters) and returns its result (caller PQclears it), or
  * NULL with the failure in *error.
  */
-PGresult   *query_executor_query(PGconn *conn, const char *sql, QueryError *error);
-
-/*
- * Returns the plan of sql as text, one line per plan line, from
- * EXPLAIN (ANALYZE, BUFFERS) when analyze is true, else plain EXPLAIN.
- * The caller frees the string; NULL on error (reported).
- */
-char	   *query_executor_explain(PGconn *conn, const char *sql, int nparams,
-								   const char *const *params, bool analyze);
+PGresult   *query_executor_query(PGconn *conn, const char *sql, Error *error);
 
 /*
  * EXPLAIN of a QuerySpec with its plan mode: (ANALYZE, BUFFERS) when analyze,
- * FORMAT JSON when json.  Returns the plan text (caller frees), or NULL: then
- * the failure is in *error when error is given, else reported.
+ * FORMAT JSON when json.  Returns the plan text, one line per plan line
+ * (caller frees), or NULL: then the failure is in *error when error is
+ * given, else reported.
  */
 char	   *query_executor_explain_spec(PGconn *conn, const QuerySpec *spec, bool analyze,
-										bool json, QueryError *error);
+										bool json, Error *error);
 
 /*
  * Runs the query once to warm up, then runs times, and reports the median,
@@ -98,7 +69,7 @@ char	   *query_executor_explain_spec(PGconn *conn, const QuerySpec *spec, bool a
  * with the failure in *error when error is given, else reported.
  */
 bool		query_executor_measure(PGconn *conn, const QuerySpec *spec, int runs,
-								   QueryTimingStats *stats, QueryError *error);
+								   QueryTimingStats *stats, Error *error);
 
 /*
  * Times statements run together inside BEGIN ... ROLLBACK, runs times (each
@@ -107,13 +78,13 @@ bool		query_executor_measure(PGconn *conn, const QuerySpec *spec, int runs,
  * at once (NOWAIT) instead of queueing; other waits are bounded by the
  * session's lock_timeout.  rows is the sum of the rows the statements
  * affected.  On failure returns false, with the failure in *error when error
- * is given (statement: the index of the failing statement, -1 for lock_sql),
- * else reported.
+ * is given, else reported, and *failed_statement the index of the statement
+ * that failed (-1: lock_sql, BEGIN or ROLLBACK).
  */
 bool		query_executor_measure_rolled_back(PGconn *conn, const char *lock_sql,
 											   const char *const *statements, int count,
 											   int runs, QueryTimingStats *stats,
-											   QueryError *error);
+											   int *failed_statement, Error *error);
 
 /* The median of values (reorders them); 0 for none. */
 double		query_executor_median(double *values, int count);

@@ -64,8 +64,7 @@ typedef struct Block
 typedef struct Parser
 {
 	const char *path;
-	char	   *errbuf;
-	size_t		errlen;
+	Error	   *error;
 	QueryFile  *file;
 	/* the item that unannotated statements continue, and which of its lists */
 	QueryItem  *open_item;
@@ -79,13 +78,13 @@ static bool
 parse_error(Parser *parser, int line, const char *fmt, ...)
 {
 	va_list		ap;
-	int			n = snprintf(parser->errbuf, parser->errlen, "%s:%d: ", parser->path, line);
+	char		reason[sizeof(parser->error->message)];
 
-	if (n < 0 || (size_t) n >= parser->errlen)
-		return false;
 	va_start(ap, fmt);
-	vsnprintf(parser->errbuf + n, parser->errlen - (size_t) n, fmt, ap);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	error_set(parser->error, "%s", reason);
+	error_set_where(parser->error, "%s:%d", parser->path, line);
 	return false;
 }
 
@@ -757,28 +756,26 @@ read_statement(Parser *parser, const SqlStatement *statement)
 }
 
 QueryFile *
-query_file_parse(const char *path, const char *text, char *errbuf, size_t errlen)
+query_file_parse(const char *path, const char *text, Error *error)
 {
-	Parser		parser = {.path = path, .errbuf = errbuf, .errlen = errlen};
-	char		split_error[256];
-	SqlScript  *script = sql_split(text, split_error, sizeof(split_error));
+	Parser		parser = {.path = path, .error = error};
+	SqlScript  *script = sql_split(text, error);
 	bool		ok = true;
 
-	errbuf[0] = '\0';
 	if (!script)
 	{
-		int			line = 0;
-
-		/* the splitter says "line N: reason" */
-		if (sscanf(split_error, "line %d:", &line) == 1)
-			snprintf(errbuf, errlen, "%s:%d:%s", path, line, strchr(split_error, ':') + 1);
+		/* "path:N: reason", as this parser's own errors */
+		if (error->line > 0)
+			error_set_where(error, "%s:%d", path, error->line);
 		else
-			snprintf(errbuf, errlen, "%s: %s", path, split_error);
+			error_set_where(error, "%s", path);
+		error->line = 0;
 		return NULL;
 	}
 	if (!(parser.file = calloc(1, sizeof(QueryFile))) || !(parser.file->path = strdup(path)))
 	{
-		snprintf(errbuf, errlen, "%s: out of memory", path);
+		error_set(error, "out of memory");
+		error_set_where(error, "%s", path);
 		free(parser.file);
 		sql_script_free(script);
 		return NULL;
@@ -808,15 +805,15 @@ QueryFile *
 query_file_load(const char *path)
 {
 	char	   *text = text_file_read(path);
-	char		errbuf[1024];
+	Error		error;
 	QueryFile  *file;
 
 	if (!text)
 		return NULL;
-	file = query_file_parse(path, text, errbuf, sizeof(errbuf));
+	file = query_file_parse(path, text, &error);
 	free(text);
 	if (!file)
-		log_error("%s", errbuf);
+		error_report(&error);
 	return file;
 }
 

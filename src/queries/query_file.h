@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/error.h"
 #include "queries/explain_plan.h"
 
 typedef enum QueryItemKind
@@ -110,10 +111,10 @@ typedef struct QueryFile
 } QueryFile;
 
 /*
- * Parses the text of a query file.  On an error returns NULL and writes
- * "PATH:LINE: reason" into errbuf.
+ * Parses the text of a query file.  On an error returns NULL with the reason
+ * in error (not NULL), its where "PATH:LINE" (or "PATH").
  */
-QueryFile  *query_file_parse(const char *path, const char *text, char *errbuf, size_t errlen);
+QueryFile  *query_file_parse(const char *path, const char *text, Error *error);
 
 /* Reads and parses a file; reports errors (log_error) and returns NULL. */
 QueryFile  *query_file_load(const char *path);

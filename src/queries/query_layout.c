@@ -9,7 +9,7 @@
 #include "common/log.h"
 #include "common/paths.h"
 #include "queries/query_demo.h"
-#include "queries/query_locks.h"
+#include "pg/lock_holder.h"
 
 static const char *const exists_query = "SELECT pg_catalog.to_regclass($1) IS NOT NULL";
 
@@ -17,7 +17,7 @@ static const char *const exists_query = "SELECT pg_catalog.to_regclass($1) IS NO
 static bool
 in_force(PGconn *conn, const char *path, const QueryItem *layout, bool *ok)
 {
-	QueryError	error = {.statement = -1};
+	Error		error;
 	PGresult   *res = query_executor_query(conn, layout->sql.sql[0], &error);
 	const char *value;
 	bool		result = false;
@@ -26,8 +26,8 @@ in_force(PGconn *conn, const char *path, const QueryItem *layout, bool *ok)
 	if (!res)
 	{
 		query_demo_report_error(path, layout->sql.lines[0], layout->name, &error);
-		if (strcmp(error.sqlstate, "55P03") == 0)
-			query_locks_report_readers_blocked(conn, layout->table);
+		if (error_has_sqlstate(&error, "55P03"))
+			lock_holders_report_readers_blocked(conn, layout->table);
 		return false;
 	}
 	value = PQntuples(res) == 1 && PQnfields(res) == 1 && !PQgetisnull(res, 0, 0) &&

@@ -204,7 +204,7 @@ json_skipped(const RemovalOutcome *out)
 	json_object_object_add(skipped, "relation", json_object_new_string(out->skipped_relation));
 	for (int i = 0; i < out->holder_count; i++)
 	{
-		const QueryLockHolder *h = &out->holders[i];
+		const LockHolder *h = &out->holders[i];
 		json_object *holder = json_object_new_object();
 
 		json_object_object_add(holder, "pid", json_object_new_int(h->pid));

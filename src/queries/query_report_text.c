@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tables/partition_stats.h"
-#include "queries/query_locks.h"
+#include "pg/lock_holder.h"
 #include "queries/query_plan_text.h"
 #include "queries/query_text_style.h"
 #include "common/format.h"
@@ -287,7 +287,7 @@ print_skipped(const QueryTextStyle *s, const RemovalOutcome *out)
 			   out->skipped_relation[0] ? out->skipped_relation : "it");
 	for (int i = 0; i < out->holder_count; i++)
 	{
-		query_locks_describe(&out->holders[i], holder, sizeof(holder));
+		lock_holder_describe(&out->holders[i], holder, sizeof(holder));
 		printf("    held by %s\n", holder);
 	}
 	printf("%s", s->reset);
@@ -406,7 +406,7 @@ query_report_text_partitions(bool color, PGconn *conn, const QueryTables *tables
 			query_report_text_section(color, "partitions (rows counted exactly; "
 									  "share of the table's rows)");
 		titled = true;
-		if (!(stats = partition_stats_collect(conn, tables->tables[t]->name)))
+		if (!(stats = partition_stats_collect(conn, tables->tables[t]->name, NULL)))
 		{
 			ok = false;
 			continue;

@@ -23,7 +23,7 @@ removal_demo_runs(int runs)
 }
 
 static bool
-lock_not_granted(const QueryError *error)
+lock_not_granted(const Error *error)
 {
 	return strcmp(error->sqlstate, "55P03") == 0;
 }
@@ -44,11 +44,11 @@ lock_statement(PGconn *conn, const char *table)
  * Times one side of a removal.  With lock_sql (NOWAIT), a lock not granted is
  * tried again after a pause, a few times; without, a wait that ran into
  * lock_timeout is not repeated.  The last such failure is left in *error
- * (55P03) for the caller.
+ * (55P03) for the caller, *failed the statement's index (-1: the lock).
  */
 static bool
 time_removal(PGconn *conn, int runs, const char *lock_sql, const QueryStatements *list,
-			 QueryTimingStats *stats, QueryError *error)
+			 QueryTimingStats *stats, int *failed, Error *error)
 {
 	RetryPolicy policy = {.max_attempts = lock_sql ? REMOVAL_DEMO_LOCK_ATTEMPTS : 1,
 	.base_delay_ms = 100, .max_delay_ms = 400};
@@ -57,7 +57,7 @@ time_removal(PGconn *conn, int runs, const char *lock_sql, const QueryStatements
 	{
 		if (query_executor_measure_rolled_back(conn, lock_sql, (const char *const *) list->sql,
 											   (int) list->count, removal_demo_runs(runs),
-											   stats, error))
+											   stats, failed, error))
 			return true;
 		if (!lock_not_granted(error) || !retry_attempts_left(&policy, attempt) ||
 			PQstatus(conn) != CONNECTION_OK)
@@ -68,9 +68,9 @@ time_removal(PGconn *conn, int runs, const char *lock_sql, const QueryStatements
 
 static void
 report_failure(const char *path, const QueryItem *item, const QueryStatements *list,
-			   const QueryError *error)
+			   int failed, const Error *error)
 {
-	query_demo_report_error(path, error->statement >= 0 ? list->lines[error->statement] : item->line,
+	query_demo_report_error(path, failed >= 0 ? list->lines[failed] : item->line,
 							item->name, error);
 }
 
@@ -79,10 +79,10 @@ static void
 plain_relation(PGconn *conn, const QueryItem *item, char *buf, size_t len)
 {
 	QuerySpec	spec = {.sql = item->plain.sql[0]};
-	QueryError	error = {.statement = -1};
+	Error		error;
 	char	   *json = query_executor_explain_spec(conn, &spec, false, true, &error);
-	char		errbuf[64];
-	ExplainPlan *plan = json ? explain_plan_parse(json, errbuf, sizeof(errbuf)) : NULL;
+	Error		plan_error;		/* a plan that cannot be read names no relation */
+	ExplainPlan *plan = json ? explain_plan_parse(json, &plan_error) : NULL;
 
 	buf[0] = '\0';
 	for (size_t i = 0; plan && !buf[0] && i < plan->scan_count; i++)
@@ -109,7 +109,7 @@ skip(PGconn *conn, int lock_timeout_ms, const char *relation, bool nowait, Remov
 				 "a lock on %s not granted within lock_timeout (%d ms)",
 				 relation[0] ? relation : "the plain table", lock_timeout_ms);
 	out->holder_count = relation[0] ?
-		query_locks_holders(conn, relation, false, out->holders, QUERY_LOCKS_MAX_HOLDERS) : 0;
+		lock_holders_list(conn, relation, false, out->holders, LOCK_HOLDERS_MAX) : 0;
 	if (out->holder_count < 0)
 		out->holder_count = 0;
 }
@@ -118,7 +118,8 @@ void
 removal_demo_run(PGconn *conn, int runs, int lock_timeout_ms, const char *path,
 				 const QueryItem *item, const QueryTable *table, RemovalOutcome *out)
 {
-	QueryError	error = {.statement = -1};
+	Error		error;
+	int			failed;			/* the statement that failed, -1: the NOWAIT lock */
 	char	   *lock_sql;
 	char		relation[160];
 
@@ -126,21 +127,22 @@ removal_demo_run(PGconn *conn, int runs, int lock_timeout_ms, const char *path,
 	/* an unusable table is reported once, by the look-up */
 	if (!table || !(lock_sql = lock_statement(conn, table->name)))
 		return;
-	out->ok = time_removal(conn, runs, lock_sql, &item->sql, &out->partitioned, &error);
+	out->ok = time_removal(conn, runs, lock_sql, &item->sql, &out->partitioned, &failed, &error);
 	free(lock_sql);
 	if (!out->ok)
 	{
 		/* statement -1: the NOWAIT lock; else a statement's wait ran into lock_timeout */
 		if (lock_not_granted(&error))
-			skip(conn, lock_timeout_ms, table->name, error.statement < 0, out);
+			skip(conn, lock_timeout_ms, table->name, failed < 0, out);
 		else
-			report_failure(path, item, &item->sql, &error);
+			report_failure(path, item, &item->sql, failed, &error);
 		return;
 	}
 	if (item->plain.count == 0 ||
-		(out->plain_ok = time_removal(conn, runs, NULL, &item->plain, &out->plain, &error)))
+		(out->plain_ok = time_removal(conn, runs, NULL, &item->plain, &out->plain, &failed,
+									  &error)))
 		return;
-	if (strcmp(error.sqlstate, "42P01") == 0)
+	if (error_has_sqlstate(&error, "42P01"))
 	{
 		out->plain_missing = true;
 		snprintf(out->plain_missing_reason, sizeof(out->plain_missing_reason), "%s",
@@ -153,7 +155,7 @@ removal_demo_run(PGconn *conn, int runs, int lock_timeout_ms, const char *path,
 	}
 	else
 	{
-		report_failure(path, item, &item->plain, &error);
+		report_failure(path, item, &item->plain, failed, &error);
 		out->ok = false;
 	}
 }

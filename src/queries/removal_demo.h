@@ -20,7 +20,7 @@
 
 #include "queries/query_executor.h"
 #include "queries/query_file.h"
-#include "queries/query_locks.h"
+#include "pg/lock_holder.h"
 #include "queries/query_tables.h"
 
 /* a rolled-back DELETE of millions of rows is slow: fewer runs for removals */
@@ -34,12 +34,12 @@ typedef struct RemovalOutcome
 	bool		skipped;		/* a lock was not granted: not timed, not a failure */
 	char		skipped_reason[256];
 	char		skipped_relation[160];	/* whose locks were asked for */
-	QueryLockHolder holders[QUERY_LOCKS_MAX_HOLDERS];	/* who held them */
+	LockHolder	holders[LOCK_HOLDERS_MAX];	/* who held them */
 	int			holder_count;
 	QueryTimingStats partitioned;
 	bool		plain_ok;		/* the plain side was timed */
 	bool		plain_missing;	/* its table does not exist (42P01): not timed, not an error */
-	char		plain_missing_reason[512];
+	char		plain_missing_reason[1024];
 	QueryTimingStats plain;
 } RemovalOutcome;
 

@@ -200,36 +200,37 @@ name_lock_holders(PGconn *conn, const char *sqlstate, void *arg)
 static bool
 prepare_session(PGconn *conn)
 {
-	PGresult   *res;
-	bool		locked;
+	Error		error;
+	PGresult   *res = db_try_query(conn, "SELECT pg_catalog.pg_advisory_lock("
+								   "pg_catalog.hashtext('partition_demo.repartition'))",
+								   0, NULL, &error);
 
-	res = PQexec(conn, "SELECT pg_catalog.pg_advisory_lock("
-				 "pg_catalog.hashtext('partition_demo.repartition'))");
-	locked = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!locked)
-	{
-		const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-		if (sqlstate && strcmp(sqlstate, "55P03") == 0)
-		{
-			log_error("another repartition is running against this database");
-			log_hint("wait for it to finish, then run this again");
-		}
-		else
-			db_report_error(res, conn, NULL);
-	}
 	PQclear(res);
-	return locked;
+	if (res)
+		return true;
+	if (error_has_sqlstate(&error, "55P03"))
+	{
+		log_error("another repartition is running against this database");
+		log_hint("wait for it to finish, then run this again");
+	}
+	else
+		error_report(&error);
+	return false;
 }
 
 /*
- * The trees could not be read (reported): after a lock timeout, names the
- * holder and says what happened to the scenario.
+ * The trees could not be read: reports why (error), and after a lock
+ * timeout names the holder and says what happened to the scenario.
  */
 static void
-explain_state_failure(PGconn *conn, const RepartitionOptions *options, bool applied)
+explain_state_failure(PGconn *conn, const RepartitionOptions *options, bool applied,
+					  const Error *error)
 {
-	if (!lock_holder_after_timeout(conn, options->scenario->tables))
+	error_report(error);
+	if (applied)
+		log_error("scenario \"%s\" was applied, but the state afterwards could not be read",
+				  options->scenario->name);
+	if (!lock_holder_after_timeout(conn, error, options->scenario->tables))
 		return;
 	if (applied)
 		log_hint("the scenario committed; only the partition trees after it could not be "
@@ -270,7 +271,7 @@ result_json(const RepartitionOptions *options, const char *path, const RunContex
 	json_object_object_add(doc, "status", json_object_new_string(ok ? "ok" : "failed"));
 	json_object_object_add(doc, "attempts", json_object_new_int(run->attempts));
 	json_object_object_add(doc, "retries", json_object_new_int(run->attempts > 0 ? run->attempts - 1 : 0));
-	json_object_object_add(doc, "retried_on", run->last_sqlstate[0] ? json_object_new_string(run->last_sqlstate) : NULL);
+	json_object_object_add(doc, "retried_on", run->last_error.sqlstate[0] ? json_object_new_string(run->last_error.sqlstate) : NULL);
 	json_object_object_add(durations, "total", json_ms(total_ms));
 	json_object_object_add(durations, "scenario", json_ms(run->elapsed_ms));
 	json_object_object_add(durations, "transaction", json_ms(run->last_attempt_ms));
@@ -304,15 +305,16 @@ prepare_scenario(PGconn *conn, ScenarioRun *sr)
 	/* the helpers touch no scenario table: a failure names the oldest transaction */
 	RunnerCallbacks helpers_callbacks = {.after_lock_failure = name_lock_holders};
 	RetryRun	helpers_run = {0};
+	Error		error;
 	char	   *helpers;
 	bool		ok;
 
 	/* the tables first: a database that was never set up gets no helpers either */
 	if (!require_tables(conn, options->scenario) || !prepare_session(conn))
 		return false;
-	if (!repartition_state_collect(conn, options->scenario, &sr->before))
+	if (!repartition_state_collect(conn, options->scenario, &sr->before, &error))
 	{
-		explain_state_failure(conn, options, false);
+		explain_state_failure(conn, options, false, &error);
 		return false;
 	}
 	helpers = paths_join(options->scripts_dir, HELPERS_FILE);
@@ -333,6 +335,7 @@ execute_scenario(PGconn *conn, ScenarioRun *sr)
 	const RepartitionOptions *options = sr->options;
 	RunnerCallbacks callbacks = {.before_attempt = before_attempt, .before_commit = read_integrity,
 	.after_lock_failure = name_lock_holders, .arg = &sr->ctx};
+	Error		error;
 	bool		ok;
 
 	if (!options->json)
@@ -353,12 +356,8 @@ execute_scenario(PGconn *conn, ScenarioRun *sr)
 		log_info("    done: %d statements in %.0f ms (attempt %d of at most %d)",
 				 sr->run.statements, sr->run.last_attempt_ms, sr->run.attempts,
 				 sr->policy.max_attempts);
-	if (ok && !(ok = repartition_state_collect(conn, options->scenario, &sr->after)))
-	{
-		log_error("scenario \"%s\" was applied, but the state afterwards could not be read",
-				  options->scenario->name);
-		explain_state_failure(conn, options, true);
-	}
+	if (ok && !(ok = repartition_state_collect(conn, options->scenario, &sr->after, &error)))
+		explain_state_failure(conn, options, true, &error);
 	return ok;
 }
 

@@ -7,10 +7,11 @@
 #include "common/log.h"
 
 static int
-table_exists(PGconn *conn, const char *table)
+table_exists(PGconn *conn, const char *table, Error *error)
 {
 	const char *params[1] = {table};
-	PGresult   *res = db_query(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params);
+	PGresult   *res = db_try_query(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1,
+								   params, error);
 	int			exists;
 
 	if (!res)
@@ -22,24 +23,24 @@ table_exists(PGconn *conn, const char *table)
 
 bool
 repartition_state_collect(PGconn *conn, const RepartitionScenario *scenario,
-						  RepartitionState *state)
+						  RepartitionState *state, Error *error)
 {
 	memset(state, 0, sizeof(*state));
 	for (size_t i = 0; i < REPARTITION_MAX_TABLES && scenario->tables[i]; i++)
 	{
 		const char *table = scenario->tables[i];
-		int			exists = table_exists(conn, table);
+		int			exists = table_exists(conn, table, error);
 
 		state->tables[state->count++] = table;
 		if (exists < 0)
 			return false;
 		if (!exists && i == 0)
 		{
-			log_error("table \"%s\" does not exist", table);
-			log_hint("run bin/setup-database first");
+			error_set(error, "table \"%s\" does not exist", table);
+			error_add_hint(error, "run bin/setup-database first");
 			return false;
 		}
-		if (exists && !(state->stats[i] = partition_stats_collect(conn, table)))
+		if (exists && !(state->stats[i] = partition_stats_collect(conn, table, error)))
 			return false;
 	}
 	return true;

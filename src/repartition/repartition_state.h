@@ -23,11 +23,12 @@ typedef struct RepartitionState
 
 /*
  * Collects the trees of the scenario's tables that exist.  The scenario's
- * first table must exist: if not, reports that setup-database must run
- * first.  Returns false (reported) on error; free with repartition_state_free.
+ * first table must exist: if not, the failure says that setup-database must
+ * run first.  Returns false on error, with the failure in error (NULL:
+ * reported, see common/error.h); free with repartition_state_free.
  */
 bool		repartition_state_collect(PGconn *conn, const RepartitionScenario *scenario,
-									  RepartitionState *state);
+									  RepartitionState *state, Error *error);
 
 /* Prints "title" and each existing table's tree. */
 void		repartition_state_print(FILE *out, const char *title, const RepartitionState *state,

@@ -109,11 +109,14 @@ setup_load_applied(PGconn *conn, bool applied[SETUP_STEP_COUNT])
 {
 	static const char *const bookkeeping[] = {"partition_demo.applied_scripts", NULL};
 	const SetupStep *steps = setup_steps();
-	PGresult   *res = db_query(conn, "SELECT script FROM partition_demo.applied_scripts", 0, NULL);
+	Error		error;
+	PGresult   *res = db_try_query(conn, "SELECT script FROM partition_demo.applied_scripts", 0,
+								   NULL, &error);
 
 	if (!res)
 	{
-		if (lock_holder_after_timeout(conn, bookkeeping))
+		error_report(&error);
+		if (lock_holder_after_timeout(conn, &error, bookkeeping))
 			log_hint("no migration file was run (the helper files are idempotent); end the "
 					 "transaction named above (or wait for it) and run %s again, or raise "
 					 "LOCK_TIMEOUT_MS", log_progname());

@@ -12,19 +12,20 @@
 
 /*
  * Exact row count of a plain table into *rows, -1 when it does not exist;
- * false (reported) when it could not be read.
+ * false, with the failure in error, when it could not be read.
  */
 static bool
-plain_table_rows(PGconn *conn, const char *table, long long *rows)
+plain_table_rows(PGconn *conn, const char *table, long long *rows, Error *error)
 {
 	PartitionStats *stats = NULL;
 	const char *params[1] = {table};
-	PGresult   *res = db_query(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params);
+	PGresult   *res = db_try_query(conn, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1,
+								   params, error);
 	bool		exists = res && PQgetvalue(res, 0, 0)[0] == 't';
 
 	PQclear(res);
 	*rows = -1;
-	if (!res || (exists && !(stats = partition_stats_collect(conn, table))))
+	if (!res || (exists && !(stats = partition_stats_collect(conn, table, error))))
 		return false;
 	if (stats)
 		*rows = stats->nodes[0].rows;
@@ -38,18 +39,20 @@ print_table_summary(PGconn *conn, const DemoTableInfo *info, bool color)
 {
 	const char *table = info->name,
 			   *old_name = info->plain_name;
-	PartitionStats *stats = partition_stats_collect(conn, table);
+	Error		error;
+	PartitionStats *stats = partition_stats_collect(conn, table, &error);
 	char		rows[32],
 				old_rows[32];
 	long long	old_count;
 
-	if (!stats || !plain_table_rows(conn, old_name, &old_count))
+	if (!stats || !plain_table_rows(conn, old_name, &old_count, &error))
 	{
 		const char *tables[3] = {table, old_name, NULL};
 
 		partition_stats_free(stats);
+		error_report(&error);
 		/* the counts wait LOCK_TIMEOUT_MS (see db.h) behind ACCESS EXCLUSIVE, then give up */
-		if (lock_holder_after_timeout(conn, tables))
+		if (lock_holder_after_timeout(conn, &error, tables))
 			log_hint("every file of this run is applied (see partition_demo.applied_scripts); "
 					 "only the row counts of this summary could not be read: end the "
 					 "transaction named above (or wait for it), or raise LOCK_TIMEOUT_MS");

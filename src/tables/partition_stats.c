@@ -44,10 +44,10 @@ find_node(PartitionStats *stats, const char *name)
 
 /* Builds "schema"."table" with PQescapeIdentifier; caller frees. */
 static char *
-quoted_table_name(PGconn *conn, const char *table)
+quoted_table_name(PGconn *conn, const char *table, Error *error)
 {
 	const char *params[1] = {table};
-	PGresult   *res = db_query(conn, name_query, 1, params);
+	PGresult   *res = db_try_query(conn, name_query, 1, params, error);
 	char	   *schema = NULL,
 			   *relname = NULL,
 			   *quoted = NULL;
@@ -58,6 +58,8 @@ quoted_table_name(PGconn *conn, const char *table)
 	relname = PQescapeIdentifier(conn, PQgetvalue(res, 0, 1), strlen(PQgetvalue(res, 0, 1)));
 	if (schema && relname && (quoted = malloc(strlen(schema) + strlen(relname) + 2)))
 		sprintf(quoted, "%s.%s", schema, relname);
+	else
+		error_set(error, "out of memory");
 	PQfreemem(schema);
 	PQfreemem(relname);
 	PQclear(res);
@@ -66,9 +68,9 @@ quoted_table_name(PGconn *conn, const char *table)
 
 /* Exact row counts per leaf in one scan, grouped by tableoid. */
 static bool
-count_rows(PGconn *conn, PartitionStats *stats, const char *table)
+count_rows(PGconn *conn, PartitionStats *stats, const char *table, Error *error)
 {
-	char	   *quoted = quoted_table_name(conn, table);
+	char	   *quoted = quoted_table_name(conn, table, error);
 	char	   *sql;
 	PGresult   *res = NULL;
 	bool		ok = false;
@@ -77,9 +79,12 @@ count_rows(PGconn *conn, PartitionStats *stats, const char *table)
 		return false;
 	sql = malloc(strlen(quoted) + 128);
 	if (!sql)
+	{
+		error_set(error, "out of memory");
 		goto cleanup;
+	}
 	sprintf(sql, "SELECT tableoid::pg_catalog.regclass::text, count(*) FROM %s GROUP BY 1", quoted);
-	res = db_query(conn, sql, 0, NULL);
+	res = db_try_query(conn, sql, 0, NULL, error);
 	if (!res)
 		goto cleanup;
 	for (int row = 0; row < PQntuples(res); row++)
@@ -115,10 +120,10 @@ sum_into_parents(PartitionStats *stats)
 }
 
 PartitionStats *
-partition_stats_collect(PGconn *conn, const char *table)
+partition_stats_collect(PGconn *conn, const char *table, Error *error)
 {
 	const char *params[1] = {table};
-	PGresult   *res = db_query(conn, tree_query, 1, params);
+	PGresult   *res = db_try_query(conn, tree_query, 1, params, error);
 	PartitionStats *stats;
 
 	if (!res)
@@ -128,7 +133,7 @@ partition_stats_collect(PGconn *conn, const char *table)
 		stats->nodes = calloc((size_t) PQntuples(res) + 1, sizeof(PartitionNode));
 	if (!stats || !stats->nodes)
 	{
-		log_error("out of memory");
+		error_set(error, "out of memory");
 		free(stats);
 		PQclear(res);
 		return NULL;
@@ -149,11 +154,11 @@ partition_stats_collect(PGconn *conn, const char *table)
 	PQclear(res);
 	if (stats->count == 0)
 	{
-		log_error("\"%s\" has no partition tree (is it a table?)", table);
+		error_set(error, "\"%s\" has no partition tree (is it a table?)", table);
 		partition_stats_free(stats);
 		return NULL;
 	}
-	if (!count_rows(conn, stats, table))
+	if (!count_rows(conn, stats, table, error))
 	{
 		partition_stats_free(stats);
 		return NULL;

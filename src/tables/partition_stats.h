@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <libpq-fe.h>
 
+#include "common/error.h"
+
 typedef struct PartitionNode
 {
 	char	   *name;			/* as regclass prints it (quoted if needed) */
@@ -31,9 +33,10 @@ typedef struct PartitionStats
 /*
  * Reads the tree of table (any table name the server accepts as regclass; a
  * plain table is a tree of one).  Counts rows exactly with one scan of the
- * table.  Reports and returns NULL on error.
+ * table.  Returns NULL on error, with the failure in error (NULL: reported,
+ * see common/error.h).
  */
-PartitionStats *partition_stats_collect(PGconn *conn, const char *table);
+PartitionStats *partition_stats_collect(PGconn *conn, const char *table, Error *error);
 
 /* Number of leaf partitions (1 for a plain table). */
 size_t		partition_stats_leaf_count(const PartitionStats *stats);

@@ -25,29 +25,10 @@ typedef enum TableProblem
 } TableProblem;
 
 /* "{"a","b"}": names may come from annotated files, so every element is quoted */
-static char *
-text_array_literal(const char *const *names, size_t count)
+static void
+put_name(FILE *out, size_t i, const void *arg)
 {
-	char	   *text = NULL;
-	size_t		len = 0;
-	FILE	   *out = open_memstream(&text, &len);
-
-	if (!out)
-		return NULL;
-	fputc('{', out);
-	for (size_t i = 0; i < count; i++)
-	{
-		if (i)
-			fputc(',', out);
-		db_put_array_element(out, names[i]);
-	}
-	fputc('}', out);
-	if (fclose(out) != 0)
-	{
-		free(text);
-		return NULL;
-	}
-	return text;
+	db_put_array_element(out, ((const char *const *) arg)[i]);
 }
 
 /* The problem of one row of check_query, or -1 when the table is fine. */
@@ -136,7 +117,7 @@ report(const PGresult *res, TableNeed need, TableProblem problem, int count)
 bool
 table_check_require(PGconn *conn, const char *const *names, size_t count, TableNeed need)
 {
-	char	   *array = text_array_literal(names, count);
+	char	   *array = db_array_literal(count, put_name, names);
 	const char *params[1] = {array};
 	int			problems[PROBLEM_COUNT] = {0};
 	PGresult   *res;

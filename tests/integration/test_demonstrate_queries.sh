@@ -316,6 +316,31 @@ test_changed_partitions_fail_with_a_hint() {
 	psql -XAtq -d postgres -c "DROP DATABASE demo_queries_changed" >/dev/null
 }
 
+# A query the server rejects is reported as every program reports a server
+# error: file:line and the query's name, message and SQLSTATE, then the
+# server's detail, hint and context (the context line was left out before the
+# one query layer).
+test_server_error_is_reported_in_full() {
+	local dir file
+	psql -XAtq -d postgres -c "DROP DATABASE IF EXISTS demo_queries_raise" \
+		-c "CREATE DATABASE demo_queries_raise TEMPLATE demo_queries" >/dev/null
+	sql "CREATE FUNCTION dq_test_refuse() RETURNS bigint LANGUAGE plpgsql AS \$\$
+BEGIN
+	RAISE EXCEPTION 'refused by the test' USING ERRCODE = '22023',
+		DETAIL = 'the detail of the test', HINT = 'the hint of the test';
+END \$\$" -d demo_queries_raise >/dev/null
+	dir=$(mktemp -d)
+	file=$dir/50_refused.sql
+	printf '%s\n' "-- @query: refused" "-- @table: event_logs" "-- @shows: a server error" \
+		"-- @expect: all" "SELECT count(*) FROM event_logs WHERE id = (SELECT dq_test_refuse());" >"$file"
+	POSTGRES_DB=demo_queries_raise assert_exit 1 "$DQ" --queries "$dir" --table event_logs --runs 1
+	assert_contains "$STDERR" "error: $file:5: refused: refused by the test (SQLSTATE 22023)"
+	assert_contains "$STDERR" "detail: the detail of the test"
+	assert_contains "$STDERR" "hint: the hint of the test"
+	assert_contains "$STDERR" "detail: context: PL/pgSQL function dq_test_refuse() line 3 at RAISE"
+	psql -XAtq -d postgres -c "DROP DATABASE demo_queries_raise" >/dev/null
+}
+
 test_tables_not_set_up_are_a_clear_error() {
 	psql -XAtq -d postgres -c "DROP DATABASE IF EXISTS demo_queries_empty" \
 		-c "CREATE DATABASE demo_queries_empty" >/dev/null
@@ -339,4 +364,5 @@ run_test dq_no_analyze_shows_plans_only test_no_analyze_shows_plans_only
 run_test dq_removals_are_timed_and_rolled_back test_removals_are_timed_and_rolled_back
 run_test dq_missing_plain_table_is_reported_not_fatal test_missing_plain_table_is_reported_not_fatal
 run_test dq_changed_partitions_fail_with_a_hint test_changed_partitions_fail_with_a_hint
+run_test dq_server_error_is_reported_in_full test_server_error_is_reported_in_full
 run_test dq_tables_not_set_up_are_a_clear_error test_tables_not_set_up_are_a_clear_error

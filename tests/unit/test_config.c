@@ -25,18 +25,21 @@ fake_lookup(const char *name)
 	return NULL;
 }
 
+static Error error;
 static char errbuf[512];
 
 static Config *
 resolve(const char *dotenv_text, const char *const *environment)
 {
-	Dotenv	   *dotenv = dotenv_text ? dotenv_parse(dotenv_text, errbuf, sizeof(errbuf)) : NULL;
+	Dotenv	   *dotenv = dotenv_text ? dotenv_parse(dotenv_text, &error) : NULL;
 	Config	   *config;
 
+	error_format(&error, errbuf, sizeof(errbuf));
 	if (dotenv_text && !dotenv)
 		fail_msg("bad test .env: %s", errbuf);
 	fake_environment = environment;
-	config = config_resolve(dotenv, fake_lookup, errbuf, sizeof(errbuf));
+	config = config_resolve(dotenv, fake_lookup, &error);
+	error_format(&error, errbuf, sizeof(errbuf));
 	dotenv_free(dotenv);
 	return config;
 }

@@ -12,13 +12,15 @@
 
 #include "common/dotenv.h"
 
+static Error error;
 static char errbuf[256];
 
 static Dotenv *
 parse_ok(const char *text)
 {
-	Dotenv	   *env = dotenv_parse(text, errbuf, sizeof(errbuf));
+	Dotenv	   *env = dotenv_parse(text, &error);
 
+	error_format(&error, errbuf, sizeof(errbuf));
 	if (!env)
 		fail_msg("unexpected parse error: %s", errbuf);
 	return env;
@@ -116,9 +118,10 @@ test_crlf_and_bom(void **state)
 static void
 expect_error(const char *text, const char *expected)
 {
-	Dotenv	   *env = dotenv_parse(text, errbuf, sizeof(errbuf));
+	Dotenv	   *env = dotenv_parse(text, &error);
 
 	assert_null(env);
+	error_format(&error, errbuf, sizeof(errbuf));
 	if (!strstr(errbuf, expected))
 		fail_msg("error \"%s\" does not contain \"%s\"", errbuf, expected);
 }
@@ -138,7 +141,7 @@ static void
 test_missing_file_is_empty(void **state)
 {
 	bool		missing = false;
-	Dotenv	   *env = dotenv_load_file("/nonexistent/dir/.env", &missing, errbuf, sizeof(errbuf));
+	Dotenv	   *env = dotenv_load_file("/nonexistent/dir/.env", &missing, &error);
 
 	(void) state;
 	assert_non_null(env);
@@ -159,7 +162,7 @@ test_load_file(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "POSTGRES_DB=demo\n", 17), 17);
 	close(fd);
-	env = dotenv_load_file(path, &missing, errbuf, sizeof(errbuf));
+	env = dotenv_load_file(path, &missing, &error);
 	unlink(path);
 	assert_non_null(env);
 	assert_false(missing);

@@ -14,6 +14,7 @@
 
 #include "queries/explain_plan.h"
 
+static Error error;
 static char errbuf[256];
 
 static const char *const event_leaves[] = {
@@ -92,8 +93,9 @@ static const char *const bitmap_plan =
 static ExplainPlan *
 parse_ok(const char *json)
 {
-	ExplainPlan *plan = explain_plan_parse(json, errbuf, sizeof(errbuf));
+	ExplainPlan *plan = explain_plan_parse(json, &error);
 
+	error_format(&error, errbuf, sizeof(errbuf));
 	if (!plan)
 		fail_msg("unexpected parse error: %s", errbuf);
 	return plan;
@@ -282,8 +284,9 @@ test_bitmap_index_scan_keeps_its_index(void **state)
 static void
 expect_parse_error(const char *json, const char *expected)
 {
-	ExplainPlan *plan = explain_plan_parse(json, errbuf, sizeof(errbuf));
+	ExplainPlan *plan = explain_plan_parse(json, &error);
 
+	error_format(&error, errbuf, sizeof(errbuf));
 	if (plan)
 	{
 		explain_plan_free(plan);

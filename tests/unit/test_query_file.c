@@ -9,13 +9,15 @@
 
 #include "queries/query_file.h"
 
+static Error error;
 static char errbuf[1024];
 
 static QueryFile *
 parse_ok(const char *text)
 {
-	QueryFile  *file = query_file_parse("q.sql", text, errbuf, sizeof(errbuf));
+	QueryFile  *file = query_file_parse("q.sql", text, &error);
 
+	error_format(&error, errbuf, sizeof(errbuf));
 	if (!file)
 		fail_msg("unexpected parse error: %s", errbuf);
 	return file;
@@ -24,8 +26,9 @@ parse_ok(const char *text)
 static void
 expect_error(const char *text, const char *expected)
 {
-	QueryFile  *file = query_file_parse("q.sql", text, errbuf, sizeof(errbuf));
+	QueryFile  *file = query_file_parse("q.sql", text, &error);
 
+	error_format(&error, errbuf, sizeof(errbuf));
 	if (file)
 	{
 		query_file_free(file);

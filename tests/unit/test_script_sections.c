@@ -16,16 +16,28 @@
 #include "online/script_sections.h"
 #include "pg/sql_runner.h"
 
+static Error error;
 static char errbuf[256];
 
 static SqlScript *
 split_ok(const char *text)
 {
-	SqlScript  *script = sql_split(text, errbuf, sizeof(errbuf));
+	SqlScript  *script = sql_split(text, &error);
 
+	error_format(&error, errbuf, sizeof(errbuf));
 	if (!script)
 		fail_msg("unexpected split error: %s", errbuf);
 	return script;
+}
+
+/* script_sections_assign, its error (if any) formatted into errbuf */
+static bool
+assign(const SqlScript *script, bool require_marks, ScriptSection *sections)
+{
+	bool		ok = script_sections_assign(script, require_marks, sections, &error);
+
+	error_format(&error, errbuf, sizeof(errbuf));
+	return ok;
 }
 
 static void
@@ -38,7 +50,7 @@ test_a_mark_holds_until_the_next(void **state)
 	ScriptSection sections[4];
 
 	(void) state;
-	assert_true(script_sections_assign(script, true, sections, errbuf, sizeof(errbuf)));
+	assert_true(assign(script, true, sections));
 	assert_int_equal(sections[0], SECTION_GUARD);
 	assert_int_equal(sections[1], SECTION_CREATE);
 	assert_int_equal(sections[2], SECTION_CREATE);
@@ -57,10 +69,10 @@ test_unmarked_statement(void **state)
 	ScriptSection sections[2];
 
 	(void) state;
-	assert_false(script_sections_assign(script, true, sections, errbuf, sizeof(errbuf)));
+	assert_false(assign(script, true, sections));
 	assert_non_null(strstr(errbuf, "line 1:"));
 	/* without require_marks the statement is simply in no section */
-	assert_true(script_sections_assign(script, false, sections, errbuf, sizeof(errbuf)));
+	assert_true(assign(script, false, sections));
 	assert_int_equal(sections[0], SECTION_NONE);
 	assert_int_equal(sections[1], SECTION_FINISH);
 	sql_script_free(script);
@@ -81,7 +93,7 @@ test_unknown_or_garbled_mark(void **state)
 		SqlScript  *script = split_ok(bad[i]);
 		ScriptSection sections[1];
 
-		assert_false(script_sections_assign(script, false, sections, errbuf, sizeof(errbuf)));
+		assert_false(assign(script, false, sections));
 		assert_non_null(strstr(errbuf, "line 1: unknown mark"));
 		sql_script_free(script);
 	}
@@ -107,7 +119,7 @@ test_migration_scripts_are_fully_marked(void **state)
 
 		assert_non_null(script);
 		sections = calloc(script->count, sizeof(*sections));
-		if (!script_sections_assign(script, true, sections, errbuf, sizeof(errbuf)))
+		if (!assign(script, true, sections))
 			fail_msg("%s: %s", files[f], errbuf);
 		assert_int_equal(script_sections_count(sections, script->count, SECTION_GUARD), 2);
 		assert_int_equal(sections[0], SECTION_GUARD);

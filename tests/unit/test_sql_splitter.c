@@ -9,13 +9,15 @@
 
 #include "pg/sql_splitter.h"
 
+static Error error;
 static char errbuf[256];
 
 static SqlScript *
 split_ok(const char *text)
 {
-	SqlScript  *script = sql_split(text, errbuf, sizeof(errbuf));
+	SqlScript  *script = sql_split(text, &error);
 
+	error_format(&error, errbuf, sizeof(errbuf));
 	if (!script)
 		fail_msg("unexpected split error: %s", errbuf);
 	return script;
@@ -83,9 +85,10 @@ test_empty_statements_are_dropped(void **state)
 static void
 expect_error(const char *text, const char *expected)
 {
-	SqlScript  *script = sql_split(text, errbuf, sizeof(errbuf));
+	SqlScript  *script = sql_split(text, &error);
 
 	assert_null(script);
+	error_format(&error, errbuf, sizeof(errbuf));
 	if (!strstr(errbuf, expected))
 		fail_msg("error \"%s\" does not contain \"%s\"", errbuf, expected);
 }
