@@ -16,8 +16,8 @@
 #include <stddef.h>
 
 /*
- * A "--" comment found between statements: annotations live there (see
- * query_file.h).  Block comments and comments inside a statement are not kept.
+ * A "--" comment found between statements: marks live there (see
+ * sql_marks.h).  Block comments and comments inside a statement are not kept.
  */
 typedef struct SqlComment
 {
