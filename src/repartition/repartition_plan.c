@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_out.h"
 #include "common/log.h"
 #include "pg/sql_marks.h"
 #include "pg/sql_runner.h"
@@ -160,10 +161,10 @@ repartition_plan_json(const RepartitionPlan *plan)
 		const PlanStatement *item = &plan->statements[i];
 		json_object *entry = json_object_new_object();
 
-		json_object_object_add(entry, "step", item->step ? json_object_new_string(item->step) : NULL);
-		json_object_object_add(entry, "first_line", json_object_new_int(item->first_line));
-		json_object_object_add(entry, "last_line", json_object_new_int(item->last_line));
-		json_object_object_add(entry, "summary", json_object_new_string(item->summary));
+		json_out_string(entry, "step", item->step);
+		json_out_int(entry, "first_line", item->first_line);
+		json_out_int(entry, "last_line", item->last_line);
+		json_out_string(entry, "summary", item->summary);
 		json_object_array_add(statements, entry);
 	}
 	return statements;
