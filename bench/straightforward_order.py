@@ -2,10 +2,12 @@
 """Rewrites migration scripts into the straightforward order, for the benchmark.
 
 The scripts build keys and indexes AFTER the bulk copy (the fast path). Each
-such part is marked "-- @bench:keys begin/end" and follows a copy marked
-"-- @bench:copy begin/end". This moves every keys block in front of the copy
-before it, giving the spec's order (keys and indexes first, then the copy)
-with exactly the same statements.
+such part is marked "-- @bench: keys begin" ... "-- @bench: keys end" and
+follows a copy marked "-- @bench: copy begin" ... "-- @bench: copy end" (the
+marks' grammar is that of src/pg/sql_marks.h; this reads the file's text, as it
+moves text). This moves every keys block in front of the copy before it, giving
+the spec's order (keys and indexes first, then the copy) with exactly the same
+statements.
 
 Usage: straightforward_order.py SRC_SCRIPTS_DIR DEST_SCRIPTS_DIR
 """
@@ -14,7 +16,10 @@ import re
 import shutil
 import sys
 
-BLOCK = re.compile(r"-- @bench:(copy|keys) begin\n.*?-- @bench:\1 end\n", re.S)
+# "-- @bench: copy begin" (blanks as sql_marks.h allows) up to its "end" line
+MARK = r"^[ \t]*--[ \t]*@bench[ \t]*:[ \t]*{part}[ \t]*\n"
+BLOCK = re.compile(MARK.format(part=r"(copy|keys)[ \t]+begin") + ".*?"
+                   + MARK.format(part=r"\1[ \t]+end"), re.S | re.M)
 
 
 def reorder(text):

@@ -86,11 +86,11 @@ CREATE TABLE event_logs_default PARTITION OF event_logs_partitioned DEFAULT;
 --    can never silently mismatch (docs/spec-notes.md §6). Rows route to partitions.
 -- -----------------------------------------------------------------------------
 -- @online: copy
--- @bench:copy begin
+-- @bench: copy begin
 INSERT INTO event_logs_partitioned (id, event_type, user_id, event_data, ip_address, created_at)
 SELECT id, event_type, user_id, event_data, ip_address, created_at
 FROM event_logs;
--- @bench:copy end
+-- @bench: copy end
 
 -- -----------------------------------------------------------------------------
 -- 4. Primary key and indexes, built AFTER the copy (the fast path): one
@@ -104,12 +104,12 @@ FROM event_logs;
 --    become the canonical ones in step 6.
 -- -----------------------------------------------------------------------------
 -- @online: keys
--- @bench:keys begin
+-- @bench: keys begin
 ALTER TABLE event_logs_partitioned ADD PRIMARY KEY (id, created_at);
 CREATE INDEX idx_event_logs_partitioned_created_at ON event_logs_partitioned (created_at);
 CREATE INDEX idx_event_logs_partitioned_event_type ON event_logs_partitioned (event_type);
 CREATE INDEX idx_event_logs_partitioned_user_id    ON event_logs_partitioned (user_id);
--- @bench:keys end
+-- @bench: keys end
 
 -- -----------------------------------------------------------------------------
 -- 5. Verify: same row count and checksum over all columns, or the whole

@@ -91,11 +91,11 @@ CREATE TABLE users_distributed_p3 PARTITION OF users_distributed_partitioned
 -- 3. Copy every row, ids included, with explicit column lists (docs/spec-notes.md §6).
 -- -----------------------------------------------------------------------------
 -- @online: copy
--- @bench:copy begin
+-- @bench: copy begin
 INSERT INTO users_distributed_partitioned (id, username, email, country_code, registration_date, status)
 SELECT id, username, email, country_code, registration_date, status
 FROM users_distributed;
--- @bench:copy end
+-- @bench: copy end
 
 -- -----------------------------------------------------------------------------
 -- 4. Primary key and indexes, built AFTER the copy (the fast path): one
@@ -108,11 +108,11 @@ FROM users_distributed;
 --    each partition's index is probed); it is not, and cannot be, unique.
 -- -----------------------------------------------------------------------------
 -- @online: keys
--- @bench:keys begin
+-- @bench: keys begin
 ALTER TABLE users_distributed_partitioned ADD PRIMARY KEY (id);
 CREATE INDEX idx_users_distributed_partitioned_username ON users_distributed_partitioned (username);
 CREATE INDEX idx_users_distributed_partitioned_email    ON users_distributed_partitioned (email);
--- @bench:keys end
+-- @bench: keys end
 
 -- -----------------------------------------------------------------------------
 -- 5. Verify: same row count and checksum over all columns, or roll back.
@@ -144,16 +144,16 @@ COMMENT ON TABLE users_distributed_usernames IS
     'global unique index on users_distributed.username (maintained by trigger users_distributed_username_unique)';
 
 -- @online: derived
--- @bench:copy begin
+-- @bench: copy begin
 INSERT INTO users_distributed_usernames (username, user_id)
 SELECT username, id
 FROM users_distributed_partitioned;
--- @bench:copy end
+-- @bench: copy end
 
 -- The key after the fill, as in step 4: one sorted build.
--- @bench:keys begin
+-- @bench: keys begin
 ALTER TABLE users_distributed_usernames ADD PRIMARY KEY (username);
--- @bench:keys end
+-- @bench: keys end
 
 -- A row trigger on the partitioned parent is cloned to every partition,
 -- present and future. UPDATE OF also lists id: a changed id must re-register

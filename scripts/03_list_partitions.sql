@@ -83,13 +83,13 @@ CREATE TABLE orders_other PARTITION OF orders_by_region_partitioned DEFAULT;
 -- 3. Copy every row, ids included, with explicit column lists (docs/spec-notes.md §6).
 -- -----------------------------------------------------------------------------
 -- @online: copy
--- @bench:copy begin
+-- @bench: copy begin
 INSERT INTO orders_by_region_partitioned (id, order_number, user_id, product_id, region,
                                           order_total, order_status, created_at)
 SELECT id, order_number, user_id, product_id, region,
        order_total, order_status, created_at
 FROM orders_by_region;
--- @bench:copy end
+-- @bench: copy end
 
 -- -----------------------------------------------------------------------------
 -- 4. Primary key and indexes, built AFTER the copy (the fast path): one
@@ -102,12 +102,12 @@ FROM orders_by_region;
 --    within orders_other and within multi-region partitions.
 -- -----------------------------------------------------------------------------
 -- @online: keys
--- @bench:keys begin
+-- @bench: keys begin
 ALTER TABLE orders_by_region_partitioned ADD PRIMARY KEY (id, region);
 CREATE INDEX idx_orders_by_region_partitioned_user_id ON orders_by_region_partitioned (user_id);
 CREATE INDEX idx_orders_by_region_partitioned_status  ON orders_by_region_partitioned (order_status);
 CREATE INDEX idx_orders_by_region_partitioned_region  ON orders_by_region_partitioned (region);
--- @bench:keys end
+-- @bench: keys end
 
 -- -----------------------------------------------------------------------------
 -- 5. Verify: same row count and checksum over all columns, or roll back.

@@ -115,13 +115,13 @@ CREATE TABLE sales_2024_q2_other PARTITION OF sales_2024_q2 DEFAULT;
 --    Each row is routed through both levels to its leaf.
 -- -----------------------------------------------------------------------------
 -- @online: copy
--- @bench:copy begin
+-- @bench: copy begin
 INSERT INTO sales_data_partitioned (id, sale_date, product_category, product_id, quantity,
                                     unit_price, total_amount, store_id)
 SELECT id, sale_date, product_category, product_id, quantity,
        unit_price, total_amount, store_id
 FROM sales_data;
--- @bench:copy end
+-- @bench: copy end
 
 -- -----------------------------------------------------------------------------
 -- 4. Primary key and indexes, built AFTER the copy (the fast path): one
@@ -134,12 +134,12 @@ FROM sales_data;
 --    (docs/spec-notes.md §7). Same set as on the plain table.
 -- -----------------------------------------------------------------------------
 -- @online: keys
--- @bench:keys begin
+-- @bench: keys begin
 ALTER TABLE sales_data_partitioned ADD PRIMARY KEY (id, sale_date, product_category);
 CREATE INDEX idx_sales_data_partitioned_sale_date  ON sales_data_partitioned (sale_date);
 CREATE INDEX idx_sales_data_partitioned_category   ON sales_data_partitioned (product_category);
 CREATE INDEX idx_sales_data_partitioned_product_id ON sales_data_partitioned (product_id);
--- @bench:keys end
+-- @bench: keys end
 
 -- -----------------------------------------------------------------------------
 -- 5. Verify: same row count and checksum over all columns, or roll back.

@@ -66,7 +66,7 @@ SELECT pg_catalog.set_config('lock_timeout', '2s', true)
 SELECT partition_demo.track_begin();
 
 -- -----------------------------------------------------------------------------
--- 0. Lock the parent, then (LOCK TABLE recurses) each of its partitions, in
+-- @step: 0. Lock the parent, then (LOCK TABLE recurses) each of its partitions, in
 --    the order of an INSERT through the parent; then check the layout.
 -- -----------------------------------------------------------------------------
 LOCK TABLE event_logs IN EXCLUSIVE MODE;
@@ -89,12 +89,12 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 1. Rows and checksum per partition before any change.
+-- @step: 1. Rows and checksum per partition before any change.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('before', 'event_logs');
 
 -- -----------------------------------------------------------------------------
--- 2. Plan: the calendar month starting at the highest upper bound of the
+-- @step: 2. Plan: the calendar month starting at the highest upper bound of the
 --    range partitions (weekly partitions of a split month end at its last
 --    day, so this is always a month start).
 -- -----------------------------------------------------------------------------
@@ -121,7 +121,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 3. The new month as a standalone table, like a partition of event_logs.
+-- @step: 3. The new month as a standalone table, like a partition of event_logs.
 --    Its indexes are built now, before the attach: ATTACH adopts matching
 --    indexes instead of building them while it holds its strongest locks.
 -- -----------------------------------------------------------------------------
@@ -129,7 +129,7 @@ SELECT partition_demo.create_range_table('event_logs', p.partition_name, p.range
   FROM pg_temp.add_plan AS p;
 
 -- -----------------------------------------------------------------------------
--- 4. Move the month's rows out of DEFAULT in one statement: a DELETE whose
+-- @step: 4. Move the month's rows out of DEFAULT in one statement: a DELETE whose
 --    RETURNING feeds the INSERT. Writers, of DEFAULT too, are held off by
 --    the locks of step 0, so no new row of the month can reach DEFAULT before
 --    the attach.
@@ -157,14 +157,14 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 5. Attach (and drop the CHECK, now implied by the partition bound).
+-- @step: 5. Attach (and drop the CHECK, now implied by the partition bound).
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.attach_range_table('event_logs', quote_ident(p.partition_name)::regclass,
                                          p.range_from, p.range_to)
   FROM pg_temp.add_plan AS p;
 
 -- -----------------------------------------------------------------------------
--- 6. Test insert through the parent: tuple routing must put a row of the new
+-- @step: 6. Test insert through the parent: tuple routing must put a row of the new
 --    month into the new partition. The row is deleted again (its id is spent,
 --    which sequences allow), so the data stays exactly as it was.
 -- -----------------------------------------------------------------------------
@@ -188,7 +188,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 7. Verify: event_logs, every partition scanned again, holds exactly the
+-- @step: 7. Verify: event_logs, every partition scanned again, holds exactly the
 --    rows of step 1 (a moved row counts once, wherever it is), or everything
 --    is rolled back.
 -- -----------------------------------------------------------------------------

@@ -61,7 +61,7 @@ SELECT pg_catalog.set_config('lock_timeout', '2s', true)
 SELECT partition_demo.track_begin();
 
 -- -----------------------------------------------------------------------------
--- 0. Lock the parent, then (LOCK TABLE recurses) each of its partitions, in
+-- @step: 0. Lock the parent, then (LOCK TABLE recurses) each of its partitions, in
 --    the order of an INSERT through the parent: no one may write into the
 --    month or DEFAULT by name either. Then check that it is range-partitioned
 --    and, with ATTACH and DETACH held off by the lock, that every partition
@@ -73,12 +73,12 @@ SELECT partition_demo.range_key_column('event_logs') AS partition_key;
 SELECT partition_demo.assert_ours('event_logs', 'split a partition of');
 
 -- -----------------------------------------------------------------------------
--- 1. Rows and checksum per partition before any change.
+-- @step: 1. Rows and checksum per partition before any change.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('before', 'event_logs');
 
 -- -----------------------------------------------------------------------------
--- 2. Plan: one row per week of the newest month, if a single partition covers
+-- @step: 2. Plan: one row per week of the newest month, if a single partition covers
 --    exactly that month; no row if the month is split already.
 -- -----------------------------------------------------------------------------
 CREATE TEMPORARY TABLE split_plan ON COMMIT DROP AS
@@ -139,7 +139,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 2b. Native split where the server has it (PostgreSQL 19). ALTER TABLE
+-- @step: 2b. Native split where the server has it (PostgreSQL 19). ALTER TABLE
 --    SPLIT PARTITION was added during 17's development and reverted before
 --    its release; 15-18 do not have it. One statement creates the weeks from the
 --    parent's template (columns, defaults, indexes) and routes the month's
@@ -185,14 +185,14 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 3. The weekly tables, standalone for now.
+-- @step: 3. The weekly tables, standalone for now.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.create_range_table('event_logs', s.week_name, s.range_from, s.range_to)
   FROM pg_temp.split_plan AS s
  ORDER BY s.range_from;
 
 -- -----------------------------------------------------------------------------
--- 4. Copy each week's rows out of the month partition (explicit columns), and
+-- @step: 4. Copy each week's rows out of the month partition (explicit columns), and
 --    give the new tables statistics before they serve queries.
 -- -----------------------------------------------------------------------------
 DO $$
@@ -220,7 +220,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 5. Verify before touching the month: the weeks together hold exactly its
+-- @step: 5. Verify before touching the month: the weeks together hold exactly its
 --    rows (count and checksum; the checksum is a sum, so it adds up). The
 --    month is not scanned again: measure() remembers it from step 1, and
 --    nobody can have written to it since (step 0 locked it).
@@ -247,7 +247,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 6. Detach the month. From here until COMMIT the parent is ACCESS EXCLUSIVE
+-- @step: 6. Detach the month. From here until COMMIT the parent is ACCESS EXCLUSIVE
 --    (non-concurrent DETACH): readers wait too, so keep this part short.
 --    DETACH ... CONCURRENTLY is no option: it refuses to run in a transaction
 --    block and when a DEFAULT partition exists (docs/spec-notes.md §11).
@@ -264,7 +264,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 7. Attach the weeks (the CHECK of each spares its scan; DEFAULT is scanned
+-- @step: 7. Attach the weeks (the CHECK of each spares its scan; DEFAULT is scanned
 --    and holds no row of the month, since the month had its own partition).
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.attach_range_table('event_logs', quote_ident(s.week_name)::regclass,
@@ -273,7 +273,7 @@ SELECT partition_demo.attach_range_table('event_logs', quote_ident(s.week_name):
  ORDER BY s.range_from;
 
 -- -----------------------------------------------------------------------------
--- 8. Drop the detached month: its rows are in the weeks (verified in step 5).
+-- @step: 8. Drop the detached month: its rows are in the weeks (verified in step 5).
 -- -----------------------------------------------------------------------------
 DO $$
 DECLARE
@@ -288,7 +288,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 9. Verify: event_logs, every partition scanned again, holds exactly the
+-- @step: 9. Verify: event_logs, every partition scanned again, holds exactly the
 --    rows of step 1, or roll back.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');

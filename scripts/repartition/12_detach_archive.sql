@@ -64,7 +64,7 @@ SELECT pg_catalog.set_config('lock_timeout', '2s', true)
 SELECT partition_demo.track_begin();
 
 -- -----------------------------------------------------------------------------
--- 0. Locks (the parent, then - LOCK TABLE recurses - each of its partitions,
+-- @step: 0. Locks (the parent, then - LOCK TABLE recurses - each of its partitions,
 --    then the archive), and the layout check.
 -- -----------------------------------------------------------------------------
 LOCK TABLE event_logs IN EXCLUSIVE MODE;
@@ -84,14 +84,14 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 1. Rows and checksum before any change; the archive's over the columns of
+-- @step: 1. Rows and checksum before any change; the archive's over the columns of
 --    event_logs, so that both add up to one total.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('before', 'event_logs');
 SELECT partition_demo.snapshot('before', 'event_logs_archive', 'event_logs', 'event_logs');
 
 -- -----------------------------------------------------------------------------
--- 2. Plan: the partitions of the oldest month, unless it is the only month.
+-- @step: 2. Plan: the partitions of the oldest month, unless it is the only month.
 -- -----------------------------------------------------------------------------
 CREATE TEMPORARY TABLE detach_plan ON COMMIT DROP AS
 WITH parts AS (
@@ -139,7 +139,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 3. The archive table, on first use: the columns of event_logs (explicit,
+-- @step: 3. The archive table, on first use: the columns of event_logs (explicit,
 --    as in 01_range_partitions.sql, without defaults: archived rows keep their
 --    values) plus the metadata columns.
 -- -----------------------------------------------------------------------------
@@ -173,7 +173,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 4. Copy and verify. The archive's fingerprint must have grown by exactly
+-- @step: 4. Copy and verify. The archive's fingerprint must have grown by exactly
 --    the partitions' fingerprint (checksums are sums: they add up). The
 --    partitions and the archive's old rows are not scanned again: measure()
 --    remembers them from step 1, and nobody can have written since (step 0
@@ -216,7 +216,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 5. Detach and drop the archived partitions (ACCESS EXCLUSIVE on event_logs
+-- @step: 5. Detach and drop the archived partitions (ACCESS EXCLUSIVE on event_logs
 --    until COMMIT: readers wait from here on; this part is catalog work only).
 -- -----------------------------------------------------------------------------
 DO $$
@@ -232,7 +232,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 6. Verify: event_logs + event_logs_archive, scanned again, hold exactly
+-- @step: 6. Verify: event_logs + event_logs_archive, scanned again, hold exactly
 --    the rows of step 1.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');

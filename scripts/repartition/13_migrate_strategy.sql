@@ -80,7 +80,7 @@ SELECT pg_catalog.set_config('lock_timeout', '2s', true)
 SELECT partition_demo.track_begin();
 
 -- -----------------------------------------------------------------------------
--- 0. Lock (the parent, then its partitions: no direct writes either) and check
+-- @step: 0. Lock (the parent, then its partitions: no direct writes either) and check
 --    the state.
 -- -----------------------------------------------------------------------------
 LOCK TABLE users_distributed IN EXCLUSIVE MODE;
@@ -113,12 +113,12 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 1. Rows and checksum per partition before any change.
+-- @step: 1. Rows and checksum per partition before any change.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('before', 'users_distributed');
 
 -- -----------------------------------------------------------------------------
--- 2. Plan: five ranges, or none if users_distributed is range-partitioned
+-- @step: 2. Plan: five ranges, or none if users_distributed is range-partitioned
 --    already. NULL stands for MINVALUE / MAXVALUE.
 -- -----------------------------------------------------------------------------
 CREATE TEMPORARY TABLE migrate_plan ON COMMIT DROP AS
@@ -194,7 +194,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 3. The range-partitioned table (LIKE the hash table: the same columns,
+-- @step: 3. The range-partitioned table (LIKE the hash table: the same columns,
 --    types - id's included, which the bounds were computed for -, NOT NULLs
 --    and defaults, so id takes its values from the existing sequence) and its
 --    partitions.
@@ -222,7 +222,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 4. Copy every row, ids included (explicit columns), then build the indexes
+-- @step: 4. Copy every row, ids included (explicit columns), then build the indexes
 --    on the parent (they cascade to every partition).
 -- -----------------------------------------------------------------------------
 DO $$
@@ -245,7 +245,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 5. Verify: the new table holds exactly the rows of users_distributed (count
+-- @step: 5. Verify: the new table holds exactly the rows of users_distributed (count
 --    and checksum over all columns), or roll back. The hash table is not
 --    scanned again (measure() remembers step 1, and step 0 locked it with its
 --    partitions).
@@ -267,7 +267,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 6. Username uniqueness on the new table (the copied names are registered in
+-- @step: 6. Username uniqueness on the new table (the copied names are registered in
 --    users_distributed_usernames already), and the sequence's owner.
 -- -----------------------------------------------------------------------------
 DO $$
@@ -288,7 +288,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 7. Swap. ACCESS EXCLUSIVE on both tables until COMMIT: catalog work only.
+-- @step: 7. Swap. ACCESS EXCLUSIVE on both tables until COMMIT: catalog work only.
 --    The hash table becomes an inert backup (no triggers), then both are
 --    renamed, with their constraint and index names (RENAME TABLE leaves
 --    those behind, docs/spec-notes.md §5).
@@ -317,7 +317,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 8. Verify: users_distributed (now the range table), scanned again, holds
+-- @step: 8. Verify: users_distributed (now the range table), scanned again, holds
 --    exactly the rows of step 1, or everything is rolled back.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'users_distributed');

@@ -91,7 +91,7 @@ SELECT pg_catalog.set_config('lock_timeout', '2s', true)
 SELECT partition_demo.track_begin();
 
 -- -----------------------------------------------------------------------------
--- 0. Locks, always in this order (event_logs, then users_distributed), each
+-- @step: 0. Locks, always in this order (event_logs, then users_distributed), each
 --    parent before its children (LOCK TABLE recurses into the partitions).
 -- -----------------------------------------------------------------------------
 LOCK TABLE event_logs IN EXCLUSIVE MODE;
@@ -123,7 +123,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 1. Rows and checksum before any change (the archive's over the columns of
+-- @step: 1. Rows and checksum before any change (the archive's over the columns of
 --    event_logs, so that both add up to one total).
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('before', 'event_logs');
@@ -131,7 +131,7 @@ SELECT partition_demo.snapshot('before', 'event_logs_archive', 'event_logs', 'ev
 SELECT partition_demo.snapshot('before', 'users_distributed');
 
 -- -----------------------------------------------------------------------------
--- 2. Plan for event_logs.
+-- @step: 2. Plan for event_logs.
 --    cleanup_months: the three months of setup, and whether each is in place
 --    (a partition of that name with exactly that month's bounds).
 --    cleanup_parts: every other range partition, and the canonical month it
@@ -193,7 +193,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 3. Standalone tables for the months to rebuild (like partitions: columns,
+-- @step: 3. Standalone tables for the months to rebuild (like partitions: columns,
 --    defaults, the parent's indexes, CHECK = the month's bound).
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.create_range_table('event_logs', m.partition_name, m.range_from, m.range_to)
@@ -202,7 +202,7 @@ SELECT partition_demo.create_range_table('event_logs', m.partition_name, m.range
  ORDER BY m.range_from;
 
 -- -----------------------------------------------------------------------------
--- 4. Fill them: copy from the weekly partitions (still attached and
+-- @step: 4. Fill them: copy from the weekly partitions (still attached and
 --    readable), and move the month's rows out of DEFAULT and out of the
 --    archive. A move is one statement, a DELETE whose RETURNING feeds the
 --    INSERT: each row is in exactly one place at any time.
@@ -265,7 +265,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 5. Plan for users_distributed: swap back when it is range-partitioned
+-- @step: 5. Plan for users_distributed: swap back when it is range-partitioned
 --    (after migrate), else nothing to do but drop stale copies (step 11).
 -- -----------------------------------------------------------------------------
 CREATE TEMPORARY TABLE cleanup_users ON COMMIT DROP AS
@@ -297,7 +297,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 6. Bring the hash table up to date with the live range table: every row
+-- @step: 6. Bring the hash table up to date with the live range table: every row
 --    deleted or changed since migrate goes, every row added or changed comes
 --    (compared over all columns; id is the primary key of both). The backup
 --    has no username triggers (13_migrate_strategy.sql dropped them), so this
@@ -355,7 +355,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 7. Verify before the swap: the hash table holds exactly the live rows
+-- @step: 7. Verify before the swap: the hash table holds exactly the live rows
 --    (the live table is not scanned again, measure() remembers step 1).
 -- -----------------------------------------------------------------------------
 DO $$
@@ -375,7 +375,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 8. Swap: detach every partition that goes (ACCESS EXCLUSIVE on event_logs
+-- @step: 8. Swap: detach every partition that goes (ACCESS EXCLUSIVE on event_logs
 --    from the first DETACH until COMMIT), attach the rebuilt months (DEFAULT
 --    is scanned and no longer holds rows of them).
 -- -----------------------------------------------------------------------------
@@ -396,7 +396,7 @@ SELECT partition_demo.attach_range_table('event_logs', quote_ident(m.partition_n
  ORDER BY m.range_from;
 
 -- -----------------------------------------------------------------------------
--- 9. Re-home the remaining rows through the parent (now only DEFAULT can take
+-- @step: 9. Re-home the remaining rows through the parent (now only DEFAULT can take
 --    them), then drop the detached partitions and the archive.
 -- -----------------------------------------------------------------------------
 DO $$
@@ -434,7 +434,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 10. Swap back (ACCESS EXCLUSIVE on both tables until COMMIT). Triggers and
+-- @step: 10. Swap back (ACCESS EXCLUSIVE on both tables until COMMIT). Triggers and
 --     sequence first, so that the range table can be dropped without taking
 --     the sequence along (it owns it since migrate).
 -- -----------------------------------------------------------------------------
@@ -470,7 +470,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 11. Leftovers next to a live hash table are stale copies (the live table is
+-- @step: 11. Leftovers next to a live hash table are stale copies (the live table is
 --     the reference): drop them.
 -- -----------------------------------------------------------------------------
 DO $$
@@ -490,7 +490,7 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- 12. Verify: no row lost, added or changed (every table scanned again), or
+-- @step: 12. Verify: no row lost, added or changed (every table scanned again), or
 --     everything is rolled back.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');

@@ -1,11 +1,12 @@
 /* script_sections.c: "-- @online: <section>" marks (see script_sections.h). */
 #include "online/script_sections.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-#define MARK "@online:"
+#include "pg/sql_marks.h"
+
+#define KEY "online"
 
 static const char *const section_names[SECTION_COUNT] = {
 	[SECTION_GUARD] = "guard",
@@ -25,34 +26,47 @@ script_section_name(ScriptSection section)
 	return section > SECTION_NONE && section < SECTION_COUNT ? section_names[section] : NULL;
 }
 
-/* The section a comment names (its text is what follows "--"), or SECTION_NONE. */
-static bool
-parse_mark(const char *comment, ScriptSection *section, bool *is_mark)
+/* The section an "@online" mark names, or SECTION_NONE for none. */
+static ScriptSection
+section_named(const SqlMark *mark)
 {
-	const char *p = comment;
-	size_t		len;
-
-	*is_mark = false;
-	while (isspace((unsigned char) *p))
-		p++;
-	if (strncmp(p, MARK, strlen(MARK)) != 0)
-		return true;
-	*is_mark = true;
-	p += strlen(MARK);
-	while (isspace((unsigned char) *p))
-		p++;
-	len = strcspn(p, " \t\r\n");
+	if (mark->argument || !mark->value)
+		return SECTION_NONE;
 	for (int s = SECTION_NONE + 1; s < SECTION_COUNT; s++)
-		if (strlen(section_names[s]) == len && strncmp(p, section_names[s], len) == 0)
+		if (strcmp(mark->value, section_names[s]) == 0)
+			return (ScriptSection) s;
+	return SECTION_NONE;
+}
+
+/* Moves *current to the section of the last "@online" mark above statement. */
+static bool
+follow_marks(const SqlStatement *statement, ScriptSection *current, Error *error)
+{
+	SqlMarks	marks;
+	bool		ok = true;
+
+	if (!sql_marks_read(statement->comments, statement->comment_count, &marks))
+	{
+		error_set(error, "out of memory");
+		error->line = statement->line;
+		return false;
+	}
+	for (size_t m = 0; ok && m < marks.count; m++)
+	{
+		const SqlMark *mark = &marks.items[m];
+
+		if (strcmp(mark->key, KEY) != 0)
+			continue;			/* another reader's mark (@bench) */
+		if ((*current = section_named(mark)) == SECTION_NONE)
 		{
-			/* nothing may follow the name but blanks */
-			for (const char *rest = p + len; *rest; rest++)
-				if (!isspace((unsigned char) *rest))
-					return false;
-			*section = (ScriptSection) s;
-			return true;
+			error_set(error, "unknown mark \"--%s\" (sections: guard, lock, create, copy, "
+					  "keys, derived, verify, swap, finish)", mark->text);
+			error->line = mark->line;
+			ok = false;
 		}
-	return false;
+	}
+	sql_marks_free(&marks);
+	return ok;
 }
 
 bool
@@ -66,21 +80,11 @@ script_sections_assign(const SqlScript *script, bool require_marks,
 	{
 		const SqlStatement *statement = &script->statements[i];
 
-		for (size_t c = 0; c < statement->comment_count; c++)
-		{
-			bool		is_mark;
-
-			if (!parse_mark(statement->comments[c].text, &current, &is_mark))
-			{
-				error_set(error, "unknown mark \"--%s\" (sections: guard, lock, create, copy, "
-						  "keys, derived, verify, swap, finish)", statement->comments[c].text);
-				error->line = statement->comments[c].line;
-				return false;
-			}
-		}
+		if (!follow_marks(statement, &current, error))
+			return false;
 		if (current == SECTION_NONE && require_marks)
 		{
-			error_set(error, "statement outside any \"-- " MARK " <section>\" mark");
+			error_set(error, "statement outside any \"-- @" KEY ": <section>\" mark");
 			error->line = statement->line;
 			return false;
 		}

@@ -7,7 +7,8 @@
  * section, its own two-part comparison the [verify] section, and it never
  * takes the [lock]); the marks say which statement belongs where.  A mark
  * holds for the statements after it, up to the next mark; every statement of
- * a script run online must be under one.
+ * a script run online must be under one.  The marks follow the grammar of
+ * pg/sql_marks.h; marks with other keys (@bench) are left to their readers.
  */
 #ifndef SCRIPT_SECTIONS_H
 #define SCRIPT_SECTIONS_H
@@ -39,8 +40,8 @@ const char *script_section_name(ScriptSection section);
 /*
  * Fills sections[i] (script->count entries) with the section of each
  * statement.  Returns false with the reason in error (not NULL) and its line
- * in error->line for an unknown section name, or for a statement before any
- * mark when require_marks is set.
+ * in error->line for an "@online" mark that names no section (or lacks its
+ * ":"), or for a statement before any mark when require_marks is set.
  */
 bool		script_sections_assign(const SqlScript *script, bool require_marks,
 								   ScriptSection *sections, Error *error);

@@ -18,8 +18,8 @@
 #include "common/error.h"
 
 /*
- * A "--" comment found between statements: annotations live there (see
- * query_file.h).  Block comments and comments inside a statement are not kept.
+ * A "--" comment found between statements: marks live there (see
+ * sql_marks.h).  Block comments and comments inside a statement are not kept.
  */
 typedef struct SqlComment
 {

@@ -1,263 +1,29 @@
-/* query_file.c: parse annotated query files (see query_file.h). */
+/*
+ * query_file.c: parse an annotated query file (see query_file.h): what each
+ * statement is, from the annotations above it (query_annotations.c), and
+ * what its queries expect (query_expectation.c).
+ */
 #include "queries/query_file.h"
 
-#include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
-#include "common/paths.h"
-#include "pg/sql_splitter.h"
 #include "common/text_file.h"
-
-#define MAX_NAME 63
-#define MAX_PARAMS 100
-#define MAX_QUALIFIED 30
-
-typedef enum Tag
-{
-	TAG_QUERY,
-	TAG_MAINTENANCE,
-	TAG_PLAIN,
-	TAG_TABLE,
-	TAG_SHOWS,
-	TAG_EXPECT,
-	TAG_PRUNING,
-	TAG_PARAM,
-	TAG_PLAN,
-	TAG_LAYOUT,
-	TAG_PREVIOUS_TABLE,
-	TAG_PREVIOUS,
-	TAG_COUNT
-} Tag;
-
-static const char *const tag_names[TAG_COUNT] = {
-	"query", "maintenance", "plain", "table", "shows", "expect", "pruning", "param", "plan",
-	"layout", "previous_table", "previous",
-};
-
-/* "@expect LAYOUT: value" and its kind: in force while LAYOUT is */
-typedef struct Qualified
-{
-	Tag			tag;			/* TAG_EXPECT, TAG_PRUNING or TAG_SHOWS */
-	char	   *layout;
-	char	   *value;
-	int			line;
-} Qualified;
-
-/* The annotations found before one statement. */
-typedef struct Block
-{
-	char	   *value[TAG_COUNT];	/* trimmed; NULL when absent (and for @param) */
-	int			line[TAG_COUNT];	/* for @param: the line of $1 */
-	char	   *params[MAX_PARAMS];
-	int			param_count;
-	Qualified	qualified[MAX_QUALIFIED];
-	int			qualified_count;
-	int			first_line;		/* of the first annotation, 0 when none */
-} Block;
+#include "pg/sql_marks.h"
+#include "pg/sql_splitter.h"
+#include "queries/query_annotations.h"
+#include "queries/query_expectation.h"
 
 typedef struct Parser
 {
-	const char *path;
-	Error	   *error;
+	QueryFileError error;
 	QueryFile  *file;
 	/* the item that unannotated statements continue, and which of its lists */
 	QueryItem  *open_item;
 	QueryStatements *open_list;
 } Parser;
-
-static bool
-parse_error(Parser *parser, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static bool
-parse_error(Parser *parser, int line, const char *fmt, ...)
-{
-	va_list		ap;
-	char		reason[sizeof(parser->error->message)];
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	error_set(parser->error, "%s", reason);
-	error_set_where(parser->error, "%s:%d", parser->path, line);
-	return false;
-}
-
-static bool
-out_of_memory(Parser *parser, int line)
-{
-	return parse_error(parser, line, "out of memory");
-}
-
-/* A copy of [start, end) without surrounding blanks. */
-static char *
-trimmed_copy(const char *start, const char *end)
-{
-	while (start < end && isspace((unsigned char) *start))
-		start++;
-	while (end > start && isspace((unsigned char) end[-1]))
-		end--;
-	return strndup(start, (size_t) (end - start));
-}
-
-/* NAME of @query/@maintenance/@plain: letters, digits, underscores. */
-static bool
-valid_name(const char *name, bool allow_dot)
-{
-	size_t		len = strlen(name);
-
-	if (len == 0 || len > (allow_dot ? 2 * MAX_NAME + 1 : MAX_NAME))
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!(isalnum((unsigned char) *p) || *p == '_' || (allow_dot && *p == '.')))
-			return false;
-	return true;
-}
-
-static void
-block_clear(Block *block)
-{
-	for (int i = 0; i < TAG_COUNT; i++)
-		free(block->value[i]);
-	for (int i = 0; i < block->param_count; i++)
-		free(block->params[i]);
-	for (int i = 0; i < block->qualified_count; i++)
-	{
-		free(block->qualified[i].layout);
-		free(block->qualified[i].value);
-	}
-	memset(block, 0, sizeof(*block));
-}
-
-/* Reads "@param $N: value"; the number must be the next one. */
-static bool
-read_param(Parser *parser, Block *block, const char *after_tag, int line)
-{
-	const char *p = after_tag;
-	long		number;
-	char	   *end;
-
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p != '$' || !isdigit((unsigned char) p[1]))
-		return parse_error(parser, line, "@param needs a parameter number: \"-- @param $1: value\"");
-	errno = 0;
-	number = strtol(p + 1, &end, 10);
-	if (errno != 0 || number != block->param_count + 1 || number > MAX_PARAMS)
-		return parse_error(parser, line, "@param $%ld: expected $%d (parameters are numbered "
-						   "$1, $2, ... in order, at most %d)", number, block->param_count + 1,
-						   MAX_PARAMS);
-	p = end;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p != ':')
-		return parse_error(parser, line, "missing \":\" after \"@param $%ld\"", number);
-	if (!(block->params[block->param_count] = trimmed_copy(p + 1, p + strlen(p))))
-		return out_of_memory(parser, line);
-	if (block->param_count++ == 0)
-		block->line[TAG_PARAM] = line;
-	if (!block->first_line)
-		block->first_line = line;
-	return true;
-}
-
-/* Whether a tag may be qualified with a layout: "@expect LAYOUT: ...". */
-static bool
-qualifiable(Tag tag)
-{
-	return tag == TAG_EXPECT || tag == TAG_PRUNING || tag == TAG_SHOWS;
-}
-
-/* Reads "@expect LAYOUT: value" (p after the tag name, at the layout's name). */
-static bool
-read_qualified(Parser *parser, Block *block, Tag tag, const char *p, int line)
-{
-	const char *name = p;
-	Qualified  *q;
-
-	while (isalnum((unsigned char) *p) || *p == '_')
-		p++;
-	if (p == name || (*p != ' ' && *p != '\t' && *p != ':'))
-		return parse_error(parser, line, "missing \":\" after \"@%s\"", tag_names[tag]);
-	for (int i = 0; i < block->qualified_count; i++)
-		if (block->qualified[i].tag == tag && strlen(block->qualified[i].layout) == (size_t) (p - name) &&
-			strncmp(block->qualified[i].layout, name, (size_t) (p - name)) == 0)
-			return parse_error(parser, line, "second @%s %s (the first is on line %d)",
-							   tag_names[tag], block->qualified[i].layout,
-							   block->qualified[i].line);
-	if (block->qualified_count == MAX_QUALIFIED)
-		return parse_error(parser, line, "more than %d layout annotations on one statement",
-						   MAX_QUALIFIED);
-	q = &block->qualified[block->qualified_count];
-	if (!(q->layout = strndup(name, (size_t) (p - name))))
-		return out_of_memory(parser, line);
-	block->qualified_count++;
-	q->tag = tag;
-	q->line = line;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p != ':')
-		return parse_error(parser, line, "missing \":\" after \"@%s %s\"", tag_names[tag], q->layout);
-	if (!(q->value = trimmed_copy(p + 1, p + strlen(p))))
-		return out_of_memory(parser, line);
-	if (q->value[0] == '\0')
-		return parse_error(parser, line, "@%s %s has no value", tag_names[tag], q->layout);
-	if (!block->first_line)
-		block->first_line = line;
-	return true;
-}
-
-/* Reads one comment line; lines whose first visible character is not "@" are prose. */
-static bool
-read_comment(Parser *parser, Block *block, const SqlComment *comment)
-{
-	const char *p = comment->text;
-	const char *name;
-	size_t		len;
-	int			tag;
-
-	while (isspace((unsigned char) *p))
-		p++;
-	if (*p != '@')
-		return true;
-	name = ++p;
-	while (isalpha((unsigned char) *p) || *p == '_')
-		p++;
-	len = (size_t) (p - name);
-	for (tag = 0; tag < TAG_COUNT; tag++)
-		if (strlen(tag_names[tag]) == len && strncmp(tag_names[tag], name, len) == 0)
-			break;
-	if (tag == TAG_COUNT)
-		return parse_error(parser, comment->line,
-						   "unknown annotation \"@%.*s\" (known: @query, @maintenance, @plain, "
-						   "@table, @shows, @expect, @pruning, @param, @plan, @layout, "
-						   "@previous_table, @previous)", (int) len, name);
-	if (tag == TAG_PARAM)
-		return read_param(parser, block, p, comment->line);
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p != ':' && qualifiable((Tag) tag))
-		return read_qualified(parser, block, (Tag) tag, p, comment->line);
-	if (*p != ':')
-		return parse_error(parser, comment->line, "missing \":\" after \"@%s\"", tag_names[tag]);
-	if (block->value[tag])
-		return parse_error(parser, comment->line, "second @%s (the first is on line %d); "
-						   "is a statement missing after line %d?",
-						   tag_names[tag], block->line[tag], block->line[tag]);
-	if (!(block->value[tag] = trimmed_copy(p + 1, p + strlen(p))))
-		return out_of_memory(parser, comment->line);
-	block->line[tag] = comment->line;
-	if (block->value[tag][0] == '\0')
-		return parse_error(parser, comment->line, "@%s has no value", tag_names[tag]);
-	if (!block->first_line)
-		block->first_line = comment->line;
-	return true;
-}
 
 static bool
 statements_add(QueryStatements *list, const char *sql, int line)
@@ -287,102 +53,6 @@ statements_free(QueryStatements *list)
 	free(list->lines);
 }
 
-/* Splits "a, b, c" into exp->expect; "all" means every leaf. */
-static bool
-read_expect(Parser *parser, QueryExpectation *exp, const char *value, int line)
-{
-	const char *p = value;
-
-	exp->expect_line = line;
-	if (strcmp(value, "all") == 0)
-	{
-		exp->expect_all = true;
-		return true;
-	}
-	while (*p)
-	{
-		const char *comma = strchr(p, ',');
-		const char *end = comma ? comma : p + strlen(p);
-		char	   *name = trimmed_copy(p, end);
-		char	  **grown;
-
-		if (!name)
-			return out_of_memory(parser, line);
-		if (!valid_name(name, true))
-		{
-			parse_error(parser, line, "@expect: \"%s\" is not a partition name "
-						"(write names separated by commas, or \"all\")", name);
-			free(name);
-			return false;
-		}
-		for (size_t i = 0; i < exp->expect_count; i++)
-			if (strcmp(exp->expect[i], name) == 0)
-			{
-				parse_error(parser, line, "@expect names \"%s\" twice", name);
-				free(name);
-				return false;
-			}
-		if (!(grown = realloc(exp->expect, (exp->expect_count + 1) * sizeof(char *))))
-		{
-			free(name);
-			return out_of_memory(parser, line);
-		}
-		exp->expect = grown;
-		exp->expect[exp->expect_count++] = name;
-		p = comma ? comma + 1 : end;
-	}
-	return true;
-}
-
-static bool
-read_pruning(Parser *parser, QueryExpectation *exp, const char *value, int line)
-{
-	exp->pruning_line = line;
-	if ((exp->pruning = explain_pruning_parse(value)) == PRUNING_UNSPECIFIED)
-		return parse_error(parser, line,
-						   "@pruning: \"%s\" is none of \"plan time\", \"run time\", \"none\"",
-						   value);
-	return true;
-}
-
-static void
-expectation_free(QueryExpectation *exp)
-{
-	free(exp->layout);
-	for (size_t i = 0; i < exp->expect_count; i++)
-		free(exp->expect[i]);
-	free(exp->expect);
-	free(exp->shows);
-	memset(exp, 0, sizeof(*exp));
-}
-
-/* A deep copy of the unqualified expectation, for a layout to change. */
-static bool
-expectation_copy(const QueryExpectation *from, const char *layout, QueryExpectation *to)
-{
-	memset(to, 0, sizeof(*to));
-	*to = *from;
-	to->expect = NULL;
-	to->expect_count = 0;
-	to->layout = strdup(layout);
-	to->shows = from->shows ? strdup(from->shows) : NULL;
-	if (from->expect_count && (to->expect = calloc(from->expect_count, sizeof(char *))))
-		for (; to->expect_count < from->expect_count; to->expect_count++)
-			if (!(to->expect[to->expect_count] = strdup(from->expect[to->expect_count])))
-				break;
-	return to->layout && (!from->shows || to->shows) &&
-		to->expect_count == from->expect_count;
-}
-
-const QueryExpectation *
-query_item_expectation(const QueryItem *item, const char *layout)
-{
-	for (size_t i = 0; layout && i < item->layout_count; i++)
-		if (strcmp(item->layouts[i].layout, layout) == 0)
-			return &item->layouts[i];
-	return &item->expected;
-}
-
 static QueryItem *
 find_item(QueryFile *file, const char *name)
 {
@@ -390,33 +60,6 @@ find_item(QueryFile *file, const char *name)
 		if (strcmp(file->items[i].name, name) == 0)
 			return &file->items[i];
 	return NULL;
-}
-
-static bool
-require(Parser *parser, const Block *block, Tag tag, int line, const char *what)
-{
-	if (block->value[tag])
-		return true;
-	return parse_error(parser, line, "%s needs @%s", what, tag_names[tag]);
-}
-
-/* Tags that only some items may carry. */
-static bool
-refuse(Parser *parser, const Block *block, Tag tag, const char *why)
-{
-	if (!block->value[tag] && !(tag == TAG_PARAM && block->param_count > 0))
-		return true;
-	return parse_error(parser, block->line[tag], "@%s %s", tag_names[tag], why);
-}
-
-/* Layout-qualified tags, which only a query may carry. */
-static bool
-refuse_qualified(Parser *parser, const Block *block)
-{
-	if (block->qualified_count == 0)
-		return true;
-	return parse_error(parser, block->qualified[0].line, "@%s %s belongs to a @query",
-					   tag_names[block->qualified[0].tag], block->qualified[0].layout);
 }
 
 /* The @layout NAME of table declared earlier in the file, or NULL (reported). */
@@ -427,198 +70,187 @@ find_layout(Parser *parser, const char *name, const char *table, int line, const
 
 	if (!layout || layout->kind != QUERY_ITEM_LAYOUT)
 	{
-		parse_error(parser, line, "%s: no @layout \"%s\" before it in this file", what, name);
+		query_file_error(&parser->error, line, "%s: no @layout \"%s\" before it in this file",
+						 what, name);
 		return NULL;
 	}
 	if (strcmp(layout->table, table) != 0)
 	{
-		parse_error(parser, line, "%s: @layout \"%s\" (line %d) is a layout of %s, not of %s",
-					what, name, layout->line, layout->table, table);
+		query_file_error(&parser->error, line, "%s: @layout \"%s\" (line %d) is a layout of %s, "
+						 "not of %s", what, name, layout->line, layout->table, table);
 		return NULL;
 	}
 	return layout;
 }
 
-/* The expectation of item for layout, made on first use from the unqualified one. */
-static QueryExpectation *
-layout_expectation(Parser *parser, QueryItem *item, const char *layout, int line)
-{
-	QueryExpectation *grown;
-
-	for (size_t i = 0; i < item->layout_count; i++)
-		if (strcmp(item->layouts[i].layout, layout) == 0)
-			return &item->layouts[i];
-	if (!(grown = realloc(item->layouts, (item->layout_count + 1) * sizeof(QueryExpectation))))
-	{
-		out_of_memory(parser, line);
-		return NULL;
-	}
-	item->layouts = grown;
-	if (!expectation_copy(&item->expected, layout, &item->layouts[item->layout_count]))
-	{
-		expectation_free(&item->layouts[item->layout_count]);
-		out_of_memory(parser, line);
-		return NULL;
-	}
-	return &item->layouts[item->layout_count++];
-}
-
 /* "@expect LAYOUT: ...", "@pruning LAYOUT: ...", "@shows LAYOUT: ..." of a query. */
 static bool
-read_layout_tags(Parser *parser, QueryItem *item, const Block *block)
+read_layout_tags(Parser *parser, QueryItem *item, const QueryAnnotations *a)
 {
-	for (int i = 0; i < block->qualified_count; i++)
+	for (int i = 0; i < a->qualified_count; i++)
 	{
-		const Qualified *q = &block->qualified[i];
+		const QualifiedTag *q = &a->qualified[i];
 		char		what[96];
 		QueryExpectation *exp;
 
-		snprintf(what, sizeof(what), "@%s %s", tag_names[q->tag], q->layout);
+		snprintf(what, sizeof(what), "@%s %s", query_tag_name(q->tag), q->layout);
 		if (!find_layout(parser, q->layout, item->table, q->line, what) ||
-			!(exp = layout_expectation(parser, item, q->layout, q->line)))
+			!(exp = query_expectation_of_layout(&parser->error, item, q->layout, q->line)) ||
+			!query_expectation_apply(&parser->error, exp, q))
 			return false;
-		if (q->tag == TAG_SHOWS)
-		{
-			free(exp->shows);
-			if (!(exp->shows = strdup(q->value)))
-				return out_of_memory(parser, q->line);
-		}
-		else if (q->tag == TAG_PRUNING)
-		{
-			if (!read_pruning(parser, exp, q->value, q->line))
-				return false;
-		}
-		else
-		{
-			/* the layout's list replaces the unqualified one */
-			for (size_t j = 0; j < exp->expect_count; j++)
-				free(exp->expect[j]);
-			free(exp->expect);
-			exp->expect = NULL;
-			exp->expect_count = 0;
-			exp->expect_all = false;
-			if (!read_expect(parser, exp, q->value, q->line))
-				return false;
-		}
 	}
 	return true;
 }
 
-/* Fills the query-only fields of a new item from its block. */
+/* @plan: generic | custom; generic needs parameters. */
 static bool
-read_query_tags(Parser *parser, QueryItem *item, Block *block)
+read_plan(const QueryFileError *error, QueryItem *item, const QueryAnnotations *a)
 {
-	const char *plan = block->value[TAG_PLAN];
+	const char *plan = a->value[TAG_PLAN];
 
-	if (!require(parser, block, TAG_EXPECT, item->line, "@query") ||
-		!read_expect(parser, &item->expected, block->value[TAG_EXPECT], block->line[TAG_EXPECT]))
-		return false;
-	if (block->value[TAG_PRUNING] &&
-		!read_pruning(parser, &item->expected, block->value[TAG_PRUNING], block->line[TAG_PRUNING]))
-		return false;
-	if (!(item->expected.shows = strdup(item->shows)))
-		return out_of_memory(parser, item->line);
 	if (plan && strcmp(plan, "generic") != 0 && strcmp(plan, "custom") != 0)
-		return parse_error(parser, block->line[TAG_PLAN],
-						   "@plan: \"%s\" is neither \"generic\" nor \"custom\"", plan);
+		return query_file_error(error, a->line[TAG_PLAN],
+								"@plan: \"%s\" is neither \"generic\" nor \"custom\"", plan);
 	item->generic = plan && strcmp(plan, "generic") == 0;
-	if (item->generic && block->param_count == 0)
-		return parse_error(parser, block->line[TAG_PLAN],
-						   "@plan: generic needs parameters (@param $1: ...): without them "
-						   "the generic plan is the custom one");
-	/* the item takes the parameter strings over */
-	if (block->param_count > 0)
-	{
-		if (!(item->params = calloc((size_t) block->param_count, sizeof(char *))))
-			return out_of_memory(parser, item->line);
-		memcpy(item->params, block->params, (size_t) block->param_count * sizeof(char *));
-		item->param_count = block->param_count;
-		block->param_count = 0;
-	}
-	return read_layout_tags(parser, item, block);
+	if (item->generic && a->param_count == 0)
+		return query_file_error(error, a->line[TAG_PLAN],
+								"@plan: generic needs parameters (@param $1: ...): without them "
+								"the generic plan is the custom one");
+	return true;
 }
 
-/* The tags of @query, @maintenance or @layout, from the block: which one, and its name. */
-static Tag
-item_tag(const Block *block)
+/* Fills the query-only fields of a new item from its annotations. */
+static bool
+read_query_tags(Parser *parser, QueryItem *item, QueryAnnotations *a)
 {
-	return block->value[TAG_QUERY] ? TAG_QUERY :
-		block->value[TAG_MAINTENANCE] ? TAG_MAINTENANCE : TAG_LAYOUT;
+	const QueryFileError *error = &parser->error;
+
+	if (!query_annotations_require(error, a, TAG_EXPECT, item->line, "@query") ||
+		!query_expectation_read_expect(error, &item->expected, a->value[TAG_EXPECT],
+									   a->line[TAG_EXPECT]))
+		return false;
+	if (a->value[TAG_PRUNING] &&
+		!query_expectation_read_pruning(error, &item->expected, a->value[TAG_PRUNING],
+										a->line[TAG_PRUNING]))
+		return false;
+	if (!(item->expected.shows = strdup(item->shows)))
+		return query_file_out_of_memory(error, item->line);
+	if (!read_plan(error, item, a))
+		return false;
+	/* the item takes the parameter strings over */
+	if (a->param_count > 0)
+	{
+		if (!(item->params = calloc((size_t) a->param_count, sizeof(char *))))
+			return query_file_out_of_memory(error, item->line);
+		memcpy(item->params, a->params, (size_t) a->param_count * sizeof(char *));
+		item->param_count = a->param_count;
+		a->param_count = 0;
+	}
+	return read_layout_tags(parser, item, a);
+}
+
+/* Which of @query, @maintenance or @layout the annotations start. */
+static QueryTag
+item_tag(const QueryAnnotations *a)
+{
+	return a->value[TAG_QUERY] ? TAG_QUERY :
+		a->value[TAG_MAINTENANCE] ? TAG_MAINTENANCE : TAG_LAYOUT;
 }
 
 /* What an item that is no query may not carry. */
 static bool
-refuse_query_tags(Parser *parser, const Block *block, Tag start)
+refuse_query_tags(const QueryFileError *error, const QueryAnnotations *a, QueryTag start)
 {
 	const char *why = start == TAG_MAINTENANCE ?
 		"belongs to a @query: maintenance scans nothing to check" :
 		"belongs to a @query: a layout's statement tells whether it is in force";
 
-	return refuse(parser, block, TAG_EXPECT, why) &&
-		refuse(parser, block, TAG_PRUNING, "belongs to a @query") &&
-		refuse(parser, block, TAG_PARAM, "belongs to a @query") &&
-		refuse(parser, block, TAG_PLAN, "belongs to a @query") &&
-		refuse_qualified(parser, block) &&
-		(start == TAG_LAYOUT || refuse(parser, block, TAG_PREVIOUS_TABLE, "belongs to a @layout"));
+	return query_annotations_refuse(error, a, TAG_EXPECT, why) &&
+		query_annotations_refuse(error, a, TAG_PRUNING, "belongs to a @query") &&
+		query_annotations_refuse(error, a, TAG_PARAM, "belongs to a @query") &&
+		query_annotations_refuse(error, a, TAG_PLAN, "belongs to a @query") &&
+		query_annotations_refuse_qualified(error, a) &&
+		(start == TAG_LAYOUT ||
+		 query_annotations_refuse(error, a, TAG_PREVIOUS_TABLE, "belongs to a @layout"));
+}
+
+/* The checks of @query, @maintenance or @layout (what) before the item is made. */
+static bool
+check_item_tags(Parser *parser, const QueryAnnotations *a, QueryTag start, const char *what)
+{
+	const QueryFileError *error = &parser->error;
+	static const QueryTag starts[] = {TAG_QUERY, TAG_MAINTENANCE, TAG_LAYOUT};
+
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (starts[i] != start && a->value[starts[i]])
+			return query_file_error(error, a->line[starts[i]], "@%s and %s (line %d) on one statement",
+									query_tag_name(starts[i]), what, a->line[start]);
+	if (!query_name_valid(a->value[start], false))
+		return query_file_error(error, a->line[start], "%s: \"%s\" is not a valid name "
+								"(letters, digits and underscores, at most %d)", what,
+								a->value[start], QUERY_MAX_NAME);
+	if (find_item(parser->file, a->value[start]))
+		return query_file_error(error, a->line[start], "%s: \"%s\" is used twice in this file",
+								what, a->value[start]);
+	if (!query_annotations_require(error, a, TAG_TABLE, a->line[start], what) ||
+		!query_annotations_require(error, a, TAG_SHOWS, a->line[start], what))
+		return false;
+	if (!query_name_valid(a->value[TAG_TABLE], true))
+		return query_file_error(error, a->line[TAG_TABLE], "@table: \"%s\" is not a table name",
+								a->value[TAG_TABLE]);
+	if (start != TAG_QUERY && !refuse_query_tags(error, a, start))
+		return false;
+	if (start == TAG_QUERY &&
+		!query_annotations_refuse(error, a, TAG_PREVIOUS_TABLE, "belongs to a @layout"))
+		return false;
+	if (a->value[TAG_PREVIOUS_TABLE] && !query_name_valid(a->value[TAG_PREVIOUS_TABLE], true))
+		return query_file_error(error, a->line[TAG_PREVIOUS_TABLE],
+								"@previous_table: \"%s\" is not a table name",
+								a->value[TAG_PREVIOUS_TABLE]);
+	return true;
+}
+
+/* A new item at the end of the file, with the fields every kind has; NULL when out of memory. */
+static QueryItem *
+add_item(QueryFile *file, const QueryAnnotations *a, QueryTag start)
+{
+	QueryItem  *grown,
+			   *item;
+
+	if (!(grown = realloc(file->items, (file->count + 1) * sizeof(QueryItem))))
+		return NULL;
+	file->items = grown;
+	item = &file->items[file->count++];
+	memset(item, 0, sizeof(*item));
+	item->kind = start == TAG_QUERY ? QUERY_ITEM_QUERY :
+		start == TAG_MAINTENANCE ? QUERY_ITEM_MAINTENANCE : QUERY_ITEM_LAYOUT;
+	item->line = a->line[start];
+	if (!(item->name = strdup(a->value[start])) ||
+		!(item->table = strdup(a->value[TAG_TABLE])) ||
+		!(item->shows = strdup(a->value[TAG_SHOWS])) ||
+		(a->value[TAG_PREVIOUS_TABLE] &&
+		 !(item->previous_table = strdup(a->value[TAG_PREVIOUS_TABLE]))))
+		return NULL;
+	return item;
 }
 
 /* A statement introduced by @query, @maintenance or @layout. */
 static bool
-start_item(Parser *parser, Block *block, const SqlStatement *statement)
+start_item(Parser *parser, QueryAnnotations *a, const SqlStatement *statement)
 {
-	Tag			start = item_tag(block);
-	bool		is_query = start == TAG_QUERY;
+	QueryTag	start = item_tag(a);
 	const char *what = start == TAG_QUERY ? "@query" :
 		start == TAG_MAINTENANCE ? "@maintenance" : "@layout";
-	QueryFile  *file = parser->file;
-	QueryItem  *grown,
-			   *item;
-	static const Tag starts[] = {TAG_QUERY, TAG_MAINTENANCE, TAG_LAYOUT};
+	QueryItem  *item;
 
-	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
-		if (starts[i] != start && block->value[starts[i]])
-			return parse_error(parser, block->line[starts[i]], "@%s and %s (line %d) on one statement",
-							   tag_names[starts[i]], what, block->line[start]);
-	if (!valid_name(block->value[start], false))
-		return parse_error(parser, block->line[start], "%s: \"%s\" is not a valid name "
-						   "(letters, digits and underscores, at most %d)", what,
-						   block->value[start], MAX_NAME);
-	if (find_item(file, block->value[start]))
-		return parse_error(parser, block->line[start], "%s: \"%s\" is used twice in this file",
-						   what, block->value[start]);
-	if (!require(parser, block, TAG_TABLE, block->line[start], what) ||
-		!require(parser, block, TAG_SHOWS, block->line[start], what))
+	if (!check_item_tags(parser, a, start, what))
 		return false;
-	if (!valid_name(block->value[TAG_TABLE], true))
-		return parse_error(parser, block->line[TAG_TABLE], "@table: \"%s\" is not a table name",
-						   block->value[TAG_TABLE]);
-	if (!is_query && !refuse_query_tags(parser, block, start))
-		return false;
-	if (is_query && !refuse(parser, block, TAG_PREVIOUS_TABLE, "belongs to a @layout"))
-		return false;
-	if (block->value[TAG_PREVIOUS_TABLE] && !valid_name(block->value[TAG_PREVIOUS_TABLE], true))
-		return parse_error(parser, block->line[TAG_PREVIOUS_TABLE],
-						   "@previous_table: \"%s\" is not a table name",
-						   block->value[TAG_PREVIOUS_TABLE]);
-
-	if (!(grown = realloc(file->items, (file->count + 1) * sizeof(QueryItem))))
-		return out_of_memory(parser, statement->line);
-	file->items = grown;
-	item = &file->items[file->count++];
-	memset(item, 0, sizeof(*item));
-	item->kind = is_query ? QUERY_ITEM_QUERY :
-		start == TAG_MAINTENANCE ? QUERY_ITEM_MAINTENANCE : QUERY_ITEM_LAYOUT;
-	item->line = block->line[start];
-	if (!(item->name = strdup(block->value[start])) ||
-		!(item->table = strdup(block->value[TAG_TABLE])) ||
-		!(item->shows = strdup(block->value[TAG_SHOWS])) ||
-		(block->value[TAG_PREVIOUS_TABLE] &&
-		 !(item->previous_table = strdup(block->value[TAG_PREVIOUS_TABLE]))))
-		return out_of_memory(parser, item->line);
-	if (is_query && !read_query_tags(parser, item, block))
+	if (!(item = add_item(parser->file, a, start)))
+		return query_file_out_of_memory(&parser->error, statement->line);
+	if (start == TAG_QUERY && !read_query_tags(parser, item, a))
 		return false;
 	if (!statements_add(&item->sql, statement->text, statement->line))
-		return out_of_memory(parser, statement->line);
+		return query_file_out_of_memory(&parser->error, statement->line);
 	parser->open_item = item->kind == QUERY_ITEM_MAINTENANCE ? item : NULL;
 	parser->open_list = parser->open_item ? &item->sql : NULL;
 	return true;
@@ -626,43 +258,59 @@ start_item(Parser *parser, Block *block, const SqlStatement *statement)
 
 /* Tags that a @plain or @previous statement may not carry: it runs with its query's. */
 static bool
-refuse_all_but(Parser *parser, const Block *block, Tag own)
+refuse_all_but(const QueryFileError *error, const QueryAnnotations *a, QueryTag own)
 {
 	for (int tag = 0; tag < TAG_COUNT; tag++)
-		if (tag != (int) own && (block->value[tag] || (tag == TAG_PARAM && block->param_count)))
-			return parse_error(parser, block->line[tag],
-							   "@%s takes no @%s: it runs with the annotations of \"%s\"",
-							   tag_names[own], tag_names[tag], block->value[own]);
-	if (block->qualified_count)
-		return parse_error(parser, block->qualified[0].line,
-						   "@%s takes no @%s %s: it runs with the annotations of \"%s\"",
-						   tag_names[own], tag_names[block->qualified[0].tag],
-						   block->qualified[0].layout, block->value[own]);
+		if (tag != (int) own && query_annotations_has(a, (QueryTag) tag))
+			return query_file_error(error, a->line[tag],
+									"@%s takes no @%s: it runs with the annotations of \"%s\"",
+									query_tag_name(own), query_tag_name((QueryTag) tag), a->value[own]);
+	if (a->qualified_count)
+		return query_file_error(error, a->qualified[0].line,
+								"@%s takes no @%s %s: it runs with the annotations of \"%s\"",
+								query_tag_name(own), query_tag_name(a->qualified[0].tag),
+								a->qualified[0].layout, a->value[own]);
+	return true;
+}
+
+/*
+ * The statement of @plain or @previous NAME (own), for item NAME: its one
+ * plain or previous version.  Unannotated statements after a @plain continue
+ * a maintenance item's plain version.
+ */
+static bool
+add_version(Parser *parser, const QueryAnnotations *a, const SqlStatement *statement,
+			QueryItem *item, QueryTag own)
+{
+	bool		plain = own == TAG_PLAIN;
+	QueryStatements *list = plain ? &item->plain : &item->previous;
+	int		   *line = plain ? &item->plain_line : &item->previous_line;
+
+	if (list->count > 0)
+		return query_file_error(&parser->error, a->line[own],
+								"@%s: \"%s\" has a %s version already (line %d)",
+								query_tag_name(own), item->name, plain ? "plain" : "previous", *line);
+	*line = a->line[own];
+	if (!statements_add(list, statement->text, statement->line))
+		return query_file_out_of_memory(&parser->error, statement->line);
+	parser->open_item = plain && item->kind == QUERY_ITEM_MAINTENANCE ? item : NULL;
+	parser->open_list = parser->open_item ? list : NULL;
 	return true;
 }
 
 /* A statement introduced by @plain NAME. */
 static bool
-start_plain(Parser *parser, Block *block, const SqlStatement *statement)
+start_plain(Parser *parser, QueryAnnotations *a, const SqlStatement *statement)
 {
-	QueryItem  *item = find_item(parser->file, block->value[TAG_PLAIN]);
+	QueryItem  *item = find_item(parser->file, a->value[TAG_PLAIN]);
 
-	if (!refuse_all_but(parser, block, TAG_PLAIN))
+	if (!refuse_all_but(&parser->error, a, TAG_PLAIN))
 		return false;
 	if (!item || item->kind == QUERY_ITEM_LAYOUT)
-		return parse_error(parser, block->line[TAG_PLAIN],
-						   "@plain: no @query or @maintenance \"%s\" before it in this file",
-						   block->value[TAG_PLAIN]);
-	if (item->plain.count > 0)
-		return parse_error(parser, block->line[TAG_PLAIN],
-						   "@plain: \"%s\" has a plain version already (line %d)",
-						   item->name, item->plain_line);
-	item->plain_line = block->line[TAG_PLAIN];
-	if (!statements_add(&item->plain, statement->text, statement->line))
-		return out_of_memory(parser, statement->line);
-	parser->open_item = item->kind == QUERY_ITEM_MAINTENANCE ? item : NULL;
-	parser->open_list = parser->open_item ? &item->plain : NULL;
-	return true;
+		return query_file_error(&parser->error, a->line[TAG_PLAIN],
+								"@plain: no @query or @maintenance \"%s\" before it in this file",
+								a->value[TAG_PLAIN]);
+	return add_version(parser, a, statement, item, TAG_PLAIN);
 }
 
 /* Whether the file declares, before here, a layout of table that keeps a previous one. */
@@ -678,87 +326,98 @@ has_previous_table(const QueryFile *file, const char *table)
 
 /* A statement introduced by @previous NAME. */
 static bool
-start_previous(Parser *parser, Block *block, const SqlStatement *statement)
+start_previous(Parser *parser, QueryAnnotations *a, const SqlStatement *statement)
 {
-	QueryItem  *item = find_item(parser->file, block->value[TAG_PREVIOUS]);
+	QueryItem  *item = find_item(parser->file, a->value[TAG_PREVIOUS]);
 
-	if (!refuse_all_but(parser, block, TAG_PREVIOUS))
+	if (!refuse_all_but(&parser->error, a, TAG_PREVIOUS))
 		return false;
 	if (!item || item->kind != QUERY_ITEM_QUERY)
-		return parse_error(parser, block->line[TAG_PREVIOUS],
-						   "@previous: no @query \"%s\" before it in this file",
-						   block->value[TAG_PREVIOUS]);
+		return query_file_error(&parser->error, a->line[TAG_PREVIOUS],
+								"@previous: no @query \"%s\" before it in this file",
+								a->value[TAG_PREVIOUS]);
 	if (!has_previous_table(parser->file, item->table))
-		return parse_error(parser, block->line[TAG_PREVIOUS],
-						   "@previous: no @layout of %s with @previous_table before it in this file",
-						   item->table);
-	if (item->previous.count > 0)
-		return parse_error(parser, block->line[TAG_PREVIOUS],
-						   "@previous: \"%s\" has a previous version already (line %d)",
-						   item->name, item->previous_line);
-	item->previous_line = block->line[TAG_PREVIOUS];
-	if (!statements_add(&item->previous, statement->text, statement->line))
-		return out_of_memory(parser, statement->line);
-	parser->open_item = NULL;
-	parser->open_list = NULL;
-	return true;
+		return query_file_error(&parser->error, a->line[TAG_PREVIOUS],
+								"@previous: no @layout of %s with @previous_table before it in "
+								"this file", item->table);
+	return add_version(parser, a, statement, item, TAG_PREVIOUS);
+}
+
+/* A statement without annotations: it continues a maintenance item, or is an error. */
+static bool
+continue_item(Parser *parser, const SqlStatement *statement)
+{
+	if (parser->open_list)
+		return statements_add(parser->open_list, statement->text, statement->line) ||
+			query_file_out_of_memory(&parser->error, statement->line);
+	if (parser->file->count > 0)
+		return query_file_error(&parser->error, statement->line, "statement without annotations "
+								"after a @query, a @layout or their @plain or @previous, which "
+								"hold one statement each: give it its own annotations");
+	return query_file_error(&parser->error, statement->line, "statement without annotations "
+							"(start it with \"-- @query: name\", \"-- @maintenance: name\", "
+							"\"-- @layout: name\" or \"-- @plain: name\")");
 }
 
 /* Decides what a statement is, from the annotations before it. */
 static bool
-introduce_statement(Parser *parser, Block *block, const SqlStatement *statement)
+introduce_statement(Parser *parser, QueryAnnotations *a, const SqlStatement *statement)
 {
-	QueryFile  *file = parser->file;
+	const QueryFileError *error = &parser->error;
 
-	if (block->value[TAG_QUERY] || block->value[TAG_MAINTENANCE] || block->value[TAG_LAYOUT])
+	if (a->value[TAG_QUERY] || a->value[TAG_MAINTENANCE] || a->value[TAG_LAYOUT])
 	{
-		Tag			start = item_tag(block);
+		QueryTag	other = a->value[TAG_PLAIN] ? TAG_PLAIN : TAG_PREVIOUS;
 
-		if (block->value[TAG_PLAIN] || block->value[TAG_PREVIOUS])
-			return parse_error(parser, block->line[block->value[TAG_PLAIN] ? TAG_PLAIN : TAG_PREVIOUS],
-							   "@%s and @%s on one statement",
-							   block->value[TAG_PLAIN] ? "plain" : "previous", tag_names[start]);
-		return start_item(parser, block, statement);
+		if (a->value[other])
+			return query_file_error(error, a->line[other], "@%s and @%s on one statement",
+									query_tag_name(other), query_tag_name(item_tag(a)));
+		return start_item(parser, a, statement);
 	}
-	if (block->value[TAG_PLAIN] && block->value[TAG_PREVIOUS])
-		return parse_error(parser, block->line[TAG_PREVIOUS], "@previous and @plain on one statement");
-	if (block->value[TAG_PLAIN])
-		return start_plain(parser, block, statement);
-	if (block->value[TAG_PREVIOUS])
-		return start_previous(parser, block, statement);
-	if (block->first_line)
-		return parse_error(parser, block->first_line, "annotations without @query, @maintenance, "
-						   "@layout, @plain or @previous: they introduce nothing");
-	if (parser->open_list)
-		return statements_add(parser->open_list, statement->text, statement->line) ||
-			out_of_memory(parser, statement->line);
-	if (file->count > 0)
-		return parse_error(parser, statement->line, "statement without annotations after "
-						   "a @query, a @layout or their @plain or @previous, which hold one "
-						   "statement each: give it its own annotations");
-	return parse_error(parser, statement->line, "statement without annotations "
-					   "(start it with \"-- @query: name\", \"-- @maintenance: name\", "
-					   "\"-- @layout: name\" or \"-- @plain: name\")");
+	if (a->value[TAG_PLAIN] && a->value[TAG_PREVIOUS])
+		return query_file_error(error, a->line[TAG_PREVIOUS],
+								"@previous and @plain on one statement");
+	if (a->value[TAG_PLAIN])
+		return start_plain(parser, a, statement);
+	if (a->value[TAG_PREVIOUS])
+		return start_previous(parser, a, statement);
+	if (a->first_line)
+		return query_file_error(error, a->first_line, "annotations without @query, @maintenance, "
+								"@layout, @plain or @previous: they introduce nothing");
+	return continue_item(parser, statement);
 }
 
 static bool
 read_statement(Parser *parser, const SqlStatement *statement)
 {
-	Block		block = {0};
-	bool		ok = true;
+	QueryAnnotations annotations;
+	bool		ok = query_annotations_read(&parser->error, statement, &annotations) &&
+		introduce_statement(parser, &annotations, statement);
 
-	for (size_t i = 0; ok && i < statement->comment_count; i++)
-		ok = read_comment(parser, &block, &statement->comments[i]);
-	if (ok)
-		ok = introduce_statement(parser, &block, statement);
-	block_clear(&block);
+	query_annotations_clear(&annotations);
+	return ok;
+}
+
+/* Annotations after the last statement introduce nothing. */
+static bool
+check_trailing(Parser *parser, const SqlScript *script)
+{
+	SqlMarks	marks;
+	bool		ok;
+
+	if (!sql_marks_read(script->trailing, script->trailing_count, &marks))
+		return query_file_out_of_memory(&parser->error, script->trailing[0].line);
+	ok = marks.count == 0 ||
+		query_file_error(&parser->error, marks.items[0].line,
+						 "annotation without a statement after it");
+	sql_marks_free(&marks);
 	return ok;
 }
 
 QueryFile *
 query_file_parse(const char *path, const char *text, Error *error)
 {
-	Parser		parser = {.path = path, .error = error};
+	Parser		parser = {.error = {.path = path, .error = error}};
 	SqlScript  *script = sql_split(text, error);
 	bool		ok = true;
 
@@ -782,16 +441,7 @@ query_file_parse(const char *path, const char *text, Error *error)
 	}
 	for (size_t i = 0; ok && i < script->count; i++)
 		ok = read_statement(&parser, &script->statements[i]);
-	for (size_t i = 0; ok && i < script->trailing_count; i++)
-	{
-		const char *p = script->trailing[i].text;
-
-		while (isspace((unsigned char) *p))
-			p++;
-		if (*p == '@')
-			ok = parse_error(&parser, script->trailing[i].line,
-							 "annotation without a statement after it");
-	}
+	ok = ok && check_trailing(&parser, script);
 	sql_script_free(script);
 	if (!ok)
 	{
@@ -829,9 +479,9 @@ query_file_free(QueryFile *file)
 		free(item->name);
 		free(item->table);
 		free(item->shows);
-		expectation_free(&item->expected);
+		query_expectation_free(&item->expected);
 		for (size_t j = 0; j < item->layout_count; j++)
-			expectation_free(&item->layouts[j]);
+			query_expectation_free(&item->layouts[j]);
 		free(item->layouts);
 		for (int j = 0; j < item->param_count; j++)
 			free(item->params[j]);
@@ -844,118 +494,4 @@ query_file_free(QueryFile *file)
 	free(file->items);
 	free(file->path);
 	free(file);
-}
-
-static int
-only_sql_files(const struct dirent *entry)
-{
-	size_t		len = strlen(entry->d_name);
-
-	return entry->d_name[0] != '.' && len > 4 && strcmp(entry->d_name + len - 4, ".sql") == 0;
-}
-
-/* Names must be unique over all files: they key the reports and the JSON output. */
-static bool
-check_unique_names(const QueryFileSet *set)
-{
-	for (size_t f = 0; f < set->count; f++)
-		for (size_t i = 0; i < set->files[f]->count; i++)
-		{
-			const QueryItem *item = &set->files[f]->items[i];
-
-			for (size_t g = 0; g < f; g++)
-				for (size_t j = 0; j < set->files[g]->count; j++)
-					if (strcmp(set->files[g]->items[j].name, item->name) == 0)
-					{
-						log_error("%s:%d: the name \"%s\" is taken by %s:%d",
-								  set->files[f]->path, item->line, item->name,
-								  set->files[g]->path, set->files[g]->items[j].line);
-						return false;
-					}
-		}
-	return true;
-}
-
-bool
-query_file_load_dir(const char *dir, QueryFileSet *set)
-{
-	struct dirent **entries = NULL;
-	int			count = scandir(dir, &entries, only_sql_files, alphasort);
-	bool		ok = true;
-
-	memset(set, 0, sizeof(*set));
-	if (count < 0)
-	{
-		log_error("could not read the query directory \"%s\": %s", dir, strerror(errno));
-		return false;
-	}
-	if (count == 0)
-	{
-		log_error("no query files (*.sql) in \"%s\"", dir);
-		free(entries);
-		return false;
-	}
-	if (!(set->files = calloc((size_t) count, sizeof(QueryFile *))))
-	{
-		log_error("out of memory");
-		ok = false;
-	}
-	for (int i = 0; i < count; i++)
-	{
-		char	   *path = ok ? paths_join(dir, entries[i]->d_name) : NULL;
-
-		/* the first broken file is reported (by query_file_load) and ends the loading */
-		if (ok && path && (set->files[set->count] = query_file_load(path)) != NULL)
-			set->count++;
-		else
-			ok = false;
-		free(path);
-		free(entries[i]);
-	}
-	free(entries);
-	return ok && check_unique_names(set);
-}
-
-/* Whether an item before files[f]->items[i] names the same table. */
-static bool
-table_seen_before(const QueryFileSet *set, size_t f, size_t i)
-{
-	const char *name = set->files[f]->items[i].table;
-
-	for (size_t g = 0; g <= f; g++)
-		for (size_t j = 0; j < (g == f ? i : set->files[g]->count); j++)
-			if (strcmp(set->files[g]->items[j].table, name) == 0)
-				return true;
-	return false;
-}
-
-bool
-query_file_check_table(const QueryFileSet *set, const char *table)
-{
-	char		known[512] = "";
-
-	for (size_t f = 0; f < set->count; f++)
-		for (size_t i = 0; i < set->files[f]->count; i++)
-		{
-			const char *name = set->files[f]->items[i].table;
-			size_t		used = strlen(known);
-
-			if (strcmp(name, table) == 0)
-				return true;
-			if (!table_seen_before(set, f, i) && used < sizeof(known))
-				snprintf(known + used, sizeof(known) - used, "%s%s", used ? ", " : "", name);
-		}
-	log_error("unknown table \"%s\": no query is annotated with it", table);
-	log_detail("the query files know: %s", known);
-	return false;
-}
-
-void
-query_file_set_free(QueryFileSet *set)
-{
-	for (size_t i = 0; i < set->count; i++)
-		query_file_free(set->files[i]);
-	free(set->files);
-	set->files = NULL;
-	set->count = 0;
 }

@@ -1,8 +1,9 @@
 /*
  * query_file.h: the annotated query files of scripts/queries/.
  *
- * Each statement is introduced by "-- @tag: value" comment lines (the
- * comments the SQL splitter keeps before it); other comment lines are prose.
+ * Each statement is introduced by "-- @tag: value" comment lines, the marks
+ * of pg/sql_marks.h (a value may go on over indented comment lines right
+ * below); other comment lines are prose.
  *
  *   -- @query: NAME             a query: exactly one statement, with
  *   -- @table: TABLE            the partitioned table it demonstrates,
@@ -34,6 +35,10 @@
  * Statements without annotations continue the maintenance item (or its
  * @plain) before them; anywhere else they are an error.  Every error names
  * the file and line.
+ *
+ * query_file.c reads one file, with query_annotations.c (the tags above a
+ * statement) and query_expectation.c (@expect, @pruning, per layout);
+ * query_file_set.c reads a directory of them.
  */
 #ifndef QUERY_FILE_H
 #define QUERY_FILE_H

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pg/db.h"
+#include "common/json_out.h"
 #include "common/log.h"
 #include "common/format.h"
 
@@ -190,6 +191,32 @@ json_count_or_null(long long value)
 	return value < 0 ? NULL : json_object_new_int64(value);
 }
 
+static json_object *
+json_group(const IntegrityGroup *g)
+{
+	json_object *group = json_object_new_object();
+
+	json_out_string(group, "tables", g->tables);
+	json_out_int64(group, "rows_before", g->rows_before);
+	json_out_int64(group, "rows_after", g->rows_after);
+	json_out_string(group, "checksum_before", g->checksum_before);
+	json_out_string(group, "checksum_after", g->checksum_after);
+	json_out_bool(group, "identical", group_ok(g));
+	return group;
+}
+
+static json_object *
+json_partition(const PartitionCount *p)
+{
+	json_object *partition = json_object_new_object();
+
+	json_out_string(partition, "table", p->table);
+	json_out_string(partition, "partition", p->partition);
+	json_object_object_add(partition, "rows_before", json_count_or_null(p->before));
+	json_object_object_add(partition, "rows_after", json_count_or_null(p->after));
+	return partition;
+}
+
 json_object *
 repartition_integrity_json(const IntegrityReport *report)
 {
@@ -198,30 +225,10 @@ repartition_integrity_json(const IntegrityReport *report)
 	json_object *partitions = json_object_new_array();
 
 	for (size_t i = 0; i < report->group_count; i++)
-	{
-		const IntegrityGroup *g = &report->groups[i];
-		json_object *item = json_object_new_object();
-
-		json_object_object_add(item, "tables", json_object_new_string(g->tables));
-		json_object_object_add(item, "rows_before", json_object_new_int64(g->rows_before));
-		json_object_object_add(item, "rows_after", json_object_new_int64(g->rows_after));
-		json_object_object_add(item, "checksum_before", json_object_new_string(g->checksum_before));
-		json_object_object_add(item, "checksum_after", json_object_new_string(g->checksum_after));
-		json_object_object_add(item, "identical", json_object_new_boolean(group_ok(g)));
-		json_object_array_add(groups, item);
-	}
+		json_object_array_add(groups, json_group(&report->groups[i]));
 	for (size_t i = 0; i < report->partition_count; i++)
-	{
-		const PartitionCount *p = &report->partitions[i];
-		json_object *item = json_object_new_object();
-
-		json_object_object_add(item, "table", json_object_new_string(p->table));
-		json_object_object_add(item, "partition", json_object_new_string(p->partition));
-		json_object_object_add(item, "rows_before", json_count_or_null(p->before));
-		json_object_object_add(item, "rows_after", json_count_or_null(p->after));
-		json_object_array_add(partitions, item);
-	}
-	json_object_object_add(root, "identical", json_object_new_boolean(repartition_integrity_ok(report)));
+		json_object_array_add(partitions, json_partition(&report->partitions[i]));
+	json_out_bool(root, "identical", repartition_integrity_ok(report));
 	json_object_object_add(root, "groups", groups);
 	json_object_object_add(root, "partitions", partitions);
 	return root;

@@ -1,85 +1,51 @@
 /* repartition_plan.c: a scenario file's steps and statements, for --dry-run (see repartition_plan.h). */
 #include "repartition/repartition_plan.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_out.h"
 #include "common/log.h"
+#include "pg/sql_marks.h"
 #include "pg/sql_runner.h"
 
 #define SUMMARY_WIDTH 72
 
-/*
- * A step heading is a comment line "-- N. text" or "-- Nb. text" (a step
- * inserted after N); text is what follows the "--".
- */
-static bool
-is_step_heading(const char *text)
-{
-	const char *p = text;
-
-	if (*p++ != ' ' || !isdigit((unsigned char) *p))
-		return false;
-	while (isdigit((unsigned char) *p))
-		p++;
-	if (islower((unsigned char) *p))
-		p++;
-	return p[0] == '.' && p[1] == ' ';
-}
-
-/* The first ". " of a heading after its "N. " number, or NULL. */
+/* The first ". " of a step after its "N. " number, or NULL. */
 static char *
-first_stop(char *heading)
+first_stop(char *step)
 {
-	char	   *number_end = strstr(heading, ". ");
+	char	   *number_end = strstr(step, ". ");
 
 	return number_end ? strstr(number_end + 2, ". ") : NULL;
 }
 
 /*
- * The first sentence of the step heading comments[0]: the heading and the
- * comment lines right below it that continue it ("--    more text"); caller
- * frees.
+ * The step of a statement: the first sentence of the last "-- @step: N. text"
+ * mark above it (see pg/sql_marks.h), or NULL when it has none; caller frees.
+ * *failed is set when out of memory.
  */
 static char *
-heading_sentence(const SqlComment *comments, size_t count)
+step_heading(const SqlStatement *statement, bool *failed)
 {
-	size_t		cap = 512,
-				len = 0;
-	char	   *sentence = malloc(cap);
+	SqlMarks	marks;
+	const SqlMark *mark;
+	char	   *sentence = NULL;
 
-	if (!sentence)
-		return NULL;
-	sentence[0] = '\0';
-	for (size_t i = 0; i < count; i++)
+	if (!sql_marks_read(statement->comments, statement->comment_count, &marks))
 	{
-		const char *part = comments[i].text;
-
-		if (i > 0 && (comments[i].line != comments[i - 1].line + 1 || strncmp(part, "    ", 4) != 0))
-			break;
-		while (*part == ' ')
-			part++;
-		if (!*part || len + strlen(part) + 2 >= cap)
-			break;
-		len += (size_t) snprintf(sentence + len, cap - len, "%s%s", len ? " " : "", part);
-		/* stop at the end of the first sentence (after the "N. " number) */
-		if (sentence[len - 1] == '.' || first_stop(sentence))
-			break;
+		*failed = true;
+		return NULL;
 	}
-	if (first_stop(sentence))
-		first_stop(sentence)[1] = '\0';
+	if ((mark = sql_marks_last(&marks, "step")) && mark->value)
+	{
+		if (!(sentence = strdup(mark->value)))
+			*failed = true;
+		else if (first_stop(sentence))
+			first_stop(sentence)[1] = '\0';
+	}
+	sql_marks_free(&marks);
 	return sentence;
-}
-
-/* The last step heading among the comments above a statement, or NULL; caller frees. */
-static char *
-step_heading(const SqlStatement *statement)
-{
-	for (size_t i = statement->comment_count; i-- > 0;)
-		if (is_step_heading(statement->comments[i].text))
-			return heading_sentence(statement->comments + i, statement->comment_count - i);
-	return NULL;
 }
 
 static int
@@ -111,45 +77,52 @@ summarize(const SqlStatement *statement)
 	return summary;
 }
 
+/* Fills plan->statements from the script's; false when out of memory. */
+static bool
+read_statements(RepartitionPlan *plan, const SqlScript *script)
+{
+	char	   *step = NULL;	/* the step of the statements so far */
+	bool		failed = false;
+
+	for (size_t i = 0; !failed && i < script->count; i++)
+	{
+		const SqlStatement *statement = &script->statements[i];
+		PlanStatement *item = &plan->statements[plan->count++];
+		char	   *heading = step_heading(statement, &failed);
+
+		if (heading)
+		{
+			free(step);
+			step = heading;
+		}
+		item->first_line = statement->line;
+		item->last_line = statement->line + count_lines(statement->text);
+		item->step = step ? strdup(step) : NULL;
+		item->summary = summarize(statement);
+		failed = failed || (step && !item->step) || !item->summary;
+	}
+	free(step);
+	return !failed;
+}
+
 RepartitionPlan *
 repartition_plan_load(const char *path)
 {
 	SqlScript  *script = sql_runner_read_script(path);
 	RepartitionPlan *plan;
-	char	   *step = NULL;	/* the heading of the statements so far */
 
 	if (!script)
 		return NULL;
 	plan = calloc(1, sizeof(RepartitionPlan));
-	if (plan && (plan->statements = calloc(script->count + 1, sizeof(PlanStatement))))
+	if (!plan || !(plan->path = strdup(path)) ||
+		!(plan->statements = calloc(script->count + 1, sizeof(PlanStatement))) ||
+		!read_statements(plan, script))
 	{
-		plan->path = strdup(path);
-		for (size_t i = 0; i < script->count; i++)
-		{
-			const SqlStatement *statement = &script->statements[i];
-			PlanStatement *item = &plan->statements[plan->count++];
-			char	   *heading = step_heading(statement);
-
-			if (heading)
-			{
-				free(step);
-				step = heading;
-			}
-			item->first_line = statement->line;
-			item->last_line = statement->line + count_lines(statement->text);
-			item->step = step ? strdup(step) : NULL;
-			item->summary = summarize(statement);
-		}
-	}
-	else if (plan)
-	{
-		free(plan);
+		log_error("out of memory");
+		repartition_plan_free(plan);
 		plan = NULL;
 	}
-	free(step);
 	sql_script_free(script);
-	if (!plan)
-		log_error("out of memory");
 	return plan;
 }
 
@@ -188,10 +161,10 @@ repartition_plan_json(const RepartitionPlan *plan)
 		const PlanStatement *item = &plan->statements[i];
 		json_object *entry = json_object_new_object();
 
-		json_object_object_add(entry, "step", item->step ? json_object_new_string(item->step) : NULL);
-		json_object_object_add(entry, "first_line", json_object_new_int(item->first_line));
-		json_object_object_add(entry, "last_line", json_object_new_int(item->last_line));
-		json_object_object_add(entry, "summary", json_object_new_string(item->summary));
+		json_out_string(entry, "step", item->step);
+		json_out_int(entry, "first_line", item->first_line);
+		json_out_int(entry, "last_line", item->last_line);
+		json_out_string(entry, "summary", item->summary);
 		json_object_array_add(statements, entry);
 	}
 	return statements;

@@ -1,7 +1,8 @@
 /*
  * repartition_plan.h: what a scenario would run (--dry-run), read from its
  * SQL file without connecting: the statements, grouped under the file's
- * numbered step headings ("-- 3. The weekly tables ...").
+ * "-- @step: N. text" marks (pg/sql_marks.h), each shown by its first
+ * sentence ("-- @step: 3. The weekly tables, standalone for now.").
  */
 #ifndef REPARTITION_PLAN_H
 #define REPARTITION_PLAN_H
@@ -14,7 +15,7 @@ typedef struct PlanStatement
 {
 	int			first_line;
 	int			last_line;
-	char	   *step;			/* the step heading above it, or NULL */
+	char	   *step;			/* the first sentence of the @step it is under, or NULL */
 	char	   *summary;		/* its first line, or "DO block" for PL/pgSQL */
 } PlanStatement;
 

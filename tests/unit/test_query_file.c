@@ -351,6 +351,10 @@ test_layout_errors(void **state)
 	expect_error(LAYOUT_HEAD "SELECT true;\n-- @maintenance: m\n-- @table: t\n-- @shows: s\n-- @expect l: p\nSELECT 1;",
 				 "q.sql:8: @expect l belongs to a @query");
 	expect_error("-- @table: t\n-- @plan l: generic\nSELECT 1;", "q.sql:2: missing \":\" after \"@plan\"");
+	/* a word and nothing after it is the value of an unqualified tag, its ":" forgotten */
+	expect_error(QUERY_HEAD "-- @expect p1\nSELECT 1;", "q.sql:4: missing \":\" after \"@expect\"");
+	expect_error(LAYOUT_HEAD "SELECT true;\n" QUERY_HEAD "-- @expect: all\n-- @shows l \nSELECT 1;",
+				 "q.sql:9: missing \":\" after \"@shows l\"");
 	/* the layout item */
 	expect_error("-- @layout: l\n-- @table: t\nSELECT true;", "q.sql:1: @layout needs @shows");
 	expect_error(LAYOUT_HEAD "-- @expect: all\nSELECT true;",
@@ -390,6 +394,25 @@ test_layout_errors(void **state)
 				 "q.sql:13: statement without annotations after");
 }
 
+/* The marks' grammar (pg/sql_marks.h): a value goes on over indented comment lines right below. */
+static void
+test_a_value_continues_on_indented_lines(void **state)
+{
+	QueryFile  *file = parse_ok("-- @query: q\n-- @table: t\n"
+								"-- @shows: a sentence too long\n"
+								"--     for one line\n"
+								"-- prose again\n"
+								"--     and not continued\n"
+								"-- @expect: p1,\n--   p2\nSELECT 1;\n");
+
+	(void) state;
+	assert_string_equal(file->items[0].shows, "a sentence too long for one line");
+	assert_int_equal(file->items[0].expected.expect_count, 2);
+	assert_string_equal(file->items[0].expected.expect[1], "p2");
+	assert_int_equal(file->items[0].expected.expect_line, 7);
+	query_file_free(file);
+}
+
 static void
 test_load_reports_a_missing_file(void **state)
 {
@@ -409,6 +432,7 @@ main(void)
 		cmocka_unit_test(test_statement_structure),
 		cmocka_unit_test(test_layouts_and_their_expectations),
 		cmocka_unit_test(test_layout_errors),
+		cmocka_unit_test(test_a_value_continues_on_indented_lines),
 		cmocka_unit_test(test_load_reports_a_missing_file),
 	};
 

@@ -43,7 +43,7 @@ assign(const SqlScript *script, bool require_marks, ScriptSection *sections)
 static void
 test_a_mark_holds_until_the_next(void **state)
 {
-	SqlScript  *script = split_ok("-- @online: guard\nDO $$ BEGIN END $$;\n"
+	SqlScript  *script = split_ok("-- @online: guard\n-- @bench: copy begin\nDO $$ BEGIN END $$;\n"
 								  "-- text\n--   @online:create   \nCREATE TABLE a (i int);\n"
 								  "CREATE TABLE b (i int);\n"
 								  "-- @online: swap\n-- explains the swap\nALTER TABLE a RENAME TO c;\n");
@@ -85,6 +85,9 @@ test_unknown_or_garbled_mark(void **state)
 		"-- @online: creat\nSELECT 1;\n",
 		"-- @online: create now\nSELECT 1;\n",
 		"-- @online:\nSELECT 1;\n",
+		/* a mark of the one grammar (pg/sql_marks.h) without its ":" is refused, not skipped */
+		"-- @online create\nSELECT 1;\n",
+		"-- @online : creat\nSELECT 1;\n",
 	};
 
 	(void) state;
