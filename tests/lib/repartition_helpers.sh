@@ -26,7 +26,7 @@
 #                            after 60 s); returns once SQL has run
 #   rp_scripts_with_injection FILE SQL STEP   a copy of scripts/ whose
 #                            repartition/FILE runs SQL just before its step
-#                            STEP (the line "-- STEP. ..."); prints its path
+#                            STEP (the line "-- @step: STEP. ..."); prints its path
 #   rp_report_print JSON N   "rows:checksum" after, of group N of the
 #                            integrity report of `bin/repartition --json`
 
@@ -158,7 +158,7 @@ rp_scripts_with_injection() {
 	local file=$1 inject=$2 step=$3 dir
 	dir=$(mktemp -d)
 	cp -r "$ROOT_DIR/scripts" "$dir/"
-	awk -v inject="$inject" -v heading="^-- $step\\. " '$0 ~ heading { print inject ";" } { print }' \
+	awk -v inject="$inject" -v heading="^-- @step: $step\\. " '$0 ~ heading { print inject ";" } { print }' \
 		"$ROOT_DIR/scripts/repartition/$file" >"$dir/scripts/repartition/$file"
 	grep -qF "$inject" "$dir/scripts/repartition/$file" || return 1
 	echo "$dir/scripts"
