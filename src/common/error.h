@@ -47,12 +47,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* the room for a message, for a copy of one */
+#define ERROR_MESSAGE_SIZE 2048
+
 typedef struct Error
 {
 	char		sqlstate[6];	/* the server's SQLSTATE, "" when it is not a server's */
-	char		message[1024];	/* the primary message, one line; "" while no failure */
-	char		detail[2048];
-	char		hint[1024];
+	char		message[ERROR_MESSAGE_SIZE];	/* the primary message; "" while no
+												 * failure */
+	char		detail[4096];
+	char		hint[4096];
 	char		context[4096];	/* where in the server's code (PL/pgSQL) it happened */
 	char		where[1024];	/* set by a caller: "file.sql:12", a step; "" for none */
 	int			line;			/* a parser's line of its input, 0 for none */

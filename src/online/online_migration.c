@@ -56,6 +56,15 @@ interrupted(const Online *online)
 	return online->options->interrupted && *online->options->interrupted;
 }
 
+/* Inside a step that retries, a retryable failure is the caller's: not reported. */
+static bool
+leave_retryable(Error *error, void *arg)
+{
+	const Online *online = arg;
+
+	return online->retrying && retry_sqlstate_retryable(error->sqlstate);
+}
+
 /*
  * Runs one query with the table name as $1 (and value as $2 when given).
  * Inside a step that retries (online->retrying), a failure whose SQLSTATE is
@@ -66,11 +75,9 @@ static PGresult *
 query(Online *online, const char *sql, const char *value)
 {
 	const char *params[2] = {online->table, value};
-	PGresult   *res = db_try_query(online->conn, sql, value ? 2 : 1, params, &online->error);
 
-	if (!res && (!online->retrying || !retry_sqlstate_retryable(online->error.sqlstate)))
-		error_report(&online->error);
-	return res;
+	return db_query_handled(online->conn, sql, value ? 2 : 1, params, &online->error,
+							leave_retryable, online);
 }
 
 /* A retryable statement failure is kept quiet: the caller retries. */

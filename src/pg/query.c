@@ -32,7 +32,12 @@ copy_field(char *dest, size_t size, const PGresult *result, int field)
 	snprintf(dest, size, "%s", value ? value : "");
 }
 
-void
+/*
+ * Fills error (cleared first) from a failed result: SQLSTATE, message,
+ * detail, hint, context, position; for a client-side failure, or no result
+ * at all, the first line of libpq's message.
+ */
+static void
 db_error_from_result(Error *error, const PGresult *result, const PGconn *conn)
 {
 	error_clear(error);
@@ -67,7 +72,8 @@ db_report_error(const PGresult *result, const PGconn *conn, const char *where)
 					   result ? PQresultErrorField(result, PG_DIAG_CONTEXT) : NULL);
 }
 
-void
+/* Hands a failed result back in error, or reports it when error is NULL (rule 3). */
+static void
 db_fail(const PGresult *result, const PGconn *conn, Error *error)
 {
 	if (error)
@@ -124,6 +130,23 @@ PGresult *
 db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
 {
 	return db_try_query(conn, sql, nparams, params, NULL);
+}
+
+PGresult *
+db_query_handled(PGconn *conn, const char *sql, int nparams, const char *const *params,
+				 Error *error, DbFailureHandler handler, void *arg)
+{
+	PGresult   *result;
+
+	begin_call(error);
+	result = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (db_result_ok(result))
+		return result;
+	db_error_from_result(error, result, conn);
+	if (!handler || !handler(error, arg))
+		db_report_error(result, conn, error->where[0] ? error->where : NULL);
+	PQclear(result);
+	return NULL;
 }
 
 bool

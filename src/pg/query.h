@@ -7,7 +7,9 @@
  *   db_command, db_query            report a failure themselves (rule 1);
  *   db_try_*, db_prepare, db_copy_in, db_run_statements, db_set_config
  *                                   fill an Error for the caller to decide,
- *                                   or report it when error is NULL (rules 2, 3).
+ *                                   or report it when error is NULL (rules 2, 3);
+ *   db_query_handled                fills an Error, lets a handler decide,
+ *                                   and reports in full what it leaves.
  *
  * A server error is reported as "[where: ]message (SQLSTATE xxxxx)", then
  * its detail, hint and context; a client-side one (a lost connection) by the
@@ -29,20 +31,10 @@
 bool		db_result_ok(const PGresult *result);
 
 /*
- * Fills error (cleared first) from a failed result: SQLSTATE, message,
- * detail, hint, context; for a client-side failure, or no result at all,
- * the first line of libpq's message.
- */
-void		db_error_from_result(Error *error, const PGresult *result, const PGconn *conn);
-
-/*
  * Reports a failed result (rule 1), nothing cut.  When where is not NULL it
  * prefixes the message (for example "file.sql:12").
  */
 void		db_report_error(const PGresult *result, const PGconn *conn, const char *where);
-
-/* Hands a failed result back in error, or reports it when error is NULL (rule 3). */
-void		db_fail(const PGresult *result, const PGconn *conn, Error *error);
 
 /* Runs a command without parameters; on failure reports it and returns false. */
 bool		db_command(PGconn *conn, const char *sql);
@@ -62,6 +54,24 @@ bool		db_try_command(PGconn *conn, const char *sql, Error *error);
  */
 PGresult   *db_try_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
 						 Error *error);
+
+/*
+ * Called with the failure of a statement (error filled: SQLSTATE, message,
+ * ..., position) before it is reported; may set error->where.  Returns true
+ * when it has dealt with the failure (nothing is reported), false to have
+ * it reported in full.
+ */
+typedef bool (*DbFailureHandler) (Error *error, void *arg);
+
+/*
+ * db_query for a caller that inspects every failure and reports most: on
+ * failure, fills error (not NULL), asks handler (NULL: none), and unless it
+ * dealt with it reports the failure in full, nothing cut, at error->where
+ * (rule 3's "reported, and left for inspection").  NULL on failure.
+ */
+PGresult   *db_query_handled(PGconn *conn, const char *sql, int nparams,
+							 const char *const *params, Error *error,
+							 DbFailureHandler handler, void *arg);
 
 /* set_config(name, value, is_local): for the session, or the transaction when local. */
 bool		db_set_config(PGconn *conn, const char *name, const char *value, bool local,

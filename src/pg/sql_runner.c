@@ -38,6 +38,30 @@ clear_result(SqlRunResult *result)
 	error_clear(&result->error);
 }
 
+/* The statement being run, for placing its failure. */
+typedef struct Running
+{
+	const char *path;
+	const SqlStatement *statement;
+	const SqlRunOptions *options;
+	SqlRunResult *result;
+} Running;
+
+/* Places a failure at its line in the file, then lets the caller's hook decide. */
+static bool
+place_failure(Error *error, void *arg)
+{
+	Running    *running = arg;
+	const SqlRunOptions *options = running->options;
+
+	running->result->error_line = error->position > 0
+		? sql_statement_line_of_position(running->statement, error->position)
+		: running->statement->line;
+	error_set_where(error, "%s:%d", running->path, running->result->error_line);
+	return options && options->on_statement_error &&
+		options->on_statement_error(error, options->arg);
+}
+
 /*
  * Runs the statements up to the first failure, which is placed at its line in
  * the file and reported, unless options->on_statement_error deals with it.
@@ -46,28 +70,20 @@ static bool
 run_script(PGconn *conn, const char *path, const SqlScript *script, const bool *selected,
 		   const SqlRunOptions *options, SqlRunResult *result)
 {
+	Running		running = {path, NULL, options, result};
+
 	for (size_t i = 0; i < script->count; i++)
 	{
-		const SqlStatement *statement = &script->statements[i];
+		PGresult   *res;
 
 		if (selected && !selected[i])
 			continue;
-
+		running.statement = &script->statements[i];
 		/* the extended protocol refuses a string of several statements */
-		PGresult   *res = db_try_query(conn, statement->text, 0, NULL, &result->error);
-		Error	   *error = &result->error;
-
+		res = db_query_handled(conn, running.statement->text, 0, NULL, &result->error,
+							   place_failure, &running);
 		if (!res)
-		{
-			result->error_line = error->position > 0
-				? sql_statement_line_of_position(statement, error->position)
-				: statement->line;
-			error_set_where(error, "%s:%d", path, result->error_line);
-			if (!options || !options->on_statement_error ||
-				!options->on_statement_error(error, options->arg))
-				error_report(error);
 			return false;
-		}
 		result->statements++;
 		PQclear(res);
 	}
@@ -78,10 +94,10 @@ run_script(PGconn *conn, const char *path, const SqlScript *script, const bool *
 static bool
 commit(PGconn *conn, SqlRunResult *result)
 {
-	if (db_try_command(conn, "COMMIT", &result->error))
-		return true;
-	error_report(&result->error);
-	return false;
+	PGresult   *res = db_query_handled(conn, "COMMIT", 0, NULL, &result->error, NULL, NULL);
+
+	PQclear(res);
+	return res != NULL;
 }
 
 /* SET LOCAL lock_timeout: back to the session's own after the transaction. */

@@ -59,7 +59,7 @@ typedef struct QueryOutcome
 	char	   *text_plan;
 	/* the plain table */
 	bool		plain_missing;	/* its table does not exist (42P01) */
-	char		plain_missing_reason[1024];
+	char		plain_missing_reason[ERROR_MESSAGE_SIZE];
 	ExplainPlan *plain_plan;
 	const char *plain_relation;	/* the first relation its plan reads (in plain_plan) */
 	long long	plain_live_rows;	/* estimate, -1 when unknown */

@@ -39,7 +39,7 @@ typedef struct RemovalOutcome
 	QueryTimingStats partitioned;
 	bool		plain_ok;		/* the plain side was timed */
 	bool		plain_missing;	/* its table does not exist (42P01): not timed, not an error */
-	char		plain_missing_reason[1024];
+	char		plain_missing_reason[ERROR_MESSAGE_SIZE];
 	QueryTimingStats plain;
 } RemovalOutcome;
 
