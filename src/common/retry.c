@@ -11,7 +11,8 @@
 RetryPolicy
 retry_default_policy(void)
 {
-	return (RetryPolicy) {.max_attempts = 10, .base_delay_ms = 200, .max_delay_ms = 5000};
+	return (RetryPolicy) {.max_attempts = 10, .base_delay_ms = 200, .max_delay_ms = 5000,
+	.jitter_percent = 50};
 }
 
 bool
@@ -56,8 +57,9 @@ int
 retry_backoff_ms(const RetryPolicy *policy, int attempt)
 {
 	long		delay = retry_delay_ms(policy, attempt);
+	long		limit = delay * policy->jitter_percent / 100;
 
-	return (int) (delay + (delay > 1 ? jitter(delay / 2) : 0));
+	return (int) (delay + (limit > 0 ? jitter(limit) : 0));
 }
 
 bool

@@ -24,6 +24,7 @@
  * written again after a short pause, until RETRY_LIMIT_MS: each attempt
  * already waited up to --lock-timeout.  A server that went away is asked
  * again at waits doubling from 100 ms to 5 s, until it answers or a stop.
+ * No jitter: one client's pauses, not sessions contending for a lock.
  */
 static const RetryPolicy write_retry = {.base_delay_ms = 50, .max_delay_ms = 50};
 static const RetryPolicy reconnect_retry = {.base_delay_ms = 100, .max_delay_ms = 5000};

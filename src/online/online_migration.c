@@ -29,7 +29,7 @@ RetryPolicy
 online_retry_policy(const OnlineOptions *options)
 {
 	RetryPolicy policy = {.max_attempts = options->attempts, .base_delay_ms = 250,
-	.max_delay_ms = 4000, .lock_timeout_ms = options->lock_timeout_ms};
+	.max_delay_ms = 4000, .jitter_percent = 50, .lock_timeout_ms = options->lock_timeout_ms};
 
 	return policy;
 }

@@ -51,7 +51,7 @@ time_removal(PGconn *conn, int runs, const char *lock_sql, const QueryStatements
 			 QueryTimingStats *stats, int *failed, Error *error)
 {
 	RetryPolicy policy = {.max_attempts = lock_sql ? REMOVAL_DEMO_LOCK_ATTEMPTS : 1,
-	.base_delay_ms = 100, .max_delay_ms = 400};
+	.base_delay_ms = 100, .max_delay_ms = 400, .jitter_percent = 50};
 
 	for (int attempt = 1;; attempt++)
 	{

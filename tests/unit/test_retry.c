@@ -42,6 +42,7 @@ test_default_policy(void **state)
 	assert_int_equal(policy.max_attempts, 10);
 	assert_int_equal(policy.base_delay_ms, 200);
 	assert_int_equal(policy.max_delay_ms, 5000);
+	assert_int_equal(policy.jitter_percent, 50);
 	assert_int_equal(policy.lock_timeout_ms, 0);
 }
 
@@ -83,10 +84,11 @@ test_delays_double_up_to_the_cap(void **state)
 }
 
 static void
-test_backoff_adds_at_most_half_as_jitter(void **state)
+test_backoff_adds_at_most_its_jitter(void **state)
 {
 	RetryPolicy policy = retry_default_policy();
-	RetryPolicy tiny = {.max_attempts = 3, .base_delay_ms = 1, .max_delay_ms = 1};
+	RetryPolicy tiny = {.max_attempts = 3, .base_delay_ms = 1, .max_delay_ms = 1, .jitter_percent = 50};
+	RetryPolicy steady = {.base_delay_ms = 100, .max_delay_ms = 5000};
 	int			first = retry_backoff_ms(&policy, 6);
 	bool		varied = false;
 
@@ -105,6 +107,10 @@ test_backoff_adds_at_most_half_as_jitter(void **state)
 	assert_true(varied);
 	/* a wait of 1 ms has no room for jitter */
 	assert_int_equal(retry_backoff_ms(&tiny, 1), 1);
+	/* without jitter (load-data's reconnects): exactly the doubling waits */
+	for (int attempt = 1; attempt <= 8; attempt++)
+		assert_int_equal(retry_backoff_ms(&steady, attempt), retry_delay_ms(&steady, attempt));
+	assert_int_equal(retry_backoff_ms(&steady, 6), 3200);
 }
 
 static volatile sig_atomic_t signals_seen;
@@ -215,7 +221,7 @@ main(void)
 		cmocka_unit_test(test_default_policy),
 		cmocka_unit_test(test_attempts_left),
 		cmocka_unit_test(test_delays_double_up_to_the_cap),
-		cmocka_unit_test(test_backoff_adds_at_most_half_as_jitter),
+		cmocka_unit_test(test_backoff_adds_at_most_its_jitter),
 		cmocka_unit_test(test_clock_is_monotonic),
 		cmocka_unit_test(test_sleep_resumes_after_a_signal),
 		cmocka_unit_test(test_sleep_stops_on_the_flag),
