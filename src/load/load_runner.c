@@ -34,13 +34,9 @@ bool
 load_runner_prepare_session(PGconn *conn, const LoadOptions *options)
 {
 	char		timeout[32];
-	const char *params[1] = {timeout};
-	PGresult   *res;
 
 	snprintf(timeout, sizeof(timeout), "%lldms", options->lock_timeout_ms);
-	res = db_query(conn, "SELECT pg_catalog.set_config('lock_timeout', $1, false)", 1, params);
-	PQclear(res);
-	return res != NULL;
+	return db_set_config(conn, "lock_timeout", timeout, false, NULL);
 }
 
 /* Dates follow the partitions that exist now; outside ones go to DEFAULT. */

@@ -69,7 +69,7 @@ before_commit(PGconn *conn, const char *path, double elapsed_ms, void *arg)
 static AttemptResult
 run_attempt(PGconn *conn, const char *path, const SqlScript *script, int number,
 			const RetryPolicy *policy, const RunnerCallbacks *callbacks, RetryRun *run,
-			char failed_sqlstate[6])
+			Error *failed)
 {
 	Attempt		attempt = {number, policy, callbacks};
 	bool		may_retry = retry_attempts_left(policy, number);
@@ -83,7 +83,7 @@ run_attempt(PGconn *conn, const char *path, const SqlScript *script, int number,
 	/* only a statement's lock failure is retried, on a connection still there */
 	if (result.error_line == 0 || !retry_sqlstate_retryable(result.error.sqlstate))
 		return ATTEMPT_FAILED;
-	memcpy(failed_sqlstate, result.error.sqlstate, sizeof(result.error.sqlstate));
+	*failed = result.error;
 	if (may_retry)
 		run->last_error = result.error;
 	if (PQstatus(conn) != CONNECTION_OK)
@@ -106,16 +106,17 @@ sql_retry_runner_execute_file(PGconn *conn, const char *path, const RetryPolicy 
 	for (int attempt = 1; attempt <= policy->max_attempts; attempt++)
 	{
 		double		attempt_start = clock_now_ms();
-		char		sqlstate[6] = "";
+		Error		failed;			/* the attempt's lock failure, when it had one */
 
 		if (callbacks && callbacks->before_attempt)
 			callbacks->before_attempt(attempt, callbacks->arg);
 		run->attempts = attempt;
-		result = run_attempt(conn, path, script, attempt, policy, callbacks, run, sqlstate);
+		error_clear(&failed);
+		result = run_attempt(conn, path, script, attempt, policy, callbacks, run, &failed);
 		run->last_attempt_ms = clock_now_ms() - attempt_start;
 		if ((result == ATTEMPT_RETRY || result == ATTEMPT_GAVE_UP) &&
 			callbacks && callbacks->after_lock_failure)
-			callbacks->after_lock_failure(conn, sqlstate, callbacks->arg);
+			callbacks->after_lock_failure(conn, failed.sqlstate, callbacks->arg);
 		if (result != ATTEMPT_RETRY)
 			break;
 

@@ -155,16 +155,9 @@ static bool
 set_lock_timeout(PGconn *conn, int ms)
 {
 	char		value[32];
-	const char *params[1] = {value};
-	PGresult   *res;
-
-	bool		ok;
 
 	snprintf(value, sizeof(value), "%dms", ms);
-	res = db_query(conn, "SELECT pg_catalog.set_config('lock_timeout', $1, false)", 1, params);
-	ok = res != NULL;
-	PQclear(res);
-	return ok;
+	return db_set_config(conn, "lock_timeout", value, false, NULL);
 }
 
 static bool

@@ -32,15 +32,10 @@ static bool
 set_seed_rows(PGconn *conn, long long seed_rows)
 {
 	char		value[32];
-	const char *params[1] = {value};
-	PGresult   *res;
 
 	/* read by 00_initial_seed_data.sql through current_setting() */
 	snprintf(value, sizeof(value), "%lld", seed_rows);
-	res = db_query(conn, "SELECT pg_catalog.set_config('partition_demo.seed_rows', $1, false)",
-				   1, params);
-	PQclear(res);
-	return res != NULL;
+	return db_set_config(conn, "partition_demo.seed_rows", value, false, NULL);
 }
 
 /* --abort: removes half-done online migrations, of one table or of all. */
