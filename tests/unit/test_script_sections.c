@@ -16,19 +16,7 @@
 #include "online/script_sections.h"
 #include "pg/sql_runner.h"
 
-static Error error;
-static char errbuf[256];
-
-static SqlScript *
-split_ok(const char *text)
-{
-	SqlScript  *script = sql_split(text, &error);
-
-	error_format(&error, errbuf, sizeof(errbuf));
-	if (!script)
-		fail_msg("unexpected split error: %s", errbuf);
-	return script;
-}
+#include "split_helper.h"
 
 /* script_sections_assign, its error (if any) formatted into errbuf */
 static bool

@@ -14,19 +14,7 @@
 #include "pg/sql_marks.h"
 #include "pg/sql_runner.h"
 
-static Error error;
-static char errbuf[256];
-
-static SqlScript *
-split_ok(const char *text)
-{
-	SqlScript  *script = sql_split(text, &error);
-
-	error_format(&error, errbuf, sizeof(errbuf));
-	if (!script)
-		fail_msg("unexpected split error: %s", errbuf);
-	return script;
-}
+#include "split_helper.h"
 
 /* The marks before the first statement of text. */
 static SqlScript *

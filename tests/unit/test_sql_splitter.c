@@ -9,19 +9,7 @@
 
 #include "pg/sql_splitter.h"
 
-static Error error;
-static char errbuf[256];
-
-static SqlScript *
-split_ok(const char *text)
-{
-	SqlScript  *script = sql_split(text, &error);
-
-	error_format(&error, errbuf, sizeof(errbuf));
-	if (!script)
-		fail_msg("unexpected split error: %s", errbuf);
-	return script;
-}
+#include "split_helper.h"
 
 static void
 test_statements_and_lines(void **state)
