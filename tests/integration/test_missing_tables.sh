@@ -13,11 +13,7 @@ MT_REPARTITION=$BIN_DIR/repartition
 # mt_db NAME [TEMPLATE]: (re)creates database NAME, empty or as a copy of
 # TEMPLATE, and points the programs and psql at it
 mt_db() {
-	local name=$1 template=${2:-template0}
-	psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
-		-c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" \
-		-c "CREATE DATABASE \"$name\" TEMPLATE \"$template\"" >/dev/null
-	export POSTGRES_DB=$name PGDATABASE=$name
+	fresh_database "$1" "${2:-template0}"
 }
 
 # a set-up database to copy, made once on first use

@@ -50,11 +50,7 @@ fi
 # om_fresh_db NAME: database NAME as om_template (plain, seeded); exports
 # POSTGRES_DB and PGDATABASE
 om_fresh_db() {
-	local name=$1
-	psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
-		-c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" \
-		-c "CREATE DATABASE \"$name\" TEMPLATE om_template" >/dev/null
-	export POSTGRES_DB=$name PGDATABASE=$name
+	fresh_database "$1" om_template
 }
 
 # "rows:checksum" of TABLE (partition_demo.table_fingerprint over its columns)

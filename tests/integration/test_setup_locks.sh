@@ -41,10 +41,7 @@ fi
 
 # sl_fresh_db NAME: database NAME as sl_template; exports POSTGRES_DB and PGDATABASE
 sl_fresh_db() {
-	psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
-		-c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" \
-		-c "CREATE DATABASE \"$1\" TEMPLATE sl_template" >/dev/null
-	export POSTGRES_DB=$1 PGDATABASE=$1
+	fresh_database "$1" sl_template
 }
 
 # sl_wait_for QUERY WHAT [SECONDS]: polls until QUERY returns t; fails the

@@ -52,11 +52,7 @@ if [[ -z ${RP_TEMPLATE_READY-} ]]; then
 fi
 
 rp_fresh_db() {
-	local name=$1
-	psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
-		-c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" \
-		-c "CREATE DATABASE \"$name\" TEMPLATE rp_template" >/dev/null
-	export POSTGRES_DB=$name PGDATABASE=$name
+	fresh_database "$1" rp_template
 }
 
 rp_fingerprint() {

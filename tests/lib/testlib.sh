@@ -174,12 +174,16 @@ sql() {
 	psql -XAtq -v ON_ERROR_STOP=1 "$@" -c "$query"
 }
 
+# fresh_database NAME [TEMPLATE]: (re)creates database NAME, empty or as a
+# copy of TEMPLATE, and points the programs and psql at it
 fresh_database() {
-	local name=$1 q out
+	local name=$1 q out template=${2:-} create
 	q=${name//\"/\"\"}
+	create="CREATE DATABASE \"$q\""
+	[[ -n $template ]] && create+=" TEMPLATE \"${template//\"/\"\"}\""
 	if ! out=$(psql -XAtq -v ON_ERROR_STOP=1 -d postgres \
 		-c "DROP DATABASE IF EXISTS \"$q\" WITH (FORCE)" \
-		-c "CREATE DATABASE \"$q\"" 2>&1); then
+		-c "$create" 2>&1); then
 		# shellcheck disable=SC2031
 		if [[ -n $TESTLIB_IN_TEST ]]; then
 			_testlib_fail "fresh_database $name" "$out"
