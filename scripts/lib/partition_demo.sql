@@ -1086,6 +1086,123 @@ $$;
 COMMENT ON FUNCTION partition_demo.rename_with_indexes(regclass, text) IS
     'renames a table and each of its indexes whose name starts with the table''s';
 
+-- online_preparing(): true inside the prepare transaction of an online run
+-- (set by online_begin_prepare() in scripts/online/), where a scenario's
+-- [create] section must build beside the live tables, never in place.
+CREATE OR REPLACE FUNCTION partition_demo.online_preparing()
+RETURNS boolean
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT coalesce(current_setting('partition_demo.online_prepare', true), '') = 'on';
+$$;
+
+-- add_outside_check(parent, name, from, to): on parent's DEFAULT partition
+-- (if it has one) a CHECK "key outside [from, to)", NOT VALID: ACCESS
+-- EXCLUSIVE on DEFAULT for a moment, no scan. Validated later
+-- (validate_check, SHARE UPDATE EXCLUSIVE), it lets ATTACH of partitions
+-- inside [from, to) skip its scan of DEFAULT.
+CREATE OR REPLACE FUNCTION partition_demo.add_outside_check(parent regclass, name text,
+                                                            range_from timestamp, range_to timestamp)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET datestyle = 'ISO, YMD'
+AS $$
+DECLARE
+    dflt       regclass;
+    key_column text := partition_demo.range_key_column(parent);
+BEGIN
+    SELECT p.partdefid::regclass INTO dflt FROM pg_catalog.pg_partitioned_table AS p
+     WHERE p.partrelid = parent AND p.partdefid <> 0;
+    IF dflt IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_constraint AS c
+                                WHERE c.conrelid = dflt AND c.conname = name) THEN
+        RETURN;
+    END IF;
+    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (%I < %L OR %I >= %L) NOT VALID',
+                   dflt, name, key_column, range_from, key_column, range_to);
+END
+$$;
+
+-- validate_check(tbl, name) / drop_check(tbl, name): of a constraint made by
+-- add_outside_check; nothing when the table or the constraint is not there.
+CREATE OR REPLACE FUNCTION partition_demo.validate_check(tbl text, name text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_constraint AS c
+                WHERE c.conrelid = to_regclass(quote_ident(tbl)) AND c.conname = name AND NOT c.convalidated) THEN
+        EXECUTE format('ALTER TABLE %I VALIDATE CONSTRAINT %I', tbl, name);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION partition_demo.drop_check(tbl text, name text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_constraint AS c
+                WHERE c.conrelid = to_regclass(quote_ident(tbl)) AND c.conname = name) THEN
+        EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', tbl, name);
+    END IF;
+END
+$$;
+
+-- detach_partition(parent, name) / drop_detached(parent, name): the two ends
+-- of replacing a partition; nothing when name is NULL (nothing planned).
+CREATE OR REPLACE FUNCTION partition_demo.detach_partition(parent regclass, name text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+BEGIN
+    IF name IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE %s DETACH PARTITION %I', parent, name);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION partition_demo.drop_detached(parent regclass, name text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+BEGIN
+    IF name IS NULL THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_inherits AS i
+                WHERE i.inhrelid = to_regclass(quote_ident(name)) AND i.inhparent = parent) THEN
+        RAISE EXCEPTION 'drop_detached(%, %): % is still a partition of %', parent, name, name, parent
+            USING ERRCODE = 'object_in_use';
+    END IF;
+    RAISE NOTICE 'dropping the detached %', name;
+    EXECUTE format('DROP TABLE %I', name);
+END
+$$;
+
+-- analyze_new_partitions(parent): ANALYZE every leaf of parent that has never
+-- been analyzed (the partitions a scenario just attached).
+CREATE OR REPLACE FUNCTION partition_demo.analyze_new_partitions(parent regclass)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    leaf regclass;
+BEGIN
+    FOR leaf IN SELECT t.relid FROM pg_catalog.pg_partition_tree(parent) AS t
+                  JOIN pg_catalog.pg_stat_user_tables AS s ON s.relid = t.relid
+                 WHERE t.isleaf AND s.last_analyze IS NULL AND s.last_autoanalyze IS NULL LOOP
+        EXECUTE format('ANALYZE %s', leaf);
+    END LOOP;
+END
+$$;
+
 -- -----------------------------------------------------------------------------
 -- measure(rel, columns_of, reuse): row count and checksum of the rows stored
 -- in rel itself (a leaf partition or a plain table), over the columns of

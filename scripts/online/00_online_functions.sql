@@ -205,6 +205,10 @@ AS $$
 BEGIN
     PERFORM partition_demo.online_assert_idle(table_name);
     PERFORM partition_demo.track_begin();
+    -- what the scenarios ask with online_preparing(): their [create] section
+    -- runs online (the native SPLIT PARTITION, which holds ACCESS EXCLUSIVE
+    -- for the whole split, is for the offline form only)
+    PERFORM set_config('partition_demo.online_prepare', 'on', true);
 END
 $$;
 
@@ -247,6 +251,15 @@ LANGUAGE sql
 AS $$
     INSERT INTO partition_demo.online_plans (table_name, operation, source, sources, targets, routes, details)
     VALUES (table_name, operation, source, sources, targets, routes, details);
+$$;
+
+CREATE OR REPLACE FUNCTION partition_demo.online_plan_details(table_name text)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT p.details FROM partition_demo.online_plans AS p
+     WHERE p.table_name = online_plan_details.table_name;
 $$;
 
 CREATE OR REPLACE FUNCTION partition_demo.online_plan_detail(table_name text, key text)
@@ -381,6 +394,10 @@ DECLARE
 BEGIN
     IF EXISTS (SELECT FROM partition_demo.online_plans AS p WHERE p.table_name = online_start.table_name) THEN
         m := partition_demo.online_planned(table_name);
+    ELSIF EXISTS (SELECT FROM pg_catalog.pg_class AS c
+                   WHERE c.oid = to_regclass(table_name) AND c.relkind = 'p') THEN
+        -- a scenario that planned nothing (its [create] section said why)
+        RETURN NULL;
     ELSE
         m.table_name := table_name;
         m.operation := 'convert';
@@ -505,11 +522,16 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    m   partition_demo.online_migrations := partition_demo.online_planned(table_name);
-    n   bigint := partition_demo.online_copy_ids(m, NULL, NULL);
+    m   partition_demo.online_migrations;
+    n   bigint;
     tgt regclass;
     c   bigint;
 BEGIN
+    IF NOT EXISTS (SELECT FROM partition_demo.online_plans AS p WHERE p.table_name = online_copy_all.table_name) THEN
+        RETURN 0;   -- nothing planned: the scenario has nothing to do
+    END IF;
+    m := partition_demo.online_planned(table_name);
+    n := partition_demo.online_copy_ids(m, NULL, NULL);
     FOREACH tgt IN ARRAY m.targets LOOP
         EXECUTE format('SELECT count(*) FROM %s', tgt) INTO c;
         RAISE NOTICE 'copied % rows into %', c, tgt;
@@ -708,7 +730,9 @@ CREATE OR REPLACE FUNCTION partition_demo.online_assert_moved(table_name text)
 RETURNS bigint
 LANGUAGE sql
 AS $$
-    SELECT partition_demo.online_assert_same(partition_demo.online_planned(table_name), '{}', false, 'rows');
+    SELECT coalesce((SELECT partition_demo.online_assert_same(partition_demo.online_planned(table_name), '{}', false, 'rows')
+                      WHERE EXISTS (SELECT FROM partition_demo.online_plans AS p
+                                     WHERE p.table_name = online_assert_moved.table_name)), 0);
 $$;
 
 -- -----------------------------------------------------------------------------
@@ -876,12 +900,22 @@ DECLARE
     m        partition_demo.online_migrations;
     dropped  text[] := '{}';
     tbl      regclass;
+    con      record;
 BEGIN
     SELECT * INTO m FROM partition_demo.online_migrations AS o
      WHERE o.table_name = online_abort.table_name FOR UPDATE;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
+    -- what the plan put on tables that stay (DEFAULT's CHECK of a split)
+    FOR con IN SELECT r.tbl, x.name
+               FROM partition_demo.online_plans AS p
+              CROSS JOIN LATERAL jsonb_to_recordset(coalesce(p.details -> 'constraints_to_drop', '[]'))
+                         AS x("table" text, name text)
+              CROSS JOIN LATERAL (SELECT to_regclass(quote_ident(x."table")) AS tbl) AS r
+              WHERE p.table_name = online_abort.table_name AND r.tbl IS NOT NULL LOOP
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', con.tbl, con.name);
+    END LOOP;
     PERFORM partition_demo.online_forget(m);
     FOREACH tbl IN ARRAY m.drop_on_abort LOOP
         -- never a source, nor a table attached meanwhile (only a swap attaches)

@@ -205,11 +205,4 @@ SELECT partition_demo.assert_conserved();
 -- -----------------------------------------------------------------------------
 -- @online: finish
 -- -----------------------------------------------------------------------------
-ANALYZE event_logs_default;
-
-DO $$
-BEGIN
-    EXECUTE format('ANALYZE %s', (SELECT p.partition FROM partition_demo.range_partitions('event_logs') AS p
-                                   WHERE NOT p.is_default ORDER BY p.range_to DESC LIMIT 1));
-END
-$$;
+SELECT partition_demo.analyze_new_partitions('event_logs');

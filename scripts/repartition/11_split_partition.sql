@@ -8,78 +8,86 @@
 --
 -- Weeks: days 1-7, 8-14, 15-21, 22-28 and 29 to the end of the month, named
 -- <month>_w1 .. _w5 (event_logs_2024_03_w1 ...). They never cross the month
--- bound (docs/spec-notes.md §10: a week reaching into the next month would overlap its
--- partition); the last one is shorter, and February of a common year has 4.
+-- bound (docs/spec-notes.md §10: a week reaching into the next month would
+-- overlap its partition); the last one is shorter, and February of a common
+-- year has 4.
 --
--- Steps (one transaction: all or nothing):
---   0. lock + guard    EXCLUSIVE on event_logs and every partition of it:
---                      writers wait, also those writing straight into a
---                      partition; readers go on; the project must have
---                      created event_logs and every partition (the month is
---                      dropped at the end: never a table of someone else's)
---   1. snapshot        rows and checksum of every partition (for step 9)
---   2. plan            the month and its weeks (temporary table split_plan);
---                      a table named like a week is refused
---   2b. native         ALTER TABLE ... SPLIT PARTITION where the server has it
---                      (PostgreSQL 19); then steps 3-8 have nothing to do
---   3. weekly tables   standalone, shaped like partitions (columns, defaults,
---                      the parent's indexes, CHECK = the week's bound); they
---                      play the part of the spec's temp table
---   4. copy            each week's rows from the month partition, still
---                      attached and readable
---   5. verify          the weeks together hold exactly the month's rows
---   6. detach          the month partition (ACCESS EXCLUSIVE from here on)
---   7. attach          the weekly tables as partitions
---   8. drop            the detached month
---   9. verify          event_logs, scanned again, holds exactly the rows of
---                      step 1
+-- The weeks are built beside the month, filled from it while it is still
+-- attached and readable, and swapped in with catalog work only:
+--
+--   guard    event_logs range-partitioned, every partition the project's
+--            (the month is dropped at the end: never a table of someone
+--            else's); no online scenario in progress
+--   lock     (offline only) EXCLUSIVE on event_logs and every partition:
+--            writers wait, readers go on; rows and checksums per partition
+--   create   the plan (the month and its weeks, temporary table split_plan;
+--            a table named like a week is refused); offline, the native
+--            ALTER TABLE ... SPLIT PARTITION where the server has it
+--            (PostgreSQL 19; then the rest has nothing to do); the weekly
+--            tables, standalone, shaped like partitions (columns, defaults,
+--            the parent's indexes, CHECK = the week's bound); online, on
+--            DEFAULT a CHECK "outside the month", NOT VALID (a moment of
+--            ACCESS EXCLUSIVE on DEFAULT, no scan); the plan recorded
+--            (partition_demo.online_plan: the month's rows go to their week)
+--   copy     (offline only) the month's rows into their weeks
+--   keys     DEFAULT's CHECK validated (SHARE UPDATE EXCLUSIVE: writers go
+--            on); it holds, since DEFAULT cannot hold a row of the month
+--   verify   (offline only) the weeks together hold exactly the month's rows
+--   swap     DETACH the month, ATTACH the weeks (their CHECKs and DEFAULT's
+--            prove the bounds: nothing is scanned), DROP the month, DEFAULT's
+--            CHECK dropped
+--   verify   (offline only) event_logs, scanned again, holds exactly the
+--            rows it held at the lock
+--   finish   ANALYZE the weeks
+--
+-- bin/repartition split runs it ONLINE: the sections in the steps of
+-- scripts/online/00_online_functions.sql (capture triggers on the month;
+-- batched copy; replay; comparison at one snapshot; the swap in one short
+-- transaction, ACCESS EXCLUSIVE on event_logs from the DETACH to COMMIT;
+-- docs/repartition.md has the locks). bin/repartition --offline split runs
+-- the whole file in one transaction, as does psql:
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/11_split_partition.sql
+-- (after scripts/lib/partition_demo.sql and scripts/online/00_online_functions.sql).
 --
 -- The spec's order (temp table -> detach -> create weekly -> copy -> cleanup)
--- copies while the month is detached, under ACCESS EXCLUSIVE. Here the copy
--- runs first, while readers still read the month; the ACCESS EXCLUSIVE window
--- (steps 6-8) only swaps catalog entries and scans DEFAULT once per week for
--- ATTACH. Writers wait during the whole transaction (EXCLUSIVE on the parent
--- and on every partition, for sessions that write into the month or DEFAULT
--- by name): a row written to the month after the copy would be lost, and one
--- written while it is detached would land in DEFAULT and make the weekly
--- attach fail (docs/spec-notes.md §10). A waiting INSERT routes its row after the
--- commit, with the new layout: into the right week.
---
--- bin/repartition split runs it in one transaction; by hand:
---     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/11_split_partition.sql
+-- copies while the month is detached, under ACCESS EXCLUSIVE, and a row
+-- written into the month after its copy would be lost. Here the copy runs
+-- first, every write to the month meanwhile is captured and replayed, and a
+-- writer that waited for the swap routes its row after COMMIT into the
+-- right week.
 -- =============================================================================
 
+-- -----------------------------------------------------------------------------
+-- @step: 0. Check the layout; nothing is locked yet.
+-- @online: guard
+-- -----------------------------------------------------------------------------
 -- Every lock wait is bounded (SQLSTATE 55P03 when it expires): bin/repartition
--- sets lock_timeout for this transaction (--lock-timeout, default 2 s) and runs
--- the file again, with backoff; run by hand, the wait is 2 s unless the session
--- has a lock_timeout of its own.
-SELECT pg_catalog.set_config('lock_timeout', '2s', true)
- WHERE pg_catalog.current_setting('lock_timeout') = '0';
+-- sets lock_timeout for each transaction (--lock-timeout) and tries again,
+-- with backoff; run by hand, the wait is 2 s unless the session has one.
+SELECT partition_demo.bound_lock_waits();
 
 -- Tables this scenario creates are recorded as the project's at its end
 -- (bin/setup-database --reset drops those, and only those).
 SELECT partition_demo.track_begin();
 
--- -----------------------------------------------------------------------------
--- @step: 0. Lock the parent, then (LOCK TABLE recurses) each of its partitions, in
---    the order of an INSERT through the parent: no one may write into the
---    month or DEFAULT by name either. Then check that it is range-partitioned
---    and, with ATTACH and DETACH held off by the lock, that every partition
---    is the project's.
--- -----------------------------------------------------------------------------
-LOCK TABLE event_logs IN EXCLUSIVE MODE;
-
+SELECT partition_demo.online_assert_idle('event_logs');
 SELECT partition_demo.range_key_column('event_logs') AS partition_key;
 SELECT partition_demo.assert_ours('event_logs', 'split a partition of');
 
 -- -----------------------------------------------------------------------------
--- @step: 1. Rows and checksum per partition before any change.
+-- @step: 1. Offline: lock the parent, then (LOCK TABLE recurses) each of its
+--    partitions, in the order of an INSERT through the parent: no one may
+--    write into the month or DEFAULT by name either; rows and checksum per
+--    partition before any change.
+-- @online: lock
 -- -----------------------------------------------------------------------------
+LOCK TABLE event_logs IN EXCLUSIVE MODE;
 SELECT partition_demo.snapshot('before', 'event_logs');
 
 -- -----------------------------------------------------------------------------
 -- @step: 2. Plan: one row per week of the newest month, if a single partition covers
 --    exactly that month; no row if the month is split already.
+-- @online: create
 -- -----------------------------------------------------------------------------
 CREATE TEMPORARY TABLE split_plan ON COMMIT DROP AS
 WITH parts AS (
@@ -99,6 +107,7 @@ month_partition AS (
        AND parts.range_to = newest.month_start + interval '1 month'
 )
 SELECT m.partition                                            AS month_partition,
+       m.month_start, m.month_end,
        format('event_logs_%s_w%s', to_char(m.month_start, 'YYYY_MM'), w.n) AS week_name,
        m.month_start + (w.n - 1) * interval '7 days'          AS range_from,
        least(m.month_start + w.n * interval '7 days', m.month_end) AS range_to
@@ -139,16 +148,16 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- @step: 2b. Native split where the server has it (PostgreSQL 19). ALTER TABLE
---    SPLIT PARTITION was added during 17's development and reverted before
---    its release; 15-18 do not have it. One statement creates the weeks from the
---    parent's template (columns, defaults, indexes) and routes the month's
---    rows into them. It holds ACCESS EXCLUSIVE on event_logs for the whole
---    split, readers included, where steps 3-8 let readers go on during the
---    copy: the price of one statement. It is tried in a subtransaction: on a
---    server without it the statement is a syntax error, rolled back alone,
---    and steps 3-8 do the split by hand. After a native split the plan is
---    emptied, so steps 3-8 have nothing to do; step 9 verifies either way.
+-- @step: 2b. Offline, native split where the server has it (PostgreSQL 19).
+--    ALTER TABLE SPLIT PARTITION was added during 17's development and
+--    reverted before its release; 15-18 do not have it. One statement
+--    creates the weeks from the parent's template (columns, defaults,
+--    indexes) and routes the month's rows into them, holding ACCESS EXCLUSIVE
+--    on event_logs for the whole split, readers included: online never uses
+--    it. It is tried in a subtransaction: on a server without it the
+--    statement is a syntax error, rolled back alone, and the split is done by
+--    hand. After a native split the plan is emptied: the rest has nothing to
+--    do, the last step verifies either way.
 -- -----------------------------------------------------------------------------
 DO $$
 DECLARE
@@ -156,6 +165,9 @@ DECLARE
     weeks           text;
     s               record;
 BEGIN
+    IF partition_demo.online_preparing() THEN
+        RETURN;
+    END IF;
     SELECT p.month_partition,
            string_agg(format('PARTITION %I FOR VALUES FROM (%L) TO (%L)',
                              p.week_name, p.range_from, p.range_to), ', ' ORDER BY p.range_from)
@@ -185,113 +197,92 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- @step: 3. The weekly tables, standalone for now.
+-- @step: 3. The weekly tables, standalone for now; online, on DEFAULT a CHECK
+--    outside the month, NOT VALID (validated in step 5), so that attaching the
+--    weeks need not scan DEFAULT; the plan.
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.create_range_table('event_logs', s.week_name, s.range_from, s.range_to)
   FROM pg_temp.split_plan AS s
  ORDER BY s.range_from;
 
--- -----------------------------------------------------------------------------
--- @step: 4. Copy each week's rows out of the month partition (explicit columns), and
---    give the new tables statistics before they serve queries.
--- -----------------------------------------------------------------------------
-DO $$
-DECLARE
-    s      record;
-    copied bigint;
-    report text[] := '{}';
-BEGIN
-    FOR s IN SELECT * FROM pg_temp.split_plan ORDER BY range_from LOOP
-        EXECUTE format(
-            'INSERT INTO %I (id, event_type, user_id, event_data, ip_address, created_at)
-             SELECT m.id, m.event_type, m.user_id, m.event_data, m.ip_address, m.created_at
-               FROM ONLY %s AS m
-              WHERE m.created_at >= $1 AND m.created_at < $2',
-            s.week_name, s.month_partition)
-        USING s.range_from, s.range_to;
-        GET DIAGNOSTICS copied = ROW_COUNT;
-        report := report || format('%s %s', s.week_name, copied);
-        EXECUTE format('ANALYZE %I', s.week_name);
-    END LOOP;
-    IF cardinality(report) > 0 THEN
-        RAISE NOTICE 'copied rows per week: %', array_to_string(report, ', ');
-    END IF;
-END
-$$;
-
--- -----------------------------------------------------------------------------
--- @step: 5. Verify before touching the month: the weeks together hold exactly its
---    rows (count and checksum; the checksum is a sum, so it adds up). The
---    month is not scanned again: measure() remembers it from step 1, and
---    nobody can have written to it since (step 0 locked it).
--- -----------------------------------------------------------------------------
-DO $$
-DECLARE
-    month_partition regclass;
-    weeks           regclass[];
-    m               record;
-    w               record;
-BEGIN
-    SELECT s.month_partition INTO month_partition FROM pg_temp.split_plan AS s LIMIT 1;
-    SELECT array_agg(quote_ident(s.week_name)::regclass ORDER BY s.range_from) INTO weeks
-      FROM pg_temp.split_plan AS s;
-    IF month_partition IS NULL THEN
-        RETURN;
-    END IF;
-    SELECT * INTO STRICT m FROM partition_demo.measure_sum(ARRAY[month_partition], 'event_logs');
-    SELECT * INTO STRICT w FROM partition_demo.measure_sum(weeks, 'event_logs');
-    PERFORM partition_demo.assert_same_fingerprint(
-        format('the weekly tables hold exactly the rows of %s', month_partition),
-        m.row_count, m.checksum, w.row_count, w.checksum);
-END
-$$;
-
--- -----------------------------------------------------------------------------
--- @step: 6. Detach the month. From here until COMMIT the parent is ACCESS EXCLUSIVE
---    (non-concurrent DETACH): readers wait too, so keep this part short.
---    DETACH ... CONCURRENTLY is no option: it refuses to run in a transaction
---    block and when a DEFAULT partition exists (docs/spec-notes.md §11).
--- -----------------------------------------------------------------------------
-DO $$
-DECLARE
-    month_partition regclass;
-BEGIN
-    SELECT s.month_partition INTO month_partition FROM pg_temp.split_plan AS s LIMIT 1;
-    IF month_partition IS NOT NULL THEN
-        EXECUTE format('ALTER TABLE event_logs DETACH PARTITION %s', month_partition);
-    END IF;
-END
-$$;
-
--- -----------------------------------------------------------------------------
--- @step: 7. Attach the weeks (the CHECK of each spares its scan; DEFAULT is scanned
---    and holds no row of the month, since the month had its own partition).
--- -----------------------------------------------------------------------------
-SELECT partition_demo.attach_range_table('event_logs', quote_ident(s.week_name)::regclass,
-                                         s.range_from, s.range_to)
+-- Online only: the offline form holds its locks to COMMIT, and ACCESS
+-- EXCLUSIVE on DEFAULT from here would stop its readers for the whole copy;
+-- there ATTACH scans DEFAULT, at the end, as it always did.
+SELECT partition_demo.add_outside_check('event_logs', 'event_logs_default_outside_split',
+                                        s.month_start, s.month_end)
   FROM pg_temp.split_plan AS s
- ORDER BY s.range_from;
+ WHERE partition_demo.online_preparing()
+ LIMIT 1;
+
+SELECT partition_demo.online_plan('event_logs', 'split', 'event_logs',
+           sources => ARRAY[min(s.month_partition::text)::regclass],
+           targets => array_agg(quote_ident(s.week_name)::regclass ORDER BY s.range_from),
+           routes  => array_agg(partition_demo.range_route('event_logs', s.range_from, s.range_to)
+                                ORDER BY s.range_from),
+           details => jsonb_build_object(
+               'month', min(s.month_partition::text),
+               'weeks', jsonb_agg(jsonb_build_object('name', s.week_name, 'range_from', s.range_from,
+                                                     'range_to', s.range_to) ORDER BY s.range_from),
+               'constraints_to_drop', jsonb_build_array(jsonb_build_object(
+                   'table', 'event_logs_default', 'name', 'event_logs_default_outside_split'))))
+  FROM pg_temp.split_plan AS s
+HAVING count(*) > 0;
 
 -- -----------------------------------------------------------------------------
--- @step: 8. Drop the detached month: its rows are in the weeks (verified in step 5).
+-- @step: 4. Offline: copy each week's rows out of the month partition.
+-- @online: copy
 -- -----------------------------------------------------------------------------
-DO $$
-DECLARE
-    month_partition regclass;
-BEGIN
-    SELECT s.month_partition INTO month_partition FROM pg_temp.split_plan AS s LIMIT 1;
-    IF month_partition IS NOT NULL THEN
-        RAISE NOTICE 'dropping the detached %', month_partition;
-        EXECUTE format('DROP TABLE %s', month_partition);
-    END IF;
-END
-$$;
+SELECT partition_demo.online_copy_all('event_logs');
 
 -- -----------------------------------------------------------------------------
--- @step: 9. Verify: event_logs, every partition scanned again, holds exactly the
---    rows of step 1, or roll back.
+-- @step: 5. DEFAULT's CHECK validated: a scan of DEFAULT under SHARE UPDATE
+--    EXCLUSIVE (writers go on).
+-- @online: keys
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.validate_check('event_logs_default', 'event_logs_default_outside_split');
+
+-- -----------------------------------------------------------------------------
+-- @step: 6. Offline: the weeks together hold exactly the month's rows (count and
+--    checksum; the checksum is a sum, so it adds up).
+-- @online: verify
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.online_assert_moved('event_logs');
+
+-- -----------------------------------------------------------------------------
+-- @step: 7. Swap, catalog only: the month out, the weeks in (their CHECKs and
+--    DEFAULT's spare every scan), the month dropped (every row of it is in the
+--    weeks), DEFAULT's CHECK dropped. From the DETACH to COMMIT the parent is
+--    ACCESS EXCLUSIVE: readers wait too. DETACH ... CONCURRENTLY is no
+--    option: it refuses to run in a transaction block and when a DEFAULT
+--    partition exists (docs/spec-notes.md §11).
+-- @online: swap
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.assert_ours('event_logs', 'split a partition of');
+
+SELECT partition_demo.detach_partition('event_logs', partition_demo.online_plan_detail('event_logs', 'month'));
+
+SELECT partition_demo.attach_range_table('event_logs', quote_ident(w.name)::regclass, w.range_from, w.range_to)
+  FROM jsonb_to_recordset(partition_demo.online_plan_details('event_logs') -> 'weeks')
+       AS w(name text, range_from timestamp, range_to timestamp)
+ ORDER BY w.range_from;
+
+SELECT partition_demo.drop_detached('event_logs', partition_demo.online_plan_detail('event_logs', 'month'));
+
+SELECT partition_demo.drop_check('event_logs_default', 'event_logs_default_outside_split');
+
+SELECT partition_demo.online_plan_done('event_logs');
+SELECT partition_demo.register_created('repartition/11_split_partition.sql');
+
+-- -----------------------------------------------------------------------------
+-- @step: 8. Offline: event_logs, every partition scanned again, holds exactly the
+--    rows of step 1, or roll back. Online, the swap compared every row moved,
+--    those written meanwhile included.
+-- @online: verify
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.assert_conserved();
 
-SELECT partition_demo.register_created('repartition/11_split_partition.sql');
+-- -----------------------------------------------------------------------------
+-- @online: finish
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.analyze_new_partitions('event_logs');

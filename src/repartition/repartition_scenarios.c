@@ -9,7 +9,7 @@ static const RepartitionScenario scenarios[] = {
 	{"event_logs", NULL}, "event_logs"},
 	{"split", "repartition/11_split_partition.sql",
 		"split the newest month of event_logs into weekly partitions",
-	{"event_logs", NULL}, NULL},
+	{"event_logs", NULL}, "event_logs"},
 	{"detach", "repartition/12_detach_archive.sql",
 		"archive the oldest month of event_logs into event_logs_archive, then drop it",
 	{"event_logs", "event_logs_archive", NULL}, NULL},

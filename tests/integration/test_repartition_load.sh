@@ -8,10 +8,11 @@
 source "$ROOT_DIR/tests/lib/repartition_helpers.sh"
 
 # A copy of scripts/ whose 11_split_partition.sql runs $1 (SQL) inside the
-# scenario's transaction, just before step $2 (default 7: the month has been
-# detached, the weeks are not attached yet).
+# scenario's transaction, just before step $2 (default 8: the end of the
+# swap, the month detached and dropped, the weeks attached; offline the
+# same transaction holds the copy, online the swap's own).
 rp_scripts_with_split_injection() {
-	rp_scripts_with_injection 11_split_partition.sql "$1" "${2:-7}"
+	rp_scripts_with_injection 11_split_partition.sql "$1" "${2:-8}"
 }
 
 # waits until a session of bin/repartition runs the statement $1
@@ -143,11 +144,11 @@ test_failure_in_the_middle_of_split_leaves_data_complete() {
 	local scripts print layout
 	print=$(rp_fingerprint event_logs)
 	layout=$(rp_layout event_logs)
-	scripts=$(rp_scripts_with_split_injection "DO \$\$ BEGIN RAISE EXCEPTION 'injected failure after the detach (month still attached: %)',
-		EXISTS (SELECT FROM pg_inherits WHERE inhrelid = 'event_logs_2024_03'::regclass); END \$\$")
+	scripts=$(rp_scripts_with_split_injection "DO \$\$ BEGIN RAISE EXCEPTION 'injected failure after the swap (month gone: %)',
+		to_regclass('event_logs_2024_03') IS NULL; END \$\$")
 
-	assert_exit 1 "$REPARTITION" --scripts "$scripts" split
-	assert_contains "$OUT" "injected failure after the detach (month still attached: f)"
+	assert_exit 1 "$REPARTITION" --offline --scripts "$scripts" split
+	assert_contains "$OUT" "injected failure after the swap (month gone: t)"
 	assert_contains "$OUT" "11_split_partition.sql:"
 	assert_contains "$OUT" "nothing of it was applied"
 	assert_eq "$print" "$(rp_fingerprint event_logs)" "all rows still in event_logs"
@@ -167,7 +168,7 @@ test_kill_9_in_the_middle_of_split_leaves_data_complete() {
 	layout=$(rp_layout event_logs)
 	scripts=$(rp_scripts_with_split_injection "SELECT pg_sleep(120)")
 
-	"$REPARTITION" --scripts "$scripts" split >/dev/null 2>&1 &
+	"$REPARTITION" --offline --scripts "$scripts" split >/dev/null 2>&1 &
 	victim=$!
 	rp_wait_for_statement "SELECT pg_sleep(120)"
 	# the month is detached inside the victim's transaction: readers wait for its lock
@@ -191,7 +192,7 @@ test_split_lets_readers_read_while_it_copies() {
 	local scripts splitter writer
 	# hold the scenario for 3 s at the end of its copy, before the detach
 	scripts=$(rp_scripts_with_split_injection "SELECT pg_sleep(3)" 6)
-	"$REPARTITION" --scripts "$scripts" split >"$TMPDIR/split.out" 2>&1 &
+	"$REPARTITION" --offline --scripts "$scripts" split >"$TMPDIR/split.out" 2>&1 &
 	splitter=$!
 	rp_wait_for_statement "SELECT pg_sleep(3)"
 

@@ -257,7 +257,8 @@ test_reset_of_a_database_without_a_record_lists_the_drops() {
 	statements=$(grep -E '^    DROP ' <<<"$OUT")
 	assert_eq "    DROP TABLE public.event_logs, public.event_logs_archive, public.event_logs_old, public.orders_by_region, public.orders_by_region_old, public.sales_data, public.sales_data_old, public.users_distributed, public.users_distributed_hash, public.users_distributed_old, public.users_distributed_usernames;" \
 		"$(head -n 1 <<<"$statements")" "the project's tables, none of the look-alikes"
-	assert_contains "$statements" "    DROP ROUTINE partition_demo.assert_conserved(), "
+	assert_contains "$statements" "    DROP ROUTINE partition_demo.add_outside_check(regclass, text, timestamp without time zone, timestamp without time zone), "
+	assert_contains "$statements" " partition_demo.assert_conserved(), "
 	assert_contains "$statements" " partition_demo.online_replay_ids(partition_demo.online_migrations, bigint[]), "
 	assert_contains "$statements" "public.users_distributed_register_username(), public.users_distributed_unregister_truncated();"
 	assert_contains "$statements" "DROP TABLE partition_demo.applied_scripts, "

@@ -159,3 +159,16 @@ rp_scripts_with_injection() {
 	grep -qF "$inject" "$dir/scripts/repartition/$file" || return 1
 	echo "$dir/scripts"
 }
+
+# the leaves of event_logs with bounds, rows and checksum, their indexes and
+# constraints: what two runs of a scenario (online, offline) must agree on
+rp_partition_contents() {
+	sql "SELECT string_agg(format('%s %s %s', c.relname, pg_get_expr(c.relpartbound, c.oid),
+	            (SELECT count(*) || ':' || coalesce(sum(hashtextextended(e::text, 0)), 0)
+	               FROM event_logs AS e WHERE e.tableoid = c.oid)), E'\n' ORDER BY c.relname)
+	       FROM pg_partition_tree('event_logs') AS t JOIN pg_class AS c ON c.oid = t.relid WHERE t.isleaf"
+	sql "SELECT string_agg(format('%s %s', i.indexrelid::regclass, pg_get_indexdef(i.indexrelid)), E'\n' ORDER BY i.indexrelid::regclass::text)
+	       FROM pg_index AS i WHERE i.indrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))"
+	sql "SELECT string_agg(format('%s %s', conrelid::regclass, conname), E'\n' ORDER BY conrelid::regclass::text, conname)
+	       FROM pg_constraint WHERE conrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))"
+}

@@ -1,0 +1,345 @@
+# shellcheck shell=bash
+# test_repartition_online_engine.sh - the scenarios that bin/repartition runs
+# ONLINE (the engine of scripts/online/00_online_functions.sql), add and
+# split, each: writes made while it runs into the partitions being replaced
+# (updates, deletes, partition-key moves in and out, inserts by name, rows
+# deleted moments after their insert) end in their last state, in the right
+# partition; kill -9 in the copy and in the swap leaves event_logs complete
+# and serving, and the next run resumes (or --abort removes what was built);
+# a transaction holding a lock at swap time makes the swap retry, not hang;
+# the swap scans nothing (PostgreSQL says so at DEBUG1); online and offline
+# give the same partitions.
+# Sourced by tests/integration/run.sh.
+
+# shellcheck source=tests/lib/repartition_helpers.sh
+source "$ROOT_DIR/tests/lib/repartition_helpers.sh"
+
+# ro_wait_for CONDITION_SQL WHAT: polls until the query returns t (60 s)
+ro_wait_for() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[[ $(sql "$1") == t ]] && return 0
+		sleep 0.1
+	done
+	fail "waited 60 s in vain for $2"
+}
+
+# ro_pause_copy: a session locks the online bookkeeping row of event_logs
+# once its copy is under way, so the next batch waits; ro_resume_copy lets
+# it go on.
+ro_pause_copy() {
+	PGAPPNAME=ro_pause psql -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" -c "DO \$\$
+		BEGIN
+		    FOR i IN 1..6000 LOOP
+		        PERFORM FROM partition_demo.online_migrations AS o
+		         WHERE o.table_name = 'event_logs' AND o.copied_up_to > 0 AND o.copied_up_to < o.copy_end
+		           FOR UPDATE;
+		        IF FOUND THEN
+		            RETURN;
+		        END IF;
+		        PERFORM pg_sleep(0.01);
+		    END LOOP;
+		    RAISE EXCEPTION 'the copy never got under way';
+		END \$\$" -c "SELECT pg_sleep(600)" -c "COMMIT" >/dev/null 2>&1 &
+	RO_PAUSE_JOB=$!
+	ro_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'ro_pause'
+			AND query = 'SELECT pg_sleep(600)')
+		AND EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'repartition'
+			AND wait_event_type = 'Lock')" "the online copy to wait in a batch"
+}
+
+ro_resume_copy() {
+	sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'ro_pause'" >/dev/null
+	wait "$RO_PAUSE_JOB" || true
+}
+
+ro_wait_session_gone() {
+	ro_wait_for "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'repartition')" \
+		"the killed run's session to end"
+}
+
+# ro_churn SCENARIO TAG: writes into the rows SCENARIO moves, by a session
+# that records the ids it changed (ro_touched, in the same statement): for
+# add the April rows in DEFAULT, for split the month of March. An update and
+# a delete of a setup row of the source, a row moved into the source from
+# another partition and one moved out of it (partition-key changes), an
+# insert into the source by name, and a row inserted and deleted again.
+ro_churn() {
+	local scenario=$1 tag=$2 source into from_part out_by in_day
+	case $scenario in
+	add) source=event_logs_default into="created_at >= '2024-04-01' AND created_at < '2024-05-01'"
+		from_part=event_logs_2024_03 in_by="1 month" out_by="2 months" in_day=2024-04-20 ;;
+	split) source=event_logs_2024_03 into=true
+		from_part=event_logs_2024_02 in_by="1 month" out_by="2 months" in_day=2024-03-20 ;;
+	esac
+	sql "SET client_min_messages = warning; CREATE TABLE IF NOT EXISTS ro_touched (id bigint)" >/dev/null
+	sql "WITH c AS (UPDATE event_logs SET event_type = 'churn_$tag' WHERE id = (SELECT min(id) FROM $source
+		WHERE $into AND id <= $RP_SETUP_MAX_EVENT_ID AND event_type NOT SIMILAR TO '(churn|moved|direct|out)%')
+		RETURNING id) INSERT INTO ro_touched SELECT id FROM c" >/dev/null
+	sql "WITH c AS (DELETE FROM event_logs WHERE id = (SELECT max(id) FROM $source
+		WHERE $into AND id <= $RP_SETUP_MAX_EVENT_ID AND event_type NOT SIMILAR TO '(churn|moved|direct|out)%')
+		RETURNING id) INSERT INTO ro_touched SELECT id FROM c" >/dev/null
+	sql "WITH c AS (UPDATE event_logs SET created_at = created_at + interval '$in_by', event_type = 'moved_$tag'
+		WHERE id = (SELECT min(id) FROM $from_part WHERE event_type NOT SIMILAR TO '(churn|moved|direct|out)%'
+		AND extract(day FROM created_at) <= 28) RETURNING id) INSERT INTO ro_touched SELECT id FROM c" >/dev/null
+	sql "WITH c AS (UPDATE event_logs SET created_at = created_at + interval '$out_by', event_type = 'out_$tag'
+		WHERE id = (SELECT min(id) FROM $source WHERE $into AND id <= $RP_SETUP_MAX_EVENT_ID
+		AND event_type NOT SIMILAR TO '(churn|moved|direct|out)%' AND extract(day FROM created_at) <= 28)
+		RETURNING id) INSERT INTO ro_touched SELECT id FROM c" >/dev/null
+	sql "INSERT INTO $source (event_type, user_id, created_at) VALUES ('direct_$tag', 1, '$in_day')" >/dev/null
+	sql "INSERT INTO event_logs (event_type, user_id, created_at) VALUES ('gone_$tag', 1, '$in_day')" >/dev/null
+	assert_eq 1 "$(sql "WITH d AS (DELETE FROM event_logs WHERE event_type = 'gone_$tag' RETURNING 1)
+		SELECT count(*) FROM d")" "the row inserted moments before is deleted"
+}
+
+# ro_check_churn SCENARIO ROUNDS: the churn's rows in their last state, each
+# in the partition its key says; the setup's rows nobody changed as they were
+ro_check_churn() {
+	local scenario=$1 rounds=$2 touched kind
+	for kind in churn moved direct out; do
+		assert_eq "$rounds" "$(sql "SELECT count(*) FROM event_logs WHERE event_type LIKE '${kind}\\_%'")" \
+			"$scenario: rows of the churn's $kind changes"
+	done
+	assert_eq 0 "$(sql "SELECT count(*) FROM event_logs WHERE event_type LIKE 'gone\\_%'")" "deleted rows stay deleted"
+	assert_eq $((4 * rounds)) "$(sql "SELECT count(DISTINCT id) FROM ro_touched")" "rows the churn changed"
+	touched=$(sql "SELECT coalesce(string_agg(id::text, ','), '0') FROM ro_touched")
+	assert_eq "$(PGDATABASE=rp_template rp_fingerprint event_logs "id NOT IN ($touched)")" \
+		"$(rp_fingerprint event_logs "id <= $RP_SETUP_MAX_EVENT_ID AND id NOT IN ($touched)")" \
+		"the setup's rows that nobody changed"
+	ro_assert_rows_in_place "$scenario"
+}
+
+# every row in the partition its key says, after SCENARIO (from the setup)
+ro_assert_rows_in_place() {
+	local expected
+	case $1 in
+	add) expected="CASE WHEN created_at >= '2024-01-01' AND created_at < '2024-05-01'
+		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
+	split) expected="CASE WHEN created_at >= '2024-03-01' AND created_at < '2024-04-01'
+		THEN 'event_logs_2024_03_w' || least(5, (extract(day FROM created_at)::int - 1) / 7 + 1)
+		WHEN created_at >= '2024-01-01' AND created_at < '2024-03-01'
+		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
+	esac
+	assert_eq 0 "$(sql "SELECT count(*) FROM event_logs WHERE tableoid::regclass::text <> $expected")" \
+		"$1: rows outside their partition"
+}
+
+# after a successful online scenario: nothing left of the engine, the new
+# partitions carry their indexes' canonical names and no CHECK of the engine's
+ro_assert_done_cleanly() {
+	assert_eq 0 "$(sql "SELECT count(*) FROM partition_demo.online_migrations")" "bookkeeping left"
+	assert_eq 0 "$(sql "SELECT count(*) FROM partition_demo.online_plans")" "plan left"
+	assert_eq 0 "$(sql "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'online\\_%'")" "capture triggers left"
+	assert_eq "" "$(sql "SELECT string_agg(relname, ',') FROM pg_class WHERE relname = 'event_logs_default_next'")"
+	assert_eq 0 "$(sql "SELECT count(*) FROM pg_constraint WHERE contype = 'c'
+		AND conrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))")" "CHECKs left on partitions"
+	assert_eq 0 "$(sql "SELECT count(*) FROM pg_partition_tree('event_logs') AS t JOIN pg_class AS c ON c.oid = t.relid
+		WHERE t.isleaf AND NOT EXISTS (SELECT FROM pg_index AS i JOIN pg_class AS x ON x.oid = i.indexrelid
+		WHERE i.indrelid = c.oid AND i.indisprimary AND x.relname = c.relname || '_pkey')")" \
+		"partitions whose primary key is not named <partition>_pkey"
+}
+
+# waits until a session of bin/repartition runs the statement $1
+ro_wait_for_statement() {
+	ro_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'repartition'
+		AND query = '$1' AND state = 'active')" "repartition to run $1"
+}
+
+# the statement before the swap's COMMIT, where a sleep is injected
+ro_swap_end_step() {
+	case $1 in add) echo 6 ;; split) echo 8 ;; esac
+}
+
+ro_under_writes() {
+	local scenario=$1 dir writer run
+	rp_fresh_db "ro_${scenario}_writes"
+	dir=$(mktemp -d)
+	rp_writer "$dir/ledger" "$dir/errors" "$dir/stop" &
+	writer=$!
+	# the copy waits for the pause at most LOCK_TIMEOUT_MS: long enough for the churn
+	LOCK_TIMEOUT_MS=120000 "$REPARTITION" --batch 50 --json "$scenario" >"$dir/out" 2>"$dir/err" &
+	run=$!
+	# the churn runs while the copy is under way: after the capture began
+	ro_pause_copy
+	ro_churn "$scenario" a
+	ro_churn "$scenario" b
+	ro_resume_copy
+	wait "$run" || fail "online $scenario failed: $(tail -20 "$dir/err")"
+	sleep 0.5
+	touch "$dir/stop"
+	wait "$writer"
+
+	assert_eq online "$(rp_json_field "$(<"$dir/out")" '{mode}')"
+	assert_contains "$(<"$dir/err")" "swapped in"
+	assert_eq "" "$(cat "$dir/errors")" "no write failed"
+	assert_eq 0 "$(rp_ledger_missing "$dir/ledger")" "committed rows missing"
+	[[ $(grep -c . "$dir/ledger") -gt 5 ]] || fail "the writer wrote too little"
+	ro_check_churn "$scenario" 2
+	ro_assert_done_cleanly
+	rm -rf "$dir"
+}
+
+# kill -9 while the copy is paused; the table serves and captures meanwhile
+ro_kill_in_copy() {
+	local scenario=$1 dir pid
+	dir=$(mktemp -d)
+	"$REPARTITION" --batch 50 "$scenario" >"$dir/out" 2>"$dir/err" &
+	pid=$!
+	ro_pause_copy
+	kill -9 "$pid"
+	wait "$pid" || true
+	ro_resume_copy
+	ro_wait_session_gone
+	rm -rf "$dir"
+}
+
+ro_kill_in_copy_then_resume() {
+	local scenario=$1 layout print
+	rp_fresh_db "ro_${scenario}_kill_copy"
+	layout=$(rp_layout event_logs)
+	ro_kill_in_copy "$scenario"
+	assert_eq "$layout" "$(rp_layout event_logs)" "layout while half done"
+	assert_eq 1 "$(sql "SELECT count(*) FROM partition_demo.online_migrations WHERE operation = '$scenario'")"
+	ro_churn "$scenario" a
+	print=$(rp_fingerprint event_logs)
+	assert_exit 1 "$REPARTITION" --offline "$scenario"
+	assert_contains "$OUT" "an online $scenario of event_logs is in progress already"
+	assert_contains "$OUT" "bin/repartition --abort"
+
+	assert_exit 0 "$REPARTITION" "$scenario"
+	assert_contains "$OUT" "resuming the online migration started"
+	assert_contains "$OUT" "swapped in"
+	assert_eq "$print" "$(rp_fingerprint event_logs)" "every row, the churn's included"
+	ro_check_churn "$scenario" 1
+	ro_assert_done_cleanly
+}
+
+ro_kill_in_copy_then_abort() {
+	local scenario=$1 layout print
+	rp_fresh_db "ro_${scenario}_abort"
+	layout=$(rp_layout event_logs)
+	ro_kill_in_copy "$scenario"
+	ro_churn "$scenario" a
+	print=$(rp_fingerprint event_logs)
+
+	assert_exit 0 "$REPARTITION" --abort
+	assert_contains "$OUT" "online migration removed"
+	assert_eq "$layout" "$(rp_layout event_logs)"
+	assert_eq "$print" "$(rp_fingerprint event_logs)"
+	assert_eq "" "$(sql "SELECT string_agg(relname, ',') FROM pg_class
+		WHERE relname ~ '^event_logs_(2024_04|default_next|2024_03_w[1-5])$'")" "what the run built is gone"
+	assert_eq 0 "$(sql "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'online\\_%'")" "capture triggers left"
+	assert_eq 0 "$(sql "SELECT count(*) FROM pg_constraint WHERE contype = 'c'
+		AND conrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))")" "the plan's CHECK on DEFAULT is gone"
+	assert_exit 0 "$REPARTITION" --abort
+	assert_contains "$OUT" "nothing to remove"
+	# and the scenario runs from the start
+	assert_exit 0 "$REPARTITION" "$scenario"
+	assert_eq "$print" "$(rp_fingerprint event_logs)"
+	ro_assert_rows_in_place "$scenario"
+	ro_assert_done_cleanly
+}
+
+ro_kill_in_swap_then_resume() {
+	local scenario=$1 scripts pid print layout file
+	rp_fresh_db "ro_${scenario}_kill_swap"
+	layout=$(rp_layout event_logs)
+	print=$(rp_fingerprint event_logs)
+	case $scenario in add) file=10_add_new_partition.sql ;; split) file=11_split_partition.sql ;; esac
+	# the last statement of the swap section, before COMMIT
+	scripts=$(rp_scripts_with_injection "$file" "SELECT pg_sleep(120)" "$(ro_swap_end_step "$scenario")")
+	"$REPARTITION" --scripts "$scripts" "$scenario" >/dev/null 2>&1 &
+	pid=$!
+	ro_wait_for_statement "SELECT pg_sleep(120)"
+	# readers wait behind the swap's lock now; kill -9 ends it within a second
+	kill -9 "$pid"
+	wait "$pid" || true
+	ro_wait_session_gone
+	assert_eq "$layout" "$(rp_layout event_logs)" "the swap was rolled back"
+	assert_eq "$print" "$(rp_fingerprint event_logs)"
+
+	TEST_CMD_TIMEOUT=60 assert_exit 0 "$REPARTITION" "$scenario"
+	assert_contains "$OUT" "resuming the online migration started"
+	assert_eq "$print" "$(rp_fingerprint event_logs)"
+	ro_assert_rows_in_place "$scenario"
+	ro_assert_done_cleanly
+	rm -rf "$(dirname "$scripts")"
+}
+
+ro_swap_retries_behind_a_long_transaction() {
+	local scenario=$1 dir pid holder source day
+	case $scenario in
+	add) source=event_logs_default day=2024-06-02 ;;
+	split) source=event_logs_2024_03 day=2024-03-02 ;;
+	esac
+	rp_fresh_db "ro_${scenario}_holder"
+	dir=$(mktemp -d)
+	"$REPARTITION" --batch 50 --attempts 100 "$scenario" >"$dir/out" 2>"$dir/err" &
+	pid=$!
+	ro_pause_copy
+	# a writer of the source that stays idle in its transaction
+	{
+		echo "BEGIN;"
+		echo "INSERT INTO $source (event_type, user_id, created_at) VALUES ('held', 1, '$day');"
+		while [[ ! -e $dir/release ]]; do sleep 0.1; done
+		echo "COMMIT;"
+	} | PGAPPNAME=ro_holder psql -XAtq -v ON_ERROR_STOP=1 >/dev/null &
+	holder=$!
+	ro_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'ro_holder'
+		AND state = 'idle in transaction')" "the holder to hold its lock"
+	ro_resume_copy
+	until grep -q "swap: lock not granted" "$dir/err"; do
+		kill -0 "$pid" 2>/dev/null || fail "repartition ended before its swap waited: $(tail "$dir/err")"
+		sleep 0.1
+	done
+	# meanwhile event_logs serves: a reader and a writer through the parent go through
+	assert_eq 1 "$(sql "SELECT count(*) FROM (SELECT FROM event_logs LIMIT 1) AS x")"
+	sql "INSERT INTO event_logs (event_type, user_id, created_at) VALUES ('while', 1, '2024-02-02')" >/dev/null
+	touch "$dir/release"
+	wait "$holder"
+	wait "$pid" || fail "online $scenario failed after the holder let go: $(tail -20 "$dir/err")"
+	assert_contains "$(<"$dir/err")" "ro_holder"
+	assert_contains "$(<"$dir/err")" "swapped in"
+	assert_eq 1 "$(sql "SELECT count(*) FROM event_logs WHERE event_type = 'held'")" "the held write"
+	assert_eq 1 "$(sql "SELECT count(*) FROM event_logs_2024_02 WHERE event_type = 'while'")"
+	ro_assert_rows_in_place "$scenario"
+	ro_assert_done_cleanly
+	rm -rf "$dir"
+}
+
+# The swap is catalog work: ATTACH proves every bound from CHECK constraints
+# instead of scanning (PostgreSQL reports it at DEBUG1), and the offline form
+# gives the same partitions, rows, indexes and constraints.
+ro_swap_scans_nothing_and_matches_offline() {
+	local scenario=$1 online offline swap
+	rp_fresh_db "ro_${scenario}_offline"
+	assert_exit 0 "$REPARTITION" --offline "$scenario"
+	offline=$(rp_partition_contents)
+	rp_fresh_db "ro_${scenario}_debug"
+	assert_exit 0 env PGOPTIONS="-c client_min_messages=debug1" "$REPARTITION" "$scenario"
+	assert_contains "$OUT" "swapped in"
+	# "verifying table" is a scan: the empty targets' CHECKs in the prepare and
+	# DEFAULT's CHECK in the keys step scan (writers go on), the swap must not
+	swap=$(sed -n '/rows of both tables at one snapshot/,/swapped in/p' <<<"$OUT")
+	assert_contains "$swap" "is implied by existing constraints"
+	assert_not_contains "$swap" "verifying table"
+	case $scenario in
+	add)
+		assert_contains "$OUT" "partition constraint for table \"event_logs_2024_04\" is implied by existing constraints"
+		assert_contains "$OUT" "partition constraint for table \"event_logs_default_next\" is implied by existing constraints" ;;
+	split)
+		assert_contains "$OUT" "partition constraint for table \"event_logs_2024_03_w3\" is implied by existing constraints"
+		assert_contains "$OUT" "updated partition constraint for default partition \"event_logs_default\" is implied by existing constraints" ;;
+	esac
+	online=$(rp_partition_contents)
+	assert_eq "$offline" "$online" "online and offline give the same partitions"
+}
+
+for ro_scenario in add split; do
+	for ro_case in under_writes kill_in_copy_then_resume kill_in_copy_then_abort kill_in_swap_then_resume \
+		swap_retries_behind_a_long_transaction swap_scans_nothing_and_matches_offline; do
+		eval "test_online_${ro_scenario}_${ro_case}() { ro_${ro_case} $ro_scenario; }"
+		run_test "online_${ro_scenario}_${ro_case}" "test_online_${ro_scenario}_${ro_case}"
+	done
+done
+unset ro_scenario ro_case
