@@ -190,6 +190,27 @@ BEGIN
 END
 $$;
 
+-- A re-partitioning's targets are standalone tables until the swap, which
+-- anyone could write to by name (a session that writes into
+-- event_logs_2024_05 today would write into the table being built for it):
+-- such writes are refused, so that the targets hold only what the engine
+-- copied and replayed (the comparisons would refuse the swap otherwise).
+-- The engine's own statements say so with partition_demo.online_engine.
+CREATE OR REPLACE FUNCTION partition_demo.online_guard_target()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF coalesce(current_setting('partition_demo.online_engine', true), '') = 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION '% is being built by an online % of %: it takes no writes until it is swapped in',
+        TG_TABLE_NAME, TG_ARGV[1], TG_ARGV[0]
+        USING ERRCODE = 'object_in_use',
+              HINT = format('write to %s; the rows reach this table through it', TG_ARGV[0]);
+END
+$$;
+
 -- -----------------------------------------------------------------------------
 -- online_begin_prepare(table_name): first statement of the prepare
 -- transaction. Refuses a table whose migration is recorded already, and
@@ -441,6 +462,13 @@ BEGIN
     -- progress (bounded by the caller's lock_timeout), and every write that
     -- commits after this transaction is captured.
     PERFORM partition_demo.online_capture_on(m);
+    IF m.operation <> 'convert' THEN
+        FOREACH src IN ARRAY m.targets LOOP
+            EXECUTE format('CREATE TRIGGER online_guard_target BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s
+                                FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_guard_target(%L, %L)',
+                           src, m.table_name, m.operation);
+        END LOOP;
+    END IF;
 
     -- Read after the triggers exist: a row committed before is copied, a
     -- row committed after (whatever its id) is in the log.
@@ -472,6 +500,7 @@ DECLARE
     total bigint := 0;
     n     bigint;
 BEGIN
+    PERFORM set_config('partition_demo.online_engine', 'on', true);
     FOR i IN 1 .. cardinality(m.targets) LOOP
         EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s WHERE (%s) %s',
                        m.targets[i], cols, cols, partition_demo.online_rows(m, cols), m.routes[i],
@@ -480,6 +509,7 @@ BEGIN
         GET DIAGNOSTICS n = ROW_COUNT;
         total := total + n;
     END LOOP;
+    PERFORM set_config('partition_demo.online_engine', 'off', true);
     RETURN total;
 END
 $$;
@@ -564,11 +594,13 @@ BEGIN
      WHERE o.table_name = online_drop_changed.table_name;
     SELECT array_agg(DISTINCT c.row_id) INTO ids FROM partition_demo.online_changes AS c
      WHERE c.table_name = online_drop_changed.table_name AND NOT c.replayed;
+    PERFORM set_config('partition_demo.online_engine', 'on', true);
     FOREACH tgt IN ARRAY m.targets LOOP
         EXECUTE format('DELETE FROM %s WHERE id = ANY ($1)', tgt) USING coalesce(ids, '{}');
         GET DIAGNOSTICS n = ROW_COUNT;
         total := total + n;
     END LOOP;
+    PERFORM set_config('partition_demo.online_engine', 'off', true);
     RETURN total;
 END
 $$;
@@ -616,6 +648,7 @@ DECLARE
     rows_sql text := partition_demo.online_rows(m, cols);
 BEGIN
     PERFORM set_config('partition_demo.online_replay', 'on', true);
+    PERFORM set_config('partition_demo.online_engine', 'on', true);
     -- the same text form as the checksum: equal here means equal there
     FOR i IN 1 .. cardinality(m.targets) LOOP
         EXECUTE format('DELETE FROM %s AS t WHERE t.id = ANY ($1)
@@ -631,6 +664,7 @@ BEGIN
                        m.targets[i], cols, s_row, rows_sql, m.routes[i], m.targets[i], t_row, s_row)
             USING ids;
     END LOOP;
+    PERFORM set_config('partition_demo.online_engine', 'off', true);
     PERFORM set_config('partition_demo.online_replay', 'off', true);
 END
 $$;
@@ -864,6 +898,12 @@ BEGIN
                                         UNION SELECT src) LOOP
             EXECUTE format('DROP TRIGGER %I ON %s', trg.tgname, trg.rel);
         END LOOP;
+    END LOOP;
+    FOREACH src IN ARRAY coalesce(m.targets, '{}') LOOP
+        IF EXISTS (SELECT FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = src AND g.tgname = 'online_guard_target') THEN
+            EXECUTE format('DROP TRIGGER online_guard_target ON %s', src);
+        END IF;
     END LOOP;
     DELETE FROM partition_demo.online_changes AS c WHERE c.table_name = m.table_name;
     DELETE FROM partition_demo.online_unverified AS u WHERE u.table_name = m.table_name;

@@ -201,6 +201,12 @@ ro_kill_in_copy_then_resume() {
 	assert_eq "$layout" "$(rp_layout event_logs)" "layout while half done"
 	assert_eq 1 "$(sql "SELECT count(*) FROM partition_demo.online_migrations WHERE operation = '$scenario'")"
 	ro_churn "$scenario" a
+	# a target being built is not a partition yet: a write to it by name is
+	# refused (it would be a row the sources do not have)
+	local target
+	case $scenario in add) target=event_logs_2024_04 ;; split) target=event_logs_2024_03_w1 ;; esac
+	assert_exit 1 psql -XAtq -v ON_ERROR_STOP=1 -c "DELETE FROM $target"
+	assert_contains "$OUT" "$target is being built by an online $scenario of event_logs: it takes no writes until it is swapped in"
 	print=$(rp_fingerprint event_logs)
 	assert_exit 1 "$REPARTITION" --offline "$scenario"
 	assert_contains "$OUT" "an online $scenario of event_logs is in progress already"

@@ -43,7 +43,7 @@
 #   churn_rolled_back DIR  "rolled_back=N": changes the churn made in
 #                          transactions it then rolled back (they must
 #                          appear nowhere)
-#   churn_failures DIR     "gone=N constraint=N deadlock=N aborted=N
+#   churn_failures DIR     "gone=N building=N constraint=N deadlock=N aborted=N
 #                          unexpected=N": statements that failed because the
 #                          table named no longer exists (or does not exist
 #                          yet), because the row violates the partition's
@@ -474,13 +474,15 @@ churn_rolled_back() {
 }
 
 churn_failures() {
-	local err=$1/churn.err gone constraint deadlock aborted all
+	local err=$1/churn.err gone building constraint deadlock aborted all
 	all=$(grep -c 'ERROR:' "$err" || true)
 	gone=$(grep 'ERROR:' "$err" | grep -c 'relation ".*" does not exist' || true)
+	# a table an online scenario is building, not a partition yet, refuses writes
+	building=$(grep 'ERROR:' "$err" | grep -c 'is being built by an online' || true)
 	constraint=$(grep 'ERROR:' "$err" | grep -c 'violates partition constraint' || true)
 	deadlock=$(grep 'ERROR:' "$err" | grep -c 'deadlock detected' || true)
 	# the rest of a transaction after its failed statement
 	aborted=$(grep 'ERROR:' "$err" | grep -c 'current transaction is aborted' || true)
-	echo "gone=$gone constraint=$constraint deadlock=$deadlock aborted=$aborted" \
-		"unexpected=$((all - gone - constraint - deadlock - aborted))"
+	echo "gone=$gone building=$building constraint=$constraint deadlock=$deadlock aborted=$aborted" \
+		"unexpected=$((all - gone - building - constraint - deadlock - aborted))"
 }
