@@ -168,8 +168,8 @@ may_retry(Online *online, const char *step, int attempt)
 		return false;
 	if (!retry_attempts_left(&online->retry, attempt))
 	{
-		log_error("%s of %s: lock not granted in %d attempts (lock_timeout %d ms each, "
-				  "SQLSTATE %s)", step, online->table, attempt,
+		log_error("%s of %s: lock not granted in %d attempt%s (lock_timeout %d ms each, "
+				  "SQLSTATE %s)", step, online->table, attempt, attempt == 1 ? "" : "s",
 				  online->options->lock_timeout_ms, sqlstate);
 		report_lock_holder(online);
 		log_hint("%s is unchanged; end the long transaction above, then run this again "
