@@ -102,11 +102,14 @@ bool
 repartition_dry_run(const RepartitionOptions *options, const char *path)
 {
 	char	   *helpers = paths_join(options->scripts_dir, HELPERS_FILE);
+	char	   *engine = paths_join(options->scripts_dir, ONLINE_FILE);
 	RepartitionPlan *plan = repartition_plan_load(path);
 
-	if (!plan)
+	if (!plan || !helpers || !engine)
 	{
+		repartition_plan_free(plan);
 		free(helpers);
+		free(engine);
 		return false;
 	}
 	if (options->json)
@@ -134,15 +137,18 @@ repartition_dry_run(const RepartitionOptions *options, const char *path)
 				   "engine (prepare, batched copy, replay, comparison, swap; lock and copy and\n"
 				   "verify sections are the offline form's), each lock tried up to %d times\n"
 				   "while not available within %d ms; --offline runs it whole:\n\n",
-				   display_path(helpers), ONLINE_FILE, options->attempts, options->lock_timeout_ms);
+				   display_path(helpers), display_path(engine), options->attempts,
+				   options->lock_timeout_ms);
 		else
-			printf("would run %s (helper functions, idempotent), then this file in one\n"
-				   "transaction, tried up to %d times while locks are not available within\n"
-				   "%d ms:\n\n", display_path(helpers), options->attempts, options->lock_timeout_ms);
+			printf("would run %s and %s (helper functions, idempotent),\n"
+				   "then this file in one transaction, tried up to %d times while locks are not\n"
+				   "available within %d ms:\n\n", display_path(helpers), display_path(engine),
+				   options->attempts, options->lock_timeout_ms);
 		repartition_plan_print(stdout, plan, display_path(path));
 	}
 	repartition_plan_free(plan);
 	free(helpers);
+	free(engine);
 	return true;
 }
 
