@@ -32,6 +32,13 @@ source "$ROOT_DIR/tests/lib/partition_churn.sh"
 CHAOS_SEED=${CHAOS_SEED:-$(((RANDOM << 15 | RANDOM) % 1000000007))}
 CHAOS_ROUNDS=${CHAOS_ROUNDS:-3}
 CHAOS_BATCH=${CHAOS_BATCH:-20}
+# The churn's operation 21 inserts by name into event_logs_2024_04: while an
+# online add builds that table beside the live ones, the insert is accepted
+# but the row is not in event_logs, the comparison then fails on every
+# resume, and --abort drops it (a defect of the engine, pinned by
+# online_add_write_by_name_into_the_month_being_built below). Left out of
+# the chaos so that it can find anything else; CHAOS_CHURN_SKIP_OPS= puts it back.
+CHAOS_CHURN_SKIP_OPS=${CHAOS_CHURN_SKIP_OPS-21}
 CHAOS_POINTS=(prepare copy replay swap delay)
 CHAOS_STRIKES=(kill9 sigint restart)
 CHAOS_NEXT=(resume abort)
@@ -159,12 +166,12 @@ chaos_check_churn_segments() {
 		echo "# churn segment $s: failed statements: $failures; reader: $reads"
 		if [[ $failures != *" deadlock=0 "* || $failures != *" unexpected=0" ]]; then
 			grep -v -e 'does not exist' -e 'violates partition constraint' \
-				-e 'current transaction is aborted' "$dir/churn$s/churn.err" | grep -A3 'ERROR:' | head -n 30 >&2
+				-e 'current transaction is aborted' "$dir/churn$s/churn.err" | grep -A3 'ERROR:' | head -n 30 >&2 || true
 			fail "churn statements failed for another reason than a gone table or a partition's constraint: $failures"
 		fi
 		assert_eq "" "$(cat "$dir/churn$s/reader.unseen")" \
 			"reads that missed rows (or saw them twice), expected $(cat "$dir/churn$s/reader.expected")"
-		assert_contains "$reads" " errors=0" "reads that failed: $(grep -A2 'ERROR:' "$dir/churn$s/reader.err" | head -n 10)"
+		assert_contains "$reads" " errors=0" "reads that failed: $(grep -A2 'ERROR:' "$dir/churn$s/reader.err" | head -n 10 || true)"
 	done
 }
 
@@ -353,7 +360,8 @@ chaos_scenario() {
 	local scenario=$1 ref round
 	case $scenario in add) CHAOS_STATE=$CHAOS_SEED ;; split) CHAOS_STATE=$((CHAOS_SEED + 7919)) ;; esac
 	CHAOS_HOLDER=""
-	echo "# CHAOS_SEED=$CHAOS_SEED (replay: CHAOS_SEED=$CHAOS_SEED CHAOS_ROUNDS=$CHAOS_ROUNDS CHAOS_BATCH=$CHAOS_BATCH TEST_FILTER=online_chaos_$scenario)"
+	CHURN_SKIP_OPS=$CHAOS_CHURN_SKIP_OPS
+	echo "# CHAOS_SEED=$CHAOS_SEED (replay: CHAOS_SEED=$CHAOS_SEED CHAOS_CHURN_SKIP_OPS='$CHAOS_CHURN_SKIP_OPS' CHAOS_ROUNDS=$CHAOS_ROUNDS CHAOS_BATCH=$CHAOS_BATCH TEST_FILTER=online_chaos_$scenario)"
 	# the layout one clean run gives, on a copy of the setup nobody writes to
 	rp_fresh_db "chaos_${scenario}_ref"
 	assert_exit 0 "$REPARTITION" "$scenario"
@@ -363,9 +371,61 @@ chaos_scenario() {
 	done
 }
 
+# A write by name into the month an online add builds beside the live
+# tables, while its copy is held: either refused, or kept (in event_logs at
+# the end, the run finishing on resume). Today it is accepted, invisible
+# through event_logs, every resume fails its comparison and --abort drops it.
+test_online_add_write_by_name_into_the_month_being_built() {
+	local dir pid pause id
+	rp_fresh_db chaos_add_by_name
+	dir=$(mktemp -d)
+	PGAPPNAME=chaos_pause psql -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" -c "DO \$\$
+		BEGIN
+		    FOR i IN 1..6000 LOOP
+		        PERFORM FROM partition_demo.online_migrations AS o
+		         WHERE o.table_name = 'event_logs' AND o.copied_up_to > 0 AND o.copied_up_to < o.copy_end
+		           FOR UPDATE;
+		        IF FOUND THEN
+		            RETURN;
+		        END IF;
+		        PERFORM pg_sleep(0.01);
+		    END LOOP;
+		    RAISE EXCEPTION 'the copy never got under way';
+		END \$\$" -c "SELECT pg_sleep(600)" -c "COMMIT" >/dev/null 2>&1 &
+	pause=$!
+	LOCK_TIMEOUT_MS=120000 "$REPARTITION" --batch 20 add >"$dir/out" 2>"$dir/err" &
+	pid=$!
+	chaos_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'chaos_pause'
+			AND query = 'SELECT pg_sleep(600)')
+		AND EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'repartition'
+			AND wait_event_type = 'Lock')" "the online copy to wait in a batch"
+	assert_eq "" "$(sql "SELECT string_agg(relid::regclass::text, ',') FROM pg_partition_tree('event_logs')
+		WHERE relid::regclass::text = 'event_logs_2024_04'")" "the month is not a partition yet"
+	RC=0
+	id=$(sql "INSERT INTO event_logs_2024_04 (event_type, user_id, created_at)
+		VALUES ('chaos_by_name', 1, '2024-04-10') RETURNING id" 2>"$dir/insert.err") || RC=$?
+	sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'chaos_pause'" >/dev/null
+	wait "$pause" || true
+	chaos_wait_exit "$pid" 120
+	if [[ $RC != 0 ]]; then
+		echo "# the write by name was refused: $(cat "$dir/insert.err")"
+		assert_eq 0 "$CHAOS_RC" "the add after the refused write: $(tail -n 5 "$dir/err")"
+	else
+		echo "# the write by name was accepted (id $id); the run exited $CHAOS_RC: $(grep -m1 'error' "$dir/err" || true)"
+		if [[ $CHAOS_RC != 0 ]]; then
+			assert_exit 0 "$REPARTITION" add
+		fi
+		assert_eq 1 "$(sql "SELECT count(*) FROM event_logs WHERE id = $id")" \
+			"the committed row written by name, in event_logs after the add"
+	fi
+	chaos_assert_nothing_of_the_engine
+	rm -rf "$dir"
+}
+
 test_online_chaos_add() { chaos_scenario add; }
 test_online_chaos_split() { chaos_scenario split; }
 
 echo "# online chaos: CHAOS_SEED=$CHAOS_SEED"
+run_test online_add_write_by_name_into_the_month_being_built test_online_add_write_by_name_into_the_month_being_built
 run_test online_chaos_add test_online_chaos_add
 run_test online_chaos_split test_online_chaos_split
