@@ -51,6 +51,9 @@
 #                          an earlier statement of their transaction failed,
 #                          or for any other reason (errors in DIR/churn.err)
 #
+# CHURN_SKIP_OPS="N ...": operations of _churn_statement the session never
+# runs (default none), for a caller that must leave one kind of write out.
+#
 # event_logs rows are looked for in event_logs and, while it exists, in
 # event_logs_archive: after `detach` a row of the archived month is expected
 # there, with the changes made before the archive took it (the churn also
@@ -65,6 +68,7 @@ CHURN_EVENT_ROW="ROW(e.id, e.event_type, e.user_id, e.event_data, e.ip_address, 
 CHURN_USER_ROW="ROW(u.id, u.username, u.email, u.country_code, u.registration_date, u.status)::text"
 
 CHURN_LAST_COUNT=0
+CHURN_SKIP_OPS=${CHURN_SKIP_OPS-}
 
 # The statement generator forks nothing (no $(...), no here-document, no
 # sleep): a fork costs tens of ms on a busy shared machine, which would cut
@@ -290,14 +294,16 @@ churn_start() {
 	_churn_set_ours "$max_event" "$max_user"
 	(
 		# the run's own tag keeps new usernames unique across runs
-		local tag=${BASHPID}_$RANDOM n=0 tick
+		local tag=${BASHPID}_$RANDOM n=0 tick op
 		# a pause without a fork: read with a timeout from a pipe nobody writes to
 		exec {tick}<> <(:)
 		{
 			echo "SET lock_timeout = '60s';"
 			while [[ ! -e $dir/stop ]]; do
 				n=$((n + 1))
-				_churn_statement $((RANDOM % CHURN_OPS)) "$n" "$max_event" "$max_user" "$tag"
+				op=$((RANDOM % CHURN_OPS))
+				[[ " $CHURN_SKIP_OPS " == *" $op "* ]] && continue
+				_churn_statement "$op" "$n" "$max_event" "$max_user" "$tag"
 				printf '%s\n' "$CHURN_SQL"
 				read -r -t "$pause" -u "$tick" || true
 			done
