@@ -18,6 +18,8 @@
 # the previous one: when one waits, the next ones queue behind it (in the
 # pipe) and run after it; the wait shows in the one that waited.
 #
+# Each query runs once untimed first, so that what the connection's first use
+# of a table costs (filling its catalog caches) does not pass for a wait.
 # psql's own cost (reading the pipe, printing) is outside the measured time.
 # Connection from the PG* environment; application_name reader_probe unless
 # PGAPPNAME says otherwise.
@@ -45,6 +47,10 @@ reader_probe() {
 	exec {tick}<> <(:)
 	{
 		echo '\timing on'
+		# each query once, untimed: the connection's first use of the tables
+		# (catalog caches, 10-50 ms) is not a wait
+		printf '\\set r 0\n'
+		printf '%s\n' "${sqls[@]}"
 		while [[ ! -e $stop ]]; do
 			printf '\\set r %d\n\\echo @probe %s\n%s\n\\echo @end :ERROR :SQLSTATE\n' \
 				$(((RANDOM << 15) | RANDOM)) "${labels[i]}" "${sqls[i]}"
