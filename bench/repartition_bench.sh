@@ -22,12 +22,12 @@
 #            seeded rows of event_logs and users_distributed every 5 ms; its
 #            statements' durations come from the server log
 #            (log_min_duration_statement=0 for its session only)
-#   readers  two reader_probe sessions (tests/lib/reader_probe.sh), a query
-#            every 10 ms each, timed by psql's \timing (lock waits included):
-#            event_logs: a day of January (detach, cleanup move it), a day of
-#            April (add, split, cleanup move it), a row by id (every
-#            partition); users_distributed: a row by id (one partition,
-#            pruned), a user by name (every partition)
+#   readers  five reader_probe sessions (tests/lib/reader_probe.sh), one
+#            query each, every 10 ms, timed by psql's \timing (lock waits
+#            included): a day of January of event_logs (detach and cleanup
+#            move it), a day of April (add, split, cleanup move it), an event
+#            by id (every partition); a user by id (one partition, pruned), a
+#            user by name (every partition)
 # After each window: `load-data --verify L` (rows lost, over every window so
 # far) and online_mutation_check (changed rows not in their last state), both
 # corrected for the rows of the archived month, which are in event_logs_archive
@@ -126,16 +126,21 @@ layout() {
 }
 layout >"$WORK/layout.setup"
 
-# the readers' queries: label<TAB>SQL (reader_probe.sh; :r is a random number)
-cat >"$WORK/probe_event_logs.tsv" <<SQL
+# the readers' queries, one session each (so that a wait shows in the query
+# that waited, not in whichever of a session's queries was running), as
+# label<TAB>SQL for reader_probe.sh (:r is a random number)
+READERS=(jan_day apr_day event_logs_by_id users_by_id users_by_name)
+mkdir -p "$WORK/readers"
+cat >"$WORK/readers/queries.tsv" <<SQL
 jan_day	SELECT count(*) FROM event_logs WHERE created_at >= timestamp '2024-01-01' + :r % 31 * interval '1 day' AND created_at < timestamp '2024-01-02' + :r % 31 * interval '1 day'
 apr_day	SELECT count(*) FROM event_logs WHERE created_at >= timestamp '2024-04-01' + :r % 30 * interval '1 day' AND created_at < timestamp '2024-04-02' + :r % 30 * interval '1 day'
 event_logs_by_id	SELECT count(*) FROM event_logs WHERE id = 1 + :r % $ROWS
-SQL
-cat >"$WORK/probe_users.tsv" <<SQL
 users_by_id	SELECT count(*) FROM users_distributed WHERE id = 1 + :r % $ROWS
 users_by_name	SELECT count(*) FROM users_distributed WHERE username = 'probe_' || :r
 SQL
+for reader in "${READERS[@]}"; do
+	grep "^$reader"$'\t' "$WORK/readers/queries.tsv" >"$WORK/readers/$reader.tsv"
+done
 
 # window NAME MODE [SCENARIO]: the writer, the mutator and the readers for
 # 1 s, the scenario (a baseline: 1 s of nothing), 1 s; then the checks
@@ -152,8 +157,8 @@ window() {
 	PGAPPNAME=bench_mutator_$name PGOPTIONS="-c log_min_duration_statement=0" \
 		row_mutator "$ROWS" "$WORK/stop" >"$dir/mutator.out" 2>&1 &
 	SESSIONS+=("$! mutator")
-	for probe in event_logs users; do
-		PGAPPNAME=bench_reader_$name reader_probe "$WORK/probe_$probe.tsv" "$WORK/stop" "$PROBE_PAUSE_S" \
+	for probe in "${READERS[@]}"; do
+		PGAPPNAME=bench_reader_$name reader_probe "$WORK/readers/$probe.tsv" "$WORK/stop" "$PROBE_PAUSE_S" \
 			>"$dir/probe_$probe.raw" 2>"$dir/probe_$probe.err" &
 		SESSIONS+=("$! probe")
 	done
@@ -170,7 +175,7 @@ window() {
 	sleep 1
 	stop_sessions
 	printf '%s\t%s\n' "$t0" "$t1" >"$dir/times"
-	for probe in event_logs users; do
+	for probe in "${READERS[@]}"; do
 		reader_probe_times "$dir/probe_$probe.raw" >"$dir/probe_$probe.tsv"
 	done
 	if [[ $rc -ne 0 ]]; then

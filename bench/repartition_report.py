@@ -17,14 +17,16 @@ import re
 import sys
 
 SCENARIOS = ["add", "split", "detach", "migrate", "cleanup"]
-# the reader queries that read the partitions a scenario moves, and those that
-# read every partition of the table it changes (bench/repartition_bench.sh)
-MOVED = {"add": ["apr_day"], "split": ["apr_day"], "detach": ["jan_day"], "migrate": ["users_by_id"],
-         "cleanup": ["jan_day", "apr_day", "users_by_id"]}
-WHOLE = {"add": ["event_logs_by_id"], "split": ["event_logs_by_id"], "detach": ["event_logs_by_id"],
-         "migrate": ["users_by_name"], "cleanup": ["event_logs_by_id", "users_by_name"]}
-ALL_MOVED = ["jan_day", "apr_day", "users_by_id"]
-ALL_WHOLE = ["event_logs_by_id", "users_by_name"]
+# the readers (one session each, bench/repartition_bench.sh) of each table; of
+# those of the table a scenario changes, the ones reading the partitions it
+# moves, and the others (other months, every partition by id or name)
+TABLE_READERS = {"event_logs": ["jan_day", "apr_day", "event_logs_by_id"],
+                 "users_distributed": ["users_by_id", "users_by_name"]}
+AFFECTED = {"add": ["event_logs"], "split": ["event_logs"], "detach": ["event_logs"],
+            "migrate": ["users_distributed"], "cleanup": ["event_logs", "users_distributed"]}
+MOVED = {"add": ["apr_day"], "split": ["apr_day"], "detach": ["jan_day"], "migrate": ["users_by_id", "users_by_name"],
+         "cleanup": ["jan_day", "apr_day", "users_by_id", "users_by_name"]}
+ALL_READERS = TABLE_READERS["event_logs"] + TABLE_READERS["users_distributed"]
 STALL_MS, STALL_SHARE, READER_MS, RATIO = 100, 0.05, 100, 3
 
 work, server_log, dest, rows, interval, pause, n_modes, footer = sys.argv[1:9]
@@ -76,8 +78,8 @@ for line in open(server_log, errors="replace"):
 def readers(d):
     """per query label: runs, errors, p50, p99, max (ms)"""
     times = {}
-    for f in ("probe_event_logs.tsv", "probe_users.tsv"):
-        for line in text(f"{d}/{f}").splitlines():
+    for f in ALL_READERS:
+        for line in text(f"{d}/probe_{f}.tsv").splitlines():
             label, ms, err, state = (line.split("\t") + ["", "", "", ""])[:4]
             t = times.setdefault(label, {"ms": [], "errors": 0, "sqlstates": []})
             if ms:
@@ -126,12 +128,17 @@ def window(name, mode, scenario):
          "mutations": {"changed": mut_changed, "stale": stale, "last_seq": int(seq) if seq.isdigit() else None},
          "archive": {"ledger_rows": archived_rows, "changed_rows": archived_changes,
                      "deleted_rows_present": deleted_archived}}
-    moved, whole = (MOVED[scenario], WHOLE[scenario]) if scenario else (ALL_MOVED, ALL_WHOLE)
+    if scenario:
+        affected = [q for t in AFFECTED[scenario] for q in TABLE_READERS[t]]
+        moved = MOVED[scenario]
+    else:
+        affected, moved = ALL_READERS, ["jan_day", "apr_day", "users_by_id"]
+    whole = [q for q in affected if q not in moved]
     w["reader_moved_max_ms"], moved_err, moved_ran = reader_max(r, moved)
     w["reader_whole_max_ms"], whole_err, whole_ran = reader_max(r, whole)
     w["reader_errors"] = moved_err + whole_err
-    w["reader_first_errors"] = [line for f in ("probe_event_logs.err", "probe_users.err")
-                                for line in text(f"{d}/{f}").splitlines() if line.startswith("ERROR")][:3]
+    w["reader_first_errors"] = [line for f in ALL_READERS
+                                for line in text(f"{d}/probe_{f}.err").splitlines() if line.startswith("ERROR")][:3]
     w["readers_ran"] = moved_ran and whole_ran
     stalls = [x for x in (w["writer"]["max_ms"], w["mutator"]["max_ms"]) if x is not None]
     w["stall_ms"] = max(stalls) if len(stalls) == 2 else None
@@ -223,10 +230,12 @@ print()
 print("Duration: `duration_ms.scenario` of `--json` (every attempt). Writer: load-data's commit latency "
       "(first attempt to COMMIT, lock waits and retries included), longest and p99. Mutator: its statements' "
       "durations in the server log (`log_min_duration_statement=0` for its session; lock waits included). "
-      "Readers: psql's `\\timing` of each query, the longest in the window, lock waits included; *moved*: "
-      "the queries that read the partitions the scenario moves (a day of April for add and split, of "
-      "January for detach, a user by id for migrate, all three for cleanup), *whole*: those that read every "
-      "partition of the table (an event by id; a user by name). Lost: rows of the ledger `load-data --verify` "
+      "Readers: five sessions, one query each every 10 ms (a day of January of event_logs, a day of April, "
+      "an event by id: every partition; a user by id: one partition, a user by name: every partition), "
+      "psql's `\\timing` of each query, the longest in the window, lock waits included; *moved*: the readers "
+      "of the partitions the scenario moves (April for add and split, January for detach, both user readers "
+      "for migrate, all four for cleanup), *others*: the other readers of the table(s) it changes (in the "
+      "baselines: the two days and the user by id, and the others). Lost: rows of the ledger `load-data --verify` "
       "did not find or found changed, over every window so far; stale: rows the mutator changed that are not "
       "in their last state (`online_mutation_check`), also over every window so far. From detach to cleanup "
       "the archived month is in `event_logs_archive`: a row found there as it should be (the ledger's "
@@ -234,7 +243,7 @@ print("Duration: `duration_ms.scenario` of `--json` (every attempt). Writer: loa
       "there is counted stale (bench/sql/repartition_archive_check.sql).")
 print()
 print("| series | scenario | ran | duration ms | attempts | writer longest ms | writer p99 ms "
-      "| mutator longest ms | mutator p99 ms | readers longest ms: moved | whole | rows lost | rows stale |")
+      "| mutator longest ms | mutator p99 ms | readers longest ms: moved | others | rows lost | rows stale |")
 print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for mode in ("online", "offline"):
     s = series[mode]
