@@ -24,10 +24,12 @@
 #            (log_min_duration_statement=0 for its session only)
 #   readers  five reader_probe sessions (tests/lib/reader_probe.sh), one
 #            query each, every 10 ms, timed by psql's \timing (lock waits
-#            included): a day of January of event_logs (detach and cleanup
-#            move it), a day of April (add, split, cleanup move it), an event
-#            by id (every partition); a user by id (one partition, pruned), a
-#            user by name (every partition)
+#            included): an hour of January of event_logs (detach and cleanup
+#            move it), an hour of April (add, split, cleanup move it), an
+#            event by id (every partition); a user by id (one partition,
+#            pruned), a user by name (every partition). An hour, not a day
+#            or the month: a query must stay cheap (about 1 ms at 1M rows;
+#            a day of January took 25-40 ms, a core's worth at this pace)
 # After each window: `load-data --verify L` (rows lost, over every window so
 # far) and online_mutation_check (changed rows not in their last state), both
 # corrected for the rows of the archived month, which are in event_logs_archive
@@ -107,6 +109,9 @@ else
 	echo "repartition_bench: bin/repartition has no --offline: the online series is not available" >&2
 fi
 
+# the machine's load (1-minute average) before and after: other work on a
+# shared machine is the main noise of these figures
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 echo "repartition_bench: setup-database --seed-rows $ROWS ..." >&2
 "$ROOT/bin/setup-database" --seed-rows "$ROWS" >/dev/null 2>"$WORK/setup.log" || {
 	cat "$WORK/setup.log" >&2
@@ -129,11 +134,11 @@ layout >"$WORK/layout.setup"
 # the readers' queries, one session each (so that a wait shows in the query
 # that waited, not in whichever of a session's queries was running), as
 # label<TAB>SQL for reader_probe.sh (:r is a random number)
-READERS=(jan_day apr_day event_logs_by_id users_by_id users_by_name)
+READERS=(jan_hour apr_hour event_logs_by_id users_by_id users_by_name)
 mkdir -p "$WORK/readers"
 cat >"$WORK/readers/queries.tsv" <<SQL
-jan_day	SELECT count(*) FROM event_logs WHERE created_at >= timestamp '2024-01-01' + :r % 31 * interval '1 day' AND created_at < timestamp '2024-01-02' + :r % 31 * interval '1 day'
-apr_day	SELECT count(*) FROM event_logs WHERE created_at >= timestamp '2024-04-01' + :r % 30 * interval '1 day' AND created_at < timestamp '2024-04-02' + :r % 30 * interval '1 day'
+jan_hour	SELECT count(*) FROM event_logs WHERE created_at >= timestamp '2024-01-01' + :r % 744 * interval '1 hour' AND created_at < timestamp '2024-01-01 01:00' + :r % 744 * interval '1 hour'
+apr_hour	SELECT count(*) FROM event_logs WHERE created_at >= timestamp '2024-04-01' + :r % 720 * interval '1 hour' AND created_at < timestamp '2024-04-01 01:00' + :r % 720 * interval '1 hour'
 event_logs_by_id	SELECT count(*) FROM event_logs WHERE id = 1 + :r % $ROWS
 users_by_id	SELECT count(*) FROM users_distributed WHERE id = 1 + :r % $ROWS
 users_by_name	SELECT count(*) FROM users_distributed WHERE username = 'probe_' || :r
@@ -207,7 +212,7 @@ version=$(psql_q -c "SHOW server_version")
 report_rc=0
 python3 "$ROOT/bench/repartition_report.py" "$WORK" "$TEST_CLUSTER_LOG" "$OUT_DIR/repartition.json" \
 	"$ROWS" "$INTERVAL_MS" "$PROBE_PAUSE_S" "${#MODES[@]}" \
-	"PostgreSQL $version; $settings; $(nproc) cores; $(date -u +%Y-%m-%d)" \
+	"PostgreSQL $version; $settings; $(nproc) cores, load average $load_before before the run, $(cut -d' ' -f1 /proc/loadavg) after it; $(date -u +%Y-%m-%d)" \
 	>"$OUT_DIR/repartition.md" || report_rc=$?
 cat "$OUT_DIR/repartition.md"
 if [[ $report_rc -ne 0 ]]; then

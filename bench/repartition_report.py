@@ -20,12 +20,12 @@ SCENARIOS = ["add", "split", "detach", "migrate", "cleanup"]
 # the readers (one session each, bench/repartition_bench.sh) of each table; of
 # those of the table a scenario changes, the ones reading the partitions it
 # moves, and the others (other months, every partition by id or name)
-TABLE_READERS = {"event_logs": ["jan_day", "apr_day", "event_logs_by_id"],
+TABLE_READERS = {"event_logs": ["jan_hour", "apr_hour", "event_logs_by_id"],
                  "users_distributed": ["users_by_id", "users_by_name"]}
 AFFECTED = {"add": ["event_logs"], "split": ["event_logs"], "detach": ["event_logs"],
             "migrate": ["users_distributed"], "cleanup": ["event_logs", "users_distributed"]}
-MOVED = {"add": ["apr_day"], "split": ["apr_day"], "detach": ["jan_day"], "migrate": ["users_by_id", "users_by_name"],
-         "cleanup": ["jan_day", "apr_day", "users_by_id", "users_by_name"]}
+MOVED = {"add": ["apr_hour"], "split": ["apr_hour"], "detach": ["jan_hour"], "migrate": ["users_by_id", "users_by_name"],
+         "cleanup": ["jan_hour", "apr_hour", "users_by_id", "users_by_name"]}
 ALL_READERS = TABLE_READERS["event_logs"] + TABLE_READERS["users_distributed"]
 STALL_MS, STALL_SHARE, READER_MS, RATIO = 100, 0.05, 100, 3
 
@@ -132,7 +132,7 @@ def window(name, mode, scenario):
         affected = [q for t in AFFECTED[scenario] for q in TABLE_READERS[t]]
         moved = MOVED[scenario]
     else:
-        affected, moved = ALL_READERS, ["jan_day", "apr_day", "users_by_id"]
+        affected, moved = ALL_READERS, ["jan_hour", "apr_hour", "users_by_id"]
     whole = [q for q in affected if q not in moved]
     w["reader_moved_max_ms"], moved_err, moved_ran = reader_max(r, moved)
     w["reader_whole_max_ms"], whole_err, whole_ran = reader_max(r, whole)
@@ -230,12 +230,12 @@ print()
 print("Duration: `duration_ms.scenario` of `--json` (every attempt). Writer: load-data's commit latency "
       "(first attempt to COMMIT, lock waits and retries included), longest and p99. Mutator: its statements' "
       "durations in the server log (`log_min_duration_statement=0` for its session; lock waits included). "
-      "Readers: five sessions, one query each every 10 ms (a day of January of event_logs, a day of April, "
+      "Readers: five sessions, one query each every 10 ms (an hour of January of event_logs, an hour of April, "
       "an event by id: every partition; a user by id: one partition, a user by name: every partition), "
       "psql's `\\timing` of each query, the longest in the window, lock waits included; *moved*: the readers "
       "of the partitions the scenario moves (April for add and split, January for detach, both user readers "
       "for migrate, all four for cleanup), *others*: the other readers of the table(s) it changes (in the "
-      "baselines: the two days and the user by id, and the others). Lost: rows of the ledger `load-data --verify` "
+      "baselines: the two hours and the user by id, and the others). Lost: rows of the ledger `load-data --verify` "
       "did not find or found changed, over every window so far; stale: rows the mutator changed that are not "
       "in their last state (`online_mutation_check`), also over every window so far. From detach to cleanup "
       "the archived month is in `event_logs_archive`: a row found there as it should be (the ledger's "
