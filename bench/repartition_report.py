@@ -17,16 +17,6 @@ import re
 import sys
 
 SCENARIOS = ["add", "split", "detach", "migrate", "cleanup"]
-# the readers (one session each, bench/repartition_bench.sh) of each table; of
-# those of the table a scenario changes, the ones reading the partitions it
-# moves, and the others (other months, every partition by id or name)
-TABLE_READERS = {"event_logs": ["jan_hour", "apr_hour", "event_logs_by_id"],
-                 "users_distributed": ["users_by_id", "users_by_name"]}
-AFFECTED = {"add": ["event_logs"], "split": ["event_logs"], "detach": ["event_logs"],
-            "migrate": ["users_distributed"], "cleanup": ["event_logs", "users_distributed"]}
-MOVED = {"add": ["apr_hour"], "split": ["apr_hour"], "detach": ["jan_hour"], "migrate": ["users_by_id", "users_by_name"],
-         "cleanup": ["jan_hour", "apr_hour", "users_by_id", "users_by_name"]}
-ALL_READERS = TABLE_READERS["event_logs"] + TABLE_READERS["users_distributed"]
 STALL_MS, STALL_SHARE, READER_MS, RATIO = 100, 0.05, 100, 3
 
 work, server_log, dest, rows, interval, pause, n_modes, footer = sys.argv[1:9]
@@ -75,28 +65,26 @@ for line in open(server_log, errors="replace"):
         w["errors"].append(msg.strip())
 
 
-def readers(d):
-    """per query label: runs, errors, p50, p99, max (ms)"""
+def readers(d, session):
+    """per query label of one reader session: runs, errors, p50, p99, max (ms)"""
     times = {}
-    for f in ALL_READERS:
-        for line in text(f"{d}/probe_{f}.tsv").splitlines():
-            label, ms, err, state = (line.split("\t") + ["", "", "", ""])[:4]
-            t = times.setdefault(label, {"ms": [], "errors": 0, "sqlstates": []})
-            if ms:
-                t["ms"].append(float(ms))
-            if err == "1":
-                t["errors"] += 1
-                t["sqlstates"].append(state)
+    for line in text(f"{d}/probe_{session}.tsv").splitlines():
+        label, ms, err, state = (line.split("\t") + ["", "", "", ""])[:4]
+        t = times.setdefault(label, {"ms": [], "errors": 0, "sqlstates": []})
+        if ms:
+            t["ms"].append(float(ms))
+        if err == "1":
+            t["errors"] += 1
+            t["sqlstates"].append(state)
     return {label: {"runs": len(t["ms"]), "errors": t["errors"], "sqlstates": sorted(set(t["sqlstates"])),
                     "p50_ms": percentile(t["ms"], 50), "p99_ms": percentile(t["ms"], 99),
                     "max_ms": max(t["ms"], default=None)} for label, t in times.items()}
 
 
-def reader_max(r, labels):
-    """the longest query of those labels, their errors"""
-    got = [r[label] for label in labels if label in r]
-    return (max((g["max_ms"] for g in got if g["max_ms"] is not None), default=None),
-            sum(g["errors"] for g in got), len(got) == len(labels) and all(g["runs"] for g in got))
+def reader_max(r):
+    """a session's longest query, its errors, whether every one of its queries ran"""
+    return (max((g["max_ms"] for g in r.values() if g["max_ms"] is not None), default=None),
+            sum(g["errors"] for g in r.values()), bool(r) and all(g["runs"] for g in r.values()))
 
 
 def window(name, mode, scenario):
@@ -113,7 +101,7 @@ def window(name, mode, scenario):
     seq = text(f"{d}/mutations.seq").strip()
     m = re.search(r"archived_rows=(\d+) archived_changes=(\d+) deleted_archived=(\d+)", text(f"{d}/archive.out"))
     archived_rows, archived_changes, deleted_archived = (int(x) for x in m.groups()) if m else (None, None, None)
-    r = readers(d)
+    r = {session: readers(d, session) for session in ("moved", "whole")}
     w = {"mode": mode, "scenario": scenario or None, "middle_ms": t1 - t0,
          "writer": {"max_ms": lat.get("max"), "p99_ms": lat.get("p99"), "p50_ms": lat.get("p50"),
                     "transactions": (load or {}).get("transactions"), "retries": (load or {}).get("retries"),
@@ -128,16 +116,10 @@ def window(name, mode, scenario):
          "mutations": {"changed": mut_changed, "stale": stale, "last_seq": int(seq) if seq.isdigit() else None},
          "archive": {"ledger_rows": archived_rows, "changed_rows": archived_changes,
                      "deleted_rows_present": deleted_archived}}
-    if scenario:
-        affected = [q for t in AFFECTED[scenario] for q in TABLE_READERS[t]]
-        moved = MOVED[scenario]
-    else:
-        affected, moved = ALL_READERS, ["jan_hour", "apr_hour", "users_by_id"]
-    whole = [q for q in affected if q not in moved]
-    w["reader_moved_max_ms"], moved_err, moved_ran = reader_max(r, moved)
-    w["reader_whole_max_ms"], whole_err, whole_ran = reader_max(r, whole)
+    w["reader_moved_max_ms"], moved_err, moved_ran = reader_max(r["moved"])
+    w["reader_whole_max_ms"], whole_err, whole_ran = reader_max(r["whole"])
     w["reader_errors"] = moved_err + whole_err
-    w["reader_first_errors"] = [line for f in ALL_READERS
+    w["reader_first_errors"] = [line for f in ("moved", "whole")
                                 for line in text(f"{d}/probe_{f}.err").splitlines() if line.startswith("ERROR")][:3]
     w["readers_ran"] = moved_ran and whole_ran
     stalls = [x for x in (w["writer"]["max_ms"], w["mutator"]["max_ms"]) if x is not None]
@@ -230,12 +212,11 @@ print()
 print("Duration: `duration_ms.scenario` of `--json` (every attempt). Writer: load-data's commit latency "
       "(first attempt to COMMIT, lock waits and retries included), longest and p99. Mutator: its statements' "
       "durations in the server log (`log_min_duration_statement=0` for its session; lock waits included). "
-      "Readers: five sessions, one query each every 10 ms (an hour of January of event_logs, an hour of April, "
-      "an event by id: every partition; a user by id: one partition, a user by name: every partition), "
-      "psql's `\\timing` of each query, the longest in the window, lock waits included; *moved*: the readers "
-      "of the partitions the scenario moves (April for add and split, January for detach, both user readers "
-      "for migrate, all four for cleanup), *others*: the other readers of the table(s) it changes (in the "
-      "baselines: the two hours and the user by id, and the others). Lost: rows of the ledger `load-data --verify` "
+      "Readers: two sessions, a query every 10 ms each, psql's `\\timing` of each query (lock waits included), "
+      "the longest in the window: *moved* reads the partitions the scenario moves (an hour of April for add "
+      "and split, of January for detach, a user by id for migrate, those three in turn for cleanup and the "
+      "baselines), *whole* every partition of the table (an event by id for add, split and detach, a user by "
+      "name for migrate, both in turn for cleanup and the baselines). Lost: rows of the ledger `load-data --verify` "
       "did not find or found changed, over every window so far; stale: rows the mutator changed that are not "
       "in their last state (`online_mutation_check`), also over every window so far. From detach to cleanup "
       "the archived month is in `event_logs_archive`: a row found there as it should be (the ledger's "
@@ -243,7 +224,7 @@ print("Duration: `duration_ms.scenario` of `--json` (every attempt). Writer: loa
       "there is counted stale (bench/sql/repartition_archive_check.sql).")
 print()
 print("| series | scenario | ran | duration ms | attempts | writer longest ms | writer p99 ms "
-      "| mutator longest ms | mutator p99 ms | readers longest ms: moved | others | rows lost | rows stale |")
+      "| mutator longest ms | mutator p99 ms | readers longest ms: moved | whole | rows lost | rows stale |")
 print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for mode in ("online", "offline"):
     s = series[mode]

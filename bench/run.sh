@@ -199,7 +199,7 @@ def repart_rows():
                       f"{check(t['readers'])}; 0 lost/stale {check(t['intact'])}; ≤ 3× {check(t['ratio'])}")
         else:
             ratio, target = "–", "not measured: no online series"
-        w(f"| `repartition {name}` online vs `--offline`, under `load-data 20`, a row mutator and five readers "
+        w(f"| `repartition {name}` online vs `--offline`, under `load-data 20`, a row mutator and two readers "
           f"({repart['rows']:,} rows per table): duration; longest writer stall; longest reader wait; rows "
           f"lost, stale | {measured} | {baseline} | {ratio} | {target} |")
 
@@ -223,7 +223,7 @@ w("Ratio = measured ÷ baseline (times: below 1 is faster; rates: above 1 is fas
   "online duration ÷ offline duration (`repartition --json` `duration_ms.scenario`). Their writers: "
   "`load-data 20` (an insert every 20 ms) and a session updating and deleting seeded rows of the table; "
   "stall: the longest commit latency of either in the scenario's window, lock waits and retries included; "
-  "readers: five sessions, one query each every 10 ms on the moved partitions and the rest of the table, the longest "
+  "readers: two sessions querying the moved partitions and every partition every 10 ms, the longest "
   "query; lost: ledger rows `load-data --verify` did not find; stale: changed rows not in their last state "
   "(details and the baselines below). Online migration: wall clock of `setup-database "
   "--online` against `setup-database` on a copy of the same seed; its writers are `load-data 2` (one row "
