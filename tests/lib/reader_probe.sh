@@ -46,7 +46,7 @@ reader_probe() {
 	# a pipe nobody writes to
 	exec {tick}<> <(:)
 	{
-		echo '\timing on'
+		printf '%s\n' '\timing on'
 		# each query once, untimed: the connection's first use of the tables
 		# (catalog caches, 10-50 ms) is not a wait
 		printf '\\set r 0\n'
