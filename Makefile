@@ -41,7 +41,7 @@ PROGRAMS = setup-database load-data demonstrate-queries repartition show-config
 
 # The subsystems in link order: a library comes before every library it uses
 # (a static library only resolves symbols needed by what precedes it).
-SUBSYSTEMS = setup online queries repartition load tables pg common
+SUBSYSTEMS = setup repartition online queries load tables pg common
 LIB_DIR    = $(BUILD_DIR)/lib
 lib_objs   = $(patsubst src/$(1)/%.c,$(BUILD_DIR)/$(1)/%.o,$(wildcard src/$(1)/*.c))
 libs_of    = $(foreach l,$(filter $(1),$(SUBSYSTEMS)),$(LIB_DIR)/lib$(l).a)
@@ -50,7 +50,7 @@ libs_of    = $(foreach l,$(filter $(1),$(SUBSYSTEMS)),$(LIB_DIR)/lib$(l).a)
 PROGRAM_LIBS_setup-database      = setup online tables pg common
 PROGRAM_LIBS_load-data           = load tables pg common
 PROGRAM_LIBS_demonstrate-queries = queries tables pg common
-PROGRAM_LIBS_repartition         = repartition tables pg common
+PROGRAM_LIBS_repartition         = repartition online tables pg common
 PROGRAM_LIBS_show-config         = common
 ALL_LIBS = $(call libs_of,$(SUBSYSTEMS))
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

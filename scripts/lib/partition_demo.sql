@@ -960,6 +960,133 @@ COMMENT ON FUNCTION partition_demo.attach_range_table(regclass, regclass, timest
     'ATTACH PARTITION of a table made by create_range_table, then drop its now redundant CHECK';
 
 -- -----------------------------------------------------------------------------
+-- The pieces of an online re-partitioning (scripts/online/00_online_functions.sql
+-- runs it; the scenarios in scripts/repartition/ say what goes where). Every
+-- swap there is catalog-only: ATTACH scans neither the new partition nor the
+-- DEFAULT when valid CHECK constraints already prove what it would check
+-- ("partition constraint ... is implied by existing constraints").
+--
+--   range_route(parent, from, to)        the condition "key in [from, to)", as SQL
+--   range_layout(parent)                 the bounds of the range partitions
+--   create_default_table(parent, name, ranges)
+--                                        a standalone future DEFAULT, with a
+--                                        CHECK "outside" each run of ranges
+--   attach_default_table(parent, tbl)    ATTACH ... DEFAULT, then its CHECKs go
+--   rename_with_indexes(tbl, new_name)   a table and its indexes, by prefix
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.range_route(parent regclass, range_from timestamp,
+                                                      range_to timestamp)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET datestyle = 'ISO, YMD'
+AS $$
+    SELECT format('%1$I >= %2$L::timestamp AND %1$I < %3$L::timestamp',
+                  partition_demo.range_key_column(parent), range_from, range_to);
+$$;
+
+COMMENT ON FUNCTION partition_demo.range_route(regclass, timestamp, timestamp) IS
+    'SQL text of "the range key of parent is in [range_from, range_to)", values quoted';
+
+CREATE OR REPLACE FUNCTION partition_demo.range_layout(parent regclass)
+RETURNS tsrange[]
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT coalesce(array_agg(tsrange(p.range_from, p.range_to) ORDER BY p.range_from), '{}')
+      FROM partition_demo.range_partitions(parent) AS p
+     WHERE NOT p.is_default;
+$$;
+
+COMMENT ON FUNCTION partition_demo.range_layout(regclass) IS
+    'the [from, to) bounds of the range partitions of parent (DEFAULT left out), in order';
+
+-- A DEFAULT holds the rows outside every other partition; each maximal run
+-- of adjacent ranges gets one CHECK (key < from OR key >= to), which together
+-- imply the DEFAULT's partition constraint, so its ATTACH does not scan it.
+CREATE OR REPLACE FUNCTION partition_demo.create_default_table(parent regclass, name text,
+                                                               ranges tsrange[])
+RETURNS regclass
+LANGUAGE plpgsql
+VOLATILE
+SET datestyle = 'ISO, YMD'
+AS $$
+DECLARE
+    key_column text := partition_demo.range_key_column(parent);
+    run        record;
+    n          integer := 0;
+BEGIN
+    EXECUTE format('CREATE TABLE %I (LIKE %s INCLUDING ALL)', name, parent);
+    FOR run IN
+        SELECT min(lower(r)) AS range_from, max(upper(r)) AS range_to
+          FROM (SELECT r, count(*) FILTER (WHERE NOT starts_run) OVER (ORDER BY lower(r)) AS
+                       -- counts the runs started so far: a range starts one unless
+                       -- it touches the ranges before it
+                       grp
+                  FROM (SELECT r, lower(r) <= max(upper(r)) OVER (ORDER BY lower(r)
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) IS TRUE
+                                   AS starts_run
+                          FROM unnest(ranges) AS x(r)) AS a) AS b
+         GROUP BY grp
+         ORDER BY 1
+    LOOP
+        n := n + 1;
+        EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I < %L OR %I >= %L)',
+                       name, format('%s_outside_%s', name, n), key_column, run.range_from,
+                       key_column, run.range_to);
+    END LOOP;
+    RETURN to_regclass(quote_ident(name));
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.create_default_table(regclass, text, tsrange[]) IS
+    'standalone table like a DEFAULT partition of parent, with CHECKs outside each run of the given ranges';
+
+CREATE OR REPLACE FUNCTION partition_demo.attach_default_table(parent regclass, tbl regclass)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    c record;
+BEGIN
+    EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s DEFAULT', parent, tbl);
+    -- the bounds move with every later scenario; the partition constraint is kept
+    FOR c IN SELECT k.conname FROM pg_catalog.pg_constraint AS k
+              WHERE k.conrelid = tbl AND k.contype = 'c' AND k.conname LIKE '%\_outside\_%' LOOP
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', tbl, c.conname);
+    END LOOP;
+    RAISE NOTICE 'attached % to % as its DEFAULT', tbl, parent;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.attach_default_table(regclass, regclass) IS
+    'ATTACH PARTITION ... DEFAULT of a table made by create_default_table, then drop its CHECKs';
+
+CREATE OR REPLACE FUNCTION partition_demo.rename_with_indexes(tbl regclass, new_name text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    old_name text;
+    idx      record;
+BEGIN
+    SELECT c.relname INTO STRICT old_name FROM pg_catalog.pg_class AS c WHERE c.oid = tbl;
+    FOR idx IN SELECT i.indexrelid::regclass AS index, c.relname
+                 FROM pg_catalog.pg_index AS i JOIN pg_catalog.pg_class AS c ON c.oid = i.indexrelid
+                WHERE i.indrelid = tbl AND left(c.relname, length(old_name)) = old_name LOOP
+        EXECUTE format('ALTER INDEX %s RENAME TO %I', idx.index,
+                       new_name || substr(idx.relname, length(old_name) + 1));
+    END LOOP;
+    EXECUTE format('ALTER TABLE %s RENAME TO %I', tbl, new_name);
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.rename_with_indexes(regclass, text) IS
+    'renames a table and each of its indexes whose name starts with the table''s';
+
+-- -----------------------------------------------------------------------------
 -- measure(rel, columns_of, reuse): row count and checksum of the rows stored
 -- in rel itself (a leaf partition or a plain table), over the columns of
 -- columns_of (default: rel), by table_fingerprint's formula.

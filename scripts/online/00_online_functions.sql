@@ -78,6 +78,47 @@ CREATE TABLE IF NOT EXISTS partition_demo.online_changes (
     replayed    boolean NOT NULL DEFAULT false
 );
 
+-- A migration replaces the rows of its sources with those of its targets: the
+-- conversions of setup-database move one plain table into its partitioned
+-- form (sources {event_logs}, targets {event_logs_partitioned}, route true);
+-- the re-partitioning scenarios move partitions into new tables beside them
+-- (add: sources {event_logs_default}, targets {the new month, a new DEFAULT
+-- without it}, each target with the route, a condition on the row, that says
+-- which rows it takes). source is the table whose writers the swap stops.
+-- Only when a column is missing (a database set up by an earlier version):
+-- ALTER TABLE takes ACCESS EXCLUSIVE, which would wait for a migration in
+-- progress that this file is loaded beside.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                    WHERE a.attrelid = 'partition_demo.online_migrations'::regclass
+                      AND a.attname = 'routes' AND NOT a.attisdropped) THEN
+        ALTER TABLE partition_demo.online_migrations
+            ADD COLUMN IF NOT EXISTS operation text,
+            ADD COLUMN IF NOT EXISTS sources   regclass[],
+            ADD COLUMN IF NOT EXISTS targets   regclass[],
+            ADD COLUMN IF NOT EXISTS routes    text[];
+        UPDATE partition_demo.online_migrations AS o
+           SET operation = 'convert', sources = ARRAY[o.source], targets = ARRAY[o.target],
+               routes = ARRAY['true'];
+    END IF;
+END
+$$;
+
+-- What a scenario's [create] section plans, for online_start() and for its
+-- [swap] section, which runs in another transaction (online) or the same one
+-- (offline); removed by online_plan_done() or online_abort().
+CREATE TABLE IF NOT EXISTS partition_demo.online_plans (
+    table_name  text       PRIMARY KEY,
+    operation   text       NOT NULL,      -- the scenario: add, split, ...
+    source      regclass   NOT NULL,      -- the table whose writers the swap stops
+    sources     regclass[] NOT NULL,
+    targets     regclass[] NOT NULL,
+    routes      text[]     NOT NULL,      -- one condition per target, over the rows' columns
+    details     jsonb      NOT NULL DEFAULT '{}',
+    CHECK (cardinality(targets) = cardinality(routes) AND cardinality(sources) > 0)
+);
+
 CREATE INDEX IF NOT EXISTS online_changes_waiting
     ON partition_demo.online_changes (table_name, change_id) WHERE NOT replayed;
 
@@ -128,6 +169,27 @@ BEGIN
 END
 $$;
 
+-- Row-level capture, for a source that is a partition or partitioned: a
+-- statement trigger on a partition fires only for statements naming it, a
+-- row trigger for every row that reaches it, through the parent or by name
+-- (and, on a partitioned table, it is cloned to every partition). An UPDATE
+-- that moves a row between partitions fires DELETE on one and INSERT on the
+-- other: both ids are logged wherever the row went.
+CREATE OR REPLACE FUNCTION partition_demo.online_capture_row()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO partition_demo.online_changes (table_name, row_id) VALUES (TG_ARGV[0], OLD.id);
+    END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.id IS DISTINCT FROM OLD.id) THEN
+        INSERT INTO partition_demo.online_changes (table_name, row_id) VALUES (TG_ARGV[0], NEW.id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 -- -----------------------------------------------------------------------------
 -- online_begin_prepare(table_name): first statement of the prepare
 -- transaction. Refuses a table whose migration is recorded already, and
@@ -141,46 +203,211 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF partition_demo.online_in_progress(table_name) THEN
-        RAISE EXCEPTION 'an online migration of % is in progress already', table_name
-            USING ERRCODE = 'object_in_use',
-                  HINT = 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort';
-    END IF;
+    PERFORM partition_demo.online_assert_idle(table_name);
     PERFORM partition_demo.track_begin();
+END
+$$;
+
+-- online_assert_idle(table_name): raises while an online migration of the
+-- table (by setup-database or bin/repartition) is started and not swapped;
+-- the guard of every scenario asks, offline too.
+CREATE OR REPLACE FUNCTION partition_demo.online_assert_idle(table_name text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    op text;
+BEGIN
+    SELECT o.operation INTO op FROM partition_demo.online_migrations AS o
+     WHERE o.table_name = online_assert_idle.table_name;
+    IF FOUND THEN
+        RAISE EXCEPTION 'an online % of % is in progress already', CASE op WHEN 'convert' THEN 'migration' ELSE op END, table_name
+            USING ERRCODE = 'object_in_use',
+                  HINT = CASE op WHEN 'convert'
+                      THEN 'resume it with bin/setup-database --online, or remove it with bin/setup-database --abort'
+                      ELSE format('resume it with bin/repartition %s, or remove it with bin/repartition --abort', op) END;
+    END IF;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_plan(table_name, operation, source, sources, targets, routes,
+-- details): what a scenario's [create] section has built: the targets that
+-- are to replace the sources, and for each target its route (a condition on
+-- a row's columns, built by the scenario with %L for every value; each row
+-- of the sources must meet exactly one, which the comparisons check: a row
+-- routed twice or nowhere changes the count). details: what the [swap]
+-- section needs (names, bounds), read with online_plan_detail().
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_plan(
+    table_name text, operation text, source regclass, sources regclass[], targets regclass[],
+    routes text[], details jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE sql
+AS $$
+    INSERT INTO partition_demo.online_plans (table_name, operation, source, sources, targets, routes, details)
+    VALUES (table_name, operation, source, sources, targets, routes, details);
+$$;
+
+CREATE OR REPLACE FUNCTION partition_demo.online_plan_detail(table_name text, key text)
+RETURNS text
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT p.details ->> key FROM partition_demo.online_plans AS p
+     WHERE p.table_name = online_plan_detail.table_name;
+$$;
+
+-- The last statement of a scenario's [swap] section: the plan is carried out.
+CREATE OR REPLACE FUNCTION partition_demo.online_plan_done(table_name text)
+RETURNS void
+LANGUAGE sql
+AS $$
+    DELETE FROM partition_demo.online_plans AS p WHERE p.table_name = online_plan_done.table_name;
+$$;
+
+-- The plan of table_name as a migration record: for the offline form of a
+-- scenario, whose copy and comparison use the same functions as online.
+CREATE OR REPLACE FUNCTION partition_demo.online_planned(table_name text)
+RETURNS partition_demo.online_migrations
+LANGUAGE plpgsql
+STABLE
+AS $$
+DECLARE
+    p partition_demo.online_plans;
+    m partition_demo.online_migrations;
+BEGIN
+    SELECT * INTO STRICT p FROM partition_demo.online_plans AS x WHERE x.table_name = online_planned.table_name;
+    m.table_name := p.table_name;
+    m.operation := p.operation;
+    m.source := p.source;
+    m.target := p.targets[1];
+    m.sources := p.sources;
+    m.targets := p.targets;
+    m.routes := p.routes;
+    RETURN m;
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_rows(m, cols): the rows of the sources, as a FROM item "s" with the
+-- columns cols (a partition's columns are the parent's by name, not always
+-- by number). Every row of every source, once.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_rows(m partition_demo.online_migrations, cols text)
+RETURNS text
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT format('(%s) AS s',
+                  string_agg(format('SELECT %s FROM %s', cols, src), ' UNION ALL ' ORDER BY n))
+      FROM unnest(m.sources) WITH ORDINALITY AS x(src, n);
+$$;
+
+-- The columns compared and copied: those of the table the migration is about.
+CREATE OR REPLACE FUNCTION partition_demo.online_columns(m partition_demo.online_migrations, prefix text DEFAULT '')
+RETURNS text
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT string_agg(prefix || format('%I', c), ', ')
+      FROM unnest(partition_demo.table_columns(m.sources[1])) AS c;
+$$;
+
+-- online_capture_on(m): capture triggers on every source. A plain table gets
+-- statement triggers with transition tables (a COPY of thousands of rows
+-- logs them in one INSERT); a partition or partitioned table row triggers
+-- (see online_capture_row). TRUNCATE is refused on every leaf.
+CREATE OR REPLACE FUNCTION partition_demo.online_capture_on(m partition_demo.online_migrations)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    src  regclass;
+    leaf regclass;
+    plain boolean;
+BEGIN
+    FOREACH src IN ARRAY m.sources LOOP
+        SELECT c.relkind = 'r' AND NOT c.relispartition INTO STRICT plain
+          FROM pg_catalog.pg_class AS c WHERE c.oid = src;
+        IF plain THEN
+            EXECUTE format('CREATE TRIGGER online_capture_insert AFTER INSERT ON %s
+                                REFERENCING NEW TABLE AS captured_new
+                                FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_capture(%L)',
+                           src, m.table_name);
+            EXECUTE format('CREATE TRIGGER online_capture_update AFTER UPDATE ON %s
+                                REFERENCING OLD TABLE AS captured_old NEW TABLE AS captured_new
+                                FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_capture(%L)',
+                           src, m.table_name);
+            EXECUTE format('CREATE TRIGGER online_capture_delete AFTER DELETE ON %s
+                                REFERENCING OLD TABLE AS captured_old
+                                FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_capture(%L)',
+                           src, m.table_name);
+        ELSE
+            EXECUTE format('CREATE TRIGGER online_capture_row AFTER INSERT OR UPDATE OR DELETE ON %s
+                                FOR EACH ROW EXECUTE FUNCTION partition_demo.online_capture_row(%L)',
+                           src, m.table_name);
+        END IF;
+        FOR leaf IN SELECT t.relid FROM pg_catalog.pg_partition_tree(src) AS t WHERE t.isleaf
+                    UNION SELECT src WHERE plain LOOP
+            EXECUTE format('CREATE TRIGGER online_refuse_truncate BEFORE TRUNCATE ON %s
+                                FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_refuse_truncate(%L)',
+                           leaf, m.table_name);
+        END LOOP;
+    END LOOP;
 END
 $$;
 
 -- -----------------------------------------------------------------------------
 -- online_start(table_name): after the [create] section, in the same
--- transaction: checks the plain table, installs the capture triggers and
--- records the migration.
+-- transaction: checks the sources, installs the capture triggers and
+-- records the migration: the one online_plan() recorded, or else the
+-- conversion of the plain table table_name into <table_name>_partitioned.
+-- Returns the targets, for the program's message.
 -- -----------------------------------------------------------------------------
--- earlier versions returned bigint, which CREATE OR REPLACE cannot change
+-- earlier versions returned bigint, then void, which CREATE OR REPLACE cannot change
 DROP FUNCTION IF EXISTS partition_demo.online_start(text);
-CREATE OR REPLACE FUNCTION partition_demo.online_start(table_name text)
-RETURNS void
+CREATE FUNCTION partition_demo.online_start(table_name text)
+RETURNS text
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    source   regclass := to_regclass(table_name);
-    target   regclass := to_regclass(table_name || '_partitioned');
+    m        partition_demo.online_migrations;
+    src      regclass;
     key_cols text[];
     created  regclass[];
     min_id   bigint;
     max_id   bigint;
 BEGIN
-    IF source IS NULL OR target IS NULL THEN
-        RAISE EXCEPTION 'online_start(%): % or %_partitioned is missing', table_name, table_name, table_name
-            USING ERRCODE = 'undefined_table';
+    IF EXISTS (SELECT FROM partition_demo.online_plans AS p WHERE p.table_name = online_start.table_name) THEN
+        m := partition_demo.online_planned(table_name);
+    ELSE
+        m.table_name := table_name;
+        m.operation := 'convert';
+        m.source := to_regclass(table_name);
+        m.target := to_regclass(table_name || '_partitioned');
+        IF m.source IS NULL OR m.target IS NULL THEN
+            RAISE EXCEPTION 'online_start(%): % or %_partitioned is missing', table_name, table_name, table_name
+                USING ERRCODE = 'undefined_table';
+        END IF;
+        m.sources := ARRAY[m.source];
+        m.targets := ARRAY[m.target];
+        m.routes := ARRAY['true'];
     END IF;
-    SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO key_cols
-      FROM pg_catalog.pg_index AS i
-      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-     WHERE i.indrelid = source AND i.indisprimary;
-    IF key_cols IS DISTINCT FROM ARRAY['id'] THEN
-        RAISE EXCEPTION 'an online migration needs a primary key on id alone; % has %', source, key_cols
-            USING ERRCODE = 'feature_not_supported';
-    END IF;
+
+    -- replay and comparison find a row by its id: every source needs a
+    -- primary key on id (alone, or id first, as event_logs' (id, created_at))
+    FOREACH src IN ARRAY m.sources LOOP
+        SELECT array_agg(a.attname::text ORDER BY k.ord) INTO key_cols
+          FROM pg_catalog.pg_index AS i
+         CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+          JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+         WHERE i.indrelid = src AND i.indisprimary;
+        IF key_cols IS NULL OR key_cols[1] <> 'id' OR (m.operation = 'convert' AND key_cols <> ARRAY['id']) THEN
+            RAISE EXCEPTION 'an online migration needs a primary key on id alone; % has %', src, key_cols
+                USING ERRCODE = 'feature_not_supported';
+        END IF;
+    END LOOP;
 
     -- new since online_begin_prepare() AND written by this transaction: a
     -- table another session commits meanwhile is not ours to drop
@@ -196,31 +423,47 @@ BEGIN
     -- CREATE TRIGGER takes SHARE ROW EXCLUSIVE: it waits for the writers in
     -- progress (bounded by the caller's lock_timeout), and every write that
     -- commits after this transaction is captured.
-    EXECUTE format('CREATE TRIGGER online_capture_insert AFTER INSERT ON %s
-                        REFERENCING NEW TABLE AS captured_new
-                        FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_capture(%L)',
-                   source, table_name);
-    EXECUTE format('CREATE TRIGGER online_capture_update AFTER UPDATE ON %s
-                        REFERENCING OLD TABLE AS captured_old NEW TABLE AS captured_new
-                        FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_capture(%L)',
-                   source, table_name);
-    EXECUTE format('CREATE TRIGGER online_capture_delete AFTER DELETE ON %s
-                        REFERENCING OLD TABLE AS captured_old
-                        FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_capture(%L)',
-                   source, table_name);
-    EXECUTE format('CREATE TRIGGER online_refuse_truncate BEFORE TRUNCATE ON %s
-                        FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.online_refuse_truncate(%L)',
-                   source, table_name);
+    PERFORM partition_demo.online_capture_on(m);
 
     -- Read after the triggers exist: a row committed before is copied, a
     -- row committed after (whatever its id) is in the log.
-    EXECUTE format('SELECT coalesce(min(id), 1) - 1, coalesce(max(id), 0) FROM %s', source)
+    EXECUTE format('SELECT coalesce(min(id), 1) - 1, coalesce(max(id), 0) FROM %s',
+                   partition_demo.online_rows(m, 'id'))
         INTO min_id, max_id;
 
     INSERT INTO partition_demo.online_migrations
-           (table_name, source, target, phase, copied_up_to, copy_end, drop_on_abort)
-    VALUES (table_name, source, target, 'copying', min_id, max_id,
-            coalesce(created, ARRAY[target]));
+           (table_name, source, target, phase, copied_up_to, copy_end, drop_on_abort,
+            operation, sources, targets, routes)
+    VALUES (table_name, m.source, m.target, 'copying', min_id, max_id,
+            coalesce(created, m.targets), m.operation, m.sources, m.targets, m.routes);
+    RETURN array_to_string(m.targets, ', ');
+END
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_copy_ids(m, after, upto): copies the sources' rows with ids in
+-- (after, upto] into the targets, each target the rows of its route; NULL
+-- bounds: every row. Returns the rows copied.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.online_copy_ids(m partition_demo.online_migrations,
+                                                          after bigint, upto bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    cols  text := partition_demo.online_columns(m);
+    total bigint := 0;
+    n     bigint;
+BEGIN
+    FOR i IN 1 .. cardinality(m.targets) LOOP
+        EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s WHERE (%s) %s',
+                       m.targets[i], cols, cols, partition_demo.online_rows(m, cols), m.routes[i],
+                       CASE WHEN after IS NULL THEN '' ELSE 'AND s.id > $1 AND s.id <= $2' END)
+            USING after, upto;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        total := total + n;
+    END LOOP;
+    RETURN total;
 END
 $$;
 
@@ -228,7 +471,7 @@ $$;
 -- online_copy_batch(table_name, batch_ids): copies the rows with ids in the
 -- next range of batch_ids ids and records the progress in the same
 -- transaction (a killed batch is simply done again). Only ACCESS SHARE on
--- the plain table. Returns the rows copied, the id reached and the last id.
+-- the sources. Returns the rows copied, the id reached and the last id.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_copy_batch(table_name text, batch_ids bigint)
 RETURNS TABLE (rows_copied bigint, copied_up_to bigint, copy_end bigint)
@@ -236,7 +479,6 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     m     partition_demo.online_migrations;
-    cols  text;
     upto  bigint;
     n     bigint;
 BEGIN
@@ -248,12 +490,7 @@ BEGIN
     END IF;
 
     upto := least(m.copied_up_to + greatest(batch_ids, 1), m.copy_end);
-    SELECT string_agg(format('%I', c), ', ') INTO cols
-      FROM unnest(partition_demo.table_columns(m.source)) AS c;
-    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s WHERE id > $1 AND id <= $2',
-                   m.target, cols, cols, m.source)
-        USING m.copied_up_to, upto;
-    GET DIAGNOSTICS n = ROW_COUNT;
+    n := partition_demo.online_copy_ids(m, m.copied_up_to, upto);
 
     UPDATE partition_demo.online_migrations AS o
        SET copied_up_to = upto, rows_copied = o.rows_copied + n, updated_at = clock_timestamp()
@@ -262,14 +499,33 @@ BEGIN
 END
 $$;
 
+-- The [copy] section of a scenario run offline: every row at once.
+CREATE OR REPLACE FUNCTION partition_demo.online_copy_all(table_name text)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    m   partition_demo.online_migrations := partition_demo.online_planned(table_name);
+    n   bigint := partition_demo.online_copy_ids(m, NULL, NULL);
+    tgt regclass;
+    c   bigint;
+BEGIN
+    FOREACH tgt IN ARRAY m.targets LOOP
+        EXECUTE format('SELECT count(*) FROM %s', tgt) INTO c;
+        RAISE NOTICE 'copied % rows into %', c, tgt;
+    END LOOP;
+    RETURN n;
+END
+$$;
+
 -- -----------------------------------------------------------------------------
 -- online_drop_changed(table_name): between the [keys] and the [derived]
--- sections, in their transaction: removes from the partitioned table the rows
--- of every id changed since prepare (replay copies them again as they are
--- then). The rows left are unchanged since prepare, so they are one state of
--- the plain table: a side table built from them (the usernames, unique in the
--- plain table) is consistent, where a row copied before a user gave up a name
--- and one copied after another user took it would both hold that name.
+-- sections, in their transaction: removes from the targets the rows of every
+-- id changed since prepare (replay copies them again as they are then). The
+-- rows left are unchanged since prepare, so they are one state of the
+-- sources: a side table built from them (the usernames, unique in the plain
+-- table) is consistent, where a row copied before a user gave up a name and
+-- one copied after another user took it would both hold that name.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_drop_changed(table_name text)
 RETURNS bigint
@@ -278,15 +534,20 @@ AS $$
 DECLARE
     m     partition_demo.online_migrations;
     ids   bigint[];
+    tgt   regclass;
     n     bigint;
+    total bigint := 0;
 BEGIN
     SELECT * INTO STRICT m FROM partition_demo.online_migrations AS o
      WHERE o.table_name = online_drop_changed.table_name;
     SELECT array_agg(DISTINCT c.row_id) INTO ids FROM partition_demo.online_changes AS c
      WHERE c.table_name = online_drop_changed.table_name AND NOT c.replayed;
-    EXECUTE format('DELETE FROM %s WHERE id = ANY ($1)', m.target) USING coalesce(ids, '{}');
-    GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n;
+    FOREACH tgt IN ARRAY m.targets LOOP
+        EXECUTE format('DELETE FROM %s WHERE id = ANY ($1)', tgt) USING coalesce(ids, '{}');
+        GET DIAGNOSTICS n = ROW_COUNT;
+        total := total + n;
+    END LOOP;
+    RETURN total;
 END
 $$;
 
@@ -302,14 +563,15 @@ AS $$
 $$;
 
 -- -----------------------------------------------------------------------------
--- online_replay_ids(m, ids): makes the rows of these ids in the partitioned
--- table what they are in the plain table now (absent = deleted). Only rows
--- that differ are touched (a row copied after its change is right already):
--- they are deleted first, then copied again, so every old username is
--- unregistered by the trigger of users_distributed before a new one is
--- registered (one UPDATE would fire the row triggers in row order, and a name
--- passed from one user to another could collide). The setting tells that
--- trigger that its side table follows the partitioned table here.
+-- online_replay_ids(m, ids): makes the rows of these ids in the targets what
+-- they are in the sources now (absent = deleted), each target the rows of
+-- its route. Only rows that differ are touched (a row copied after its
+-- change is right already): they are deleted first, from every target, then
+-- copied again, so every old username is unregistered by the trigger of
+-- users_distributed before a new one is registered (one UPDATE would fire
+-- the row triggers in row order, and a name passed from one user to another
+-- could collide). The setting tells that trigger that its side table follows
+-- the partitioned table here.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_replay_ids(m partition_demo.online_migrations,
                                                             ids bigint[])
@@ -326,27 +588,27 @@ SET enable_mergejoin = off
 SET jit = off
 AS $$
 DECLARE
-    cols     text;
-    s_row    text;
-    t_row    text;
+    cols     text := partition_demo.online_columns(m);
+    s_row    text := partition_demo.online_columns(m, 's.');
+    t_row    text := partition_demo.online_columns(m, 't.');
+    rows_sql text := partition_demo.online_rows(m, cols);
 BEGIN
-    SELECT string_agg(format('%I', c), ', '),
-           string_agg(format('s.%I', c), ', '),
-           string_agg(format('t.%I', c), ', ')
-      INTO cols, s_row, t_row
-      FROM unnest(partition_demo.table_columns(m.source)) AS c;
     PERFORM set_config('partition_demo.online_replay', 'on', true);
     -- the same text form as the checksum: equal here means equal there
-    EXECUTE format('DELETE FROM %s AS t WHERE t.id = ANY ($1)
-                      AND NOT EXISTS (SELECT FROM %s AS s
-                                       WHERE s.id = t.id AND ROW(%s)::text = ROW(%s)::text)',
-                   m.target, m.source, s_row, t_row)
-        USING ids;
-    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s AS s WHERE s.id = ANY ($1)
-                      AND NOT EXISTS (SELECT FROM %s AS t
-                                       WHERE t.id = s.id AND ROW(%s)::text = ROW(%s)::text)',
-                   m.target, cols, s_row, m.source, m.target, t_row, s_row)
-        USING ids;
+    FOR i IN 1 .. cardinality(m.targets) LOOP
+        EXECUTE format('DELETE FROM %s AS t WHERE t.id = ANY ($1)
+                          AND NOT EXISTS (SELECT FROM %s WHERE s.id = t.id AND (%s)
+                                             AND ROW(%s)::text = ROW(%s)::text)',
+                       m.targets[i], rows_sql, m.routes[i], s_row, t_row)
+            USING ids;
+    END LOOP;
+    FOR i IN 1 .. cardinality(m.targets) LOOP
+        EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s WHERE s.id = ANY ($1) AND (%s)
+                          AND NOT EXISTS (SELECT FROM %s AS t
+                                           WHERE t.id = s.id AND ROW(%s)::text = ROW(%s)::text)',
+                       m.targets[i], cols, s_row, rows_sql, m.routes[i], m.targets[i], t_row, s_row)
+            USING ids;
+    END LOOP;
     PERFORM set_config('partition_demo.online_replay', 'off', true);
 END
 $$;
@@ -409,9 +671,10 @@ AS $$
 $$;
 
 -- -----------------------------------------------------------------------------
--- online_assert_same(m, ids, inside, what): raises unless both tables hold the
--- same rows among those whose id is (inside) or is not (not inside) in ids;
--- returns how many rows that is.
+-- online_assert_same(m, ids, inside, what): raises unless the targets
+-- together hold the same rows as the sources together, among those whose id
+-- is (inside) or is not (not inside) in ids; returns how
+-- many rows that is. The checksums are sums, so the tables' add up.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_assert_same(m partition_demo.online_migrations,
                                                              ids bigint[], inside boolean,
@@ -420,19 +683,32 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    cols text[] := partition_demo.table_columns(m.source);
+    cols text[] := partition_demo.table_columns(m.sources[1]);
     s    record;
     t    record;
 BEGIN
-    SELECT * INTO STRICT s
-      FROM partition_demo.table_fingerprint(m.source, cols, coalesce(ids, '{}'), inside);
-    SELECT * INTO STRICT t
-      FROM partition_demo.table_fingerprint(m.target, cols, coalesce(ids, '{}'), inside);
+    SELECT coalesce(sum(f.row_count), 0)::bigint AS row_count, coalesce(sum(f.checksum), 0) AS checksum
+      INTO STRICT s
+      FROM unnest(m.sources) AS x(rel)
+     CROSS JOIN LATERAL partition_demo.table_fingerprint(x.rel, cols, coalesce(ids, '{}'), inside) AS f;
+    SELECT coalesce(sum(f.row_count), 0)::bigint AS row_count, coalesce(sum(f.checksum), 0) AS checksum
+      INTO STRICT t
+      FROM unnest(m.targets) AS x(rel)
+     CROSS JOIN LATERAL partition_demo.table_fingerprint(x.rel, cols, coalesce(ids, '{}'), inside) AS f;
     PERFORM partition_demo.assert_same_fingerprint(
-        format('%s holds exactly the rows of %s, among the %s', m.target, m.source, what),
+        format('%s holds exactly the rows of %s, among the %s',
+               array_to_string(m.targets, ' + '), array_to_string(m.sources, ' + '), what),
         s.row_count, s.checksum, t.row_count, t.checksum);
     RETURN t.row_count;
 END
+$$;
+
+-- The [verify] section of a scenario run offline: every row compared.
+CREATE OR REPLACE FUNCTION partition_demo.online_assert_moved(table_name text)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT partition_demo.online_assert_same(partition_demo.online_planned(table_name), '{}', false, 'rows');
 $$;
 
 -- -----------------------------------------------------------------------------
@@ -477,10 +753,12 @@ $$;
 
 -- -----------------------------------------------------------------------------
 -- online_lock_and_verify(table_name): the first statement of the swap
--- transaction. Takes EXCLUSIVE on the plain table (writers wait from here to
--- COMMIT; readers go on until the renames), replays every waiting change and
--- compares the rows of every id changed since the snapshot of
--- online_verify_snapshot(). Returns the rows compared here.
+-- transaction. Takes EXCLUSIVE on the table (ONLY: writers through it wait)
+-- and on every source (writers by name wait too), so from here to COMMIT
+-- nothing changes the rows compared; readers go on until the swap's first
+-- ACCESS EXCLUSIVE lock. Replays every waiting change and compares the rows
+-- of every id changed since the snapshot of online_verify_snapshot().
+-- Returns the rows compared here.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_lock_and_verify(table_name text)
 RETURNS bigint
@@ -493,6 +771,7 @@ SET jit = off
 AS $$
 DECLARE
     m        partition_demo.online_migrations;
+    src      regclass;
     changed  bigint[];
     waiting  bigint[];
 BEGIN
@@ -503,7 +782,11 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
 
-    EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', m.source);
+    -- the order of an INSERT through the parent: the parent, then its partitions
+    EXECUTE format('LOCK TABLE ONLY %s IN EXCLUSIVE MODE', m.source);
+    FOREACH src IN ARRAY m.sources LOOP
+        EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', src);
+    END LOOP;
     -- the [swap] section creates a sequence; it records it at its end
     PERFORM partition_demo.track_begin();
 
@@ -533,22 +816,35 @@ $$;
 
 -- -----------------------------------------------------------------------------
 -- online_finish(table_name): last statement before COMMIT of the swap: the
--- capture triggers leave the (renamed) plain table, the bookkeeping goes.
+-- capture triggers leave the sources that are left (renamed or detached),
+-- the bookkeeping goes.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_forget(m partition_demo.online_migrations)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    src  regclass;
+    trg  record;
 BEGIN
-    IF EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = m.source) THEN
-        EXECUTE format('DROP TRIGGER IF EXISTS online_capture_insert ON %s', m.source);
-        EXECUTE format('DROP TRIGGER IF EXISTS online_capture_update ON %s', m.source);
-        EXECUTE format('DROP TRIGGER IF EXISTS online_capture_delete ON %s', m.source);
-        EXECUTE format('DROP TRIGGER IF EXISTS online_refuse_truncate ON %s', m.source);
-    END IF;
+    FOREACH src IN ARRAY coalesce(m.sources, ARRAY[m.source]) LOOP
+        CONTINUE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = src);
+        -- the engine's own triggers, those it created (not the clones on partitions)
+        FOR trg IN SELECT g.tgrelid::regclass AS rel, g.tgname
+                     FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgname IN ('online_capture_insert', 'online_capture_update',
+                                       'online_capture_delete', 'online_capture_row',
+                                       'online_refuse_truncate')
+                      AND g.tgparentid = 0
+                      AND g.tgrelid IN (SELECT t.relid FROM pg_catalog.pg_partition_tree(src) AS t
+                                        UNION SELECT src) LOOP
+            EXECUTE format('DROP TRIGGER %I ON %s', trg.tgname, trg.rel);
+        END LOOP;
+    END LOOP;
     DELETE FROM partition_demo.online_changes AS c WHERE c.table_name = m.table_name;
     DELETE FROM partition_demo.online_unverified AS u WHERE u.table_name = m.table_name;
     DELETE FROM partition_demo.online_migrations AS o WHERE o.table_name = m.table_name;
+    DELETE FROM partition_demo.online_plans AS p WHERE p.table_name = m.table_name;
 END
 $$;
 
@@ -567,9 +863,9 @@ $$;
 
 -- -----------------------------------------------------------------------------
 -- online_abort(table_name): removes what a half-done online migration left:
--- capture triggers, logged changes, the partitioned table and any other table
--- its [create] section made. The plain table, which kept every row and every
--- write throughout, is not touched. Returns the tables dropped (NULL when no
+-- capture triggers, logged changes, the targets and any other table its
+-- [create] section made. The sources, which kept every row and every write
+-- throughout, are not touched. Returns the tables dropped (NULL when no
 -- migration of table_name was in progress).
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_abort(table_name text)
@@ -588,7 +884,9 @@ BEGIN
     END IF;
     PERFORM partition_demo.online_forget(m);
     FOREACH tbl IN ARRAY m.drop_on_abort LOOP
-        IF EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = tbl) THEN
+        -- never a source, nor a table attached meanwhile (only a swap attaches)
+        CONTINUE WHEN tbl = ANY (m.sources) OR tbl = m.source;
+        IF EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = tbl AND NOT c.relispartition) THEN
             dropped := dropped || tbl::text;
             EXECUTE format('DROP TABLE %s', tbl);
         END IF;

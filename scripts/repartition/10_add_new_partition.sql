@@ -1,82 +1,76 @@
 -- =============================================================================
 -- scripts/repartition/10_add_new_partition.sql -- add the next monthly
 -- partition of event_logs, after the last one, even when event_logs_default
--- already holds rows of that month.
+-- already holds rows of that month, however many.
 -- =============================================================================
--- Steps (one transaction: all or nothing):
---   0. lock + guard    EXCLUSIVE on event_logs and every partition of it
---                      (DEFAULT included): writers wait, also those writing
---                      straight into a partition; readers go on; event_logs
---                      must be range-partitioned with event_logs_default as
---                      its DEFAULT, and the project must have created it and
---                      every partition (partition_demo.assert_ours)
---   1. snapshot        rows and checksum of every partition (for step 7)
---   2. plan            the month after the highest upper bound, e.g.
---                      event_logs_2024_04 for [2024-04-01, 2024-05-01); a
---                      table of that name, the project's or not, is refused
---   3. build           a standalone table shaped like a partition: columns,
---                      defaults, the parent's indexes, CHECK = the bound
---   4. move            that month's rows out of event_logs_default into it
---   5. attach          ATTACH PARTITION; the CHECK spares the scan of the new
---                      table, DEFAULT is scanned (it no longer holds the month)
---   6. test insert     a row of the new month lands in the new partition; it
---                      is deleted again so that the data stays as it was
---   7. verify          event_logs, scanned again, holds exactly the rows of
---                      step 1
+-- PostgreSQL refuses to create or attach a partition while DEFAULT holds rows
+-- of its range ("updated partition constraint for default partition ... would
+-- be violated by some row", SQLSTATE 23514; docs/spec-notes.md §9). So the
+-- month is not carved out of DEFAULT in place: DEFAULT is REPLACED by two
+-- tables built beside it, the new month and a new DEFAULT without it, and the
+-- swap only changes the catalog:
+--
+--   guard    event_logs is range-partitioned with event_logs_default as its
+--            DEFAULT, created by the project with every partition
+--            (partition_demo.assert_ours); no online scenario in progress
+--   lock     (offline only) EXCLUSIVE on event_logs and every partition:
+--            writers wait, readers go on; rows and checksums per partition
+--   create   the plan: the month after the highest upper bound, e.g.
+--            event_logs_2024_04 for [2024-04-01, 2024-05-01); two tables
+--            shaped like partitions (columns, defaults, the parent's indexes):
+--            the month, with a CHECK equal to its bound, and
+--            event_logs_default_next, with a CHECK "outside" each run of
+--            ranges the partitions will cover; recorded as the plan
+--            (partition_demo.online_plan: DEFAULT's rows go to the month or
+--            to the new DEFAULT, by the month's bound)
+--   copy     (offline only) every row of DEFAULT into one of them
+--   verify   (offline only) both together hold exactly DEFAULT's rows
+--   swap     DETACH DEFAULT; ATTACH the month and the new DEFAULT (their
+--            CHECKs prove the bounds, so neither is scanned); DROP the old
+--            DEFAULT; the new one takes its name; a test insert of the month
+--            must land in the new partition (then it is deleted)
+--   verify   (offline only) event_logs, every partition scanned again, holds
+--            exactly the rows it held at the lock
+--   finish   ANALYZE the new tables
+--
+-- bin/repartition add runs it ONLINE: the sections above in the order of
+-- scripts/online/00_online_functions.sql (prepare = guard + create + capture
+-- triggers on event_logs_default; batched copy; replay of the writes made
+-- meanwhile; comparison at one snapshot; the swap in one short transaction
+-- under EXCLUSIVE on event_logs and DEFAULT, ACCESS EXCLUSIVE from the
+-- DETACH to COMMIT, a few milliseconds; docs/repartition.md has the locks).
+-- bin/repartition --offline add runs the whole file in one transaction, as
+-- does psql:
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/10_add_new_partition.sql
+-- (after scripts/lib/partition_demo.sql and scripts/online/00_online_functions.sql).
 -- Run again, it adds the month after that one.
 --
--- Why step 4 (docs/spec-notes.md §9): PostgreSQL refuses to create or attach a
--- partition while DEFAULT holds rows of its range ("updated partition
--- constraint for default partition ... would be violated by some row",
--- SQLSTATE 23514). The rows are moved in the same transaction as the attach,
--- so no reader ever sees them missing or twice.
---
--- Locks and live load. ATTACH itself only needs SHARE UPDATE EXCLUSIVE on the
--- parent, which lets inserts go on; but an INSERT that has already routed a
--- row to DEFAULT with the old partition layout and waits for DEFAULT's lock
--- then fails after our commit with "new row for relation event_logs_default
--- violates partition constraint" (tested on 15). Holding EXCLUSIVE on the
--- parent instead makes writers wait before they route: after the commit they
--- see the new partition and their April rows land in it. A session can also
--- write into event_logs_default (or any partition) by name, without touching
--- the parent: so every partition is locked too, before the snapshot, and
--- such a writer's transaction is either in the snapshot or waits for our
--- COMMIT (a row it inserted into DEFAULT unseen would make ATTACH fail).
--- EXCLUSIVE still admits readers (ACCESS SHARE). ATTACH then takes ACCESS
--- EXCLUSIVE on event_logs_default until COMMIT: from there on (its scan of
--- DEFAULT, the test insert, the final check) readers of DEFAULT wait;
--- queries whose plan pruned DEFAULT away do not (pruned partitions are not
--- locked). lock_timeout bounds every wait; bin/repartition retries the file
--- on SQLSTATE 55P03.
---
--- bin/repartition add runs it in one transaction; by hand:
---     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/10_add_new_partition.sql
--- (after scripts/lib/partition_demo.sql, which holds the helper functions).
+-- Writers that wait. An INSERT queued behind the swap's lock on event_logs
+-- routes its row after COMMIT, with the new partitions: an April row lands
+-- in the month. A session writing into event_logs_default by name waits for
+-- the lock on the old DEFAULT and, PostgreSQL looking the name up again
+-- after the wait, writes into the new one.
 -- =============================================================================
 
+-- -----------------------------------------------------------------------------
+-- @step: 0. Check the layout; nothing is locked yet.
+-- @online: guard
+-- -----------------------------------------------------------------------------
 -- Every lock wait is bounded (SQLSTATE 55P03 when it expires): bin/repartition
--- sets lock_timeout for this transaction (--lock-timeout, default 2 s) and runs
--- the file again, with backoff; run by hand, the wait is 2 s unless the session
--- has a lock_timeout of its own.
-SELECT pg_catalog.set_config('lock_timeout', '2s', true)
- WHERE pg_catalog.current_setting('lock_timeout') = '0';
+-- sets lock_timeout for each transaction (--lock-timeout) and tries again,
+-- with backoff; run by hand, the wait is 2 s unless the session has one.
+SELECT partition_demo.bound_lock_waits();
 
 -- Tables this scenario creates are recorded as the project's at its end
 -- (bin/setup-database --reset drops those, and only those).
 SELECT partition_demo.track_begin();
 
--- -----------------------------------------------------------------------------
--- @step: 0. Lock the parent, then (LOCK TABLE recurses) each of its partitions, in
---    the order of an INSERT through the parent; then check the layout.
--- -----------------------------------------------------------------------------
-LOCK TABLE event_logs IN EXCLUSIVE MODE;
-
 DO $$
 BEGIN
+    PERFORM partition_demo.online_assert_idle('event_logs');
     PERFORM partition_demo.range_key_column('event_logs');   -- raises unless RANGE
-    -- rows move out of DEFAULT and a test row goes through the parent: only
-    -- into tables of the project's (ATTACH and DETACH wait for the locks
-    -- above, so the partitions checked are those there will be)
+    -- DEFAULT is dropped after the swap and a test row goes through the
+    -- parent: only tables of the project's
     PERFORM partition_demo.assert_ours('event_logs', 'add a partition to');
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_partitioned_table AS p
                     WHERE p.partrelid = 'event_logs'::regclass
@@ -89,14 +83,19 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- @step: 1. Rows and checksum per partition before any change.
+-- @step: 1. Offline: lock the parent, then (LOCK TABLE recurses) each of its
+--    partitions, in the order of an INSERT through the parent; rows and
+--    checksum per partition before any change.
+-- @online: lock
 -- -----------------------------------------------------------------------------
+LOCK TABLE event_logs IN EXCLUSIVE MODE;
 SELECT partition_demo.snapshot('before', 'event_logs');
 
 -- -----------------------------------------------------------------------------
--- @step: 2. Plan: the calendar month starting at the highest upper bound of the
---    range partitions (weekly partitions of a split month end at its last
---    day, so this is always a month start).
+-- @step: 2. Plan the month after the highest upper bound (weekly partitions of
+--    a split month end at its last day, so this is always a month start) and
+--    build the month and the new DEFAULT beside the old one.
+-- @online: create
 -- -----------------------------------------------------------------------------
 CREATE TEMPORARY TABLE add_plan ON COMMIT DROP AS
 SELECT format('event_logs_%s', to_char(last.upper_bound, 'YYYY_MM')) AS partition_name,
@@ -115,71 +114,74 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'the monthly layout of event_logs is not the one this demo creates; run bin/repartition cleanup';
     END IF;
-    PERFORM partition_demo.assert_names_free(ARRAY[p.partition_name],
+    PERFORM partition_demo.assert_names_free(ARRAY[p.partition_name, 'event_logs_default_next'],
                                              format('add partition %s to event_logs', p.partition_name));
 END
 $$;
 
--- -----------------------------------------------------------------------------
--- @step: 3. The new month as a standalone table, like a partition of event_logs.
---    Its indexes are built now, before the attach: ATTACH adopts matching
---    indexes instead of building them while it holds its strongest locks.
--- -----------------------------------------------------------------------------
-SELECT partition_demo.create_range_table('event_logs', p.partition_name, p.range_from, p.range_to)
+-- The indexes are built now, with the tables: ATTACH adopts matching indexes
+-- instead of building them while it holds its strongest locks.
+SELECT partition_demo.create_range_table('event_logs', p.partition_name, p.range_from, p.range_to),
+       partition_demo.create_default_table('event_logs', 'event_logs_default_next',
+           partition_demo.range_layout('event_logs') || tsrange(p.range_from, p.range_to))
+  FROM pg_temp.add_plan AS p;
+
+SELECT partition_demo.online_plan('event_logs', 'add', 'event_logs',
+           sources => ARRAY['event_logs_default'::regclass],
+           targets => ARRAY[quote_ident(p.partition_name)::regclass, 'event_logs_default_next'::regclass],
+           routes  => ARRAY[partition_demo.range_route('event_logs', p.range_from, p.range_to),
+                            format('NOT (%s)', partition_demo.range_route('event_logs', p.range_from, p.range_to))],
+           details => jsonb_build_object('partition_name', p.partition_name,
+                                         'range_from', p.range_from, 'range_to', p.range_to))
   FROM pg_temp.add_plan AS p;
 
 -- -----------------------------------------------------------------------------
--- @step: 4. Move the month's rows out of DEFAULT in one statement: a DELETE whose
---    RETURNING feeds the INSERT. Writers, of DEFAULT too, are held off by
---    the locks of step 0, so no new row of the month can reach DEFAULT before
---    the attach.
+-- @step: 3. Offline: every row of DEFAULT into the month or the new DEFAULT.
+-- @online: copy
 -- -----------------------------------------------------------------------------
-DO $$
-DECLARE
-    p     record;
-    moved bigint;
-BEGIN
-    SELECT * INTO STRICT p FROM pg_temp.add_plan;
-    EXECUTE format(
-        'WITH moved AS (
-             DELETE FROM ONLY event_logs_default AS d
-              WHERE d.created_at >= $1 AND d.created_at < $2
-          RETURNING d.id, d.event_type, d.user_id, d.event_data, d.ip_address, d.created_at)
-         INSERT INTO %I (id, event_type, user_id, event_data, ip_address, created_at)
-         SELECT id, event_type, user_id, event_data, ip_address, created_at
-           FROM moved',
-        p.partition_name)
-    USING p.range_from, p.range_to;
-    GET DIAGNOSTICS moved = ROW_COUNT;
-    RAISE NOTICE 'created % and moved % rows of its month out of event_logs_default into it',
-        p.partition_name, moved;
-END
-$$;
+SELECT partition_demo.online_copy_all('event_logs');
 
 -- -----------------------------------------------------------------------------
--- @step: 5. Attach (and drop the CHECK, now implied by the partition bound).
+-- @step: 4. Offline: the two hold exactly DEFAULT's rows, by count and checksum.
+-- @online: verify
 -- -----------------------------------------------------------------------------
-SELECT partition_demo.attach_range_table('event_logs', quote_ident(p.partition_name)::regclass,
-                                         p.range_from, p.range_to)
-  FROM pg_temp.add_plan AS p;
+SELECT partition_demo.online_assert_moved('event_logs');
 
 -- -----------------------------------------------------------------------------
--- @step: 6. Test insert through the parent: tuple routing must put a row of the new
---    month into the new partition. The row is deleted again (its id is spent,
---    which sequences allow), so the data stays exactly as it was.
+-- @step: 5. Swap, catalog only: DEFAULT out, the month and the new DEFAULT in,
+--    the old DEFAULT dropped (every row of it is in the two), then a test
+--    insert through the parent must land in the new month (the row is
+--    deleted again, its id spent, so the data stays as it was).
+-- @online: swap
 -- -----------------------------------------------------------------------------
+SELECT partition_demo.assert_ours('event_logs', 'add a partition to');
+
+ALTER TABLE event_logs DETACH PARTITION event_logs_default;
+
+SELECT partition_demo.attach_range_table('event_logs',
+           quote_ident(partition_demo.online_plan_detail('event_logs', 'partition_name'))::regclass,
+           partition_demo.online_plan_detail('event_logs', 'range_from')::timestamp,
+           partition_demo.online_plan_detail('event_logs', 'range_to')::timestamp);
+
+SELECT partition_demo.attach_default_table('event_logs', 'event_logs_default_next');
+
+DROP TABLE event_logs_default;
+
+SELECT partition_demo.rename_with_indexes('event_logs_default_next', 'event_logs_default');
+
 DO $$
 DECLARE
-    p record;
-    t record;
+    name text := partition_demo.online_plan_detail('event_logs', 'partition_name');
+    day  timestamp := partition_demo.online_plan_detail('event_logs', 'range_from')::timestamp
+                      + interval '14 days';
+    t    record;
 BEGIN
-    SELECT * INTO STRICT p FROM pg_temp.add_plan;
     INSERT INTO event_logs (event_type, user_id, event_data, created_at)
-    VALUES ('repartition_test', 0, '{"scenario": "add"}', p.range_from + interval '14 days')
+    VALUES ('repartition_test', 0, '{"scenario": "add"}', day)
     RETURNING id, created_at, tableoid::regclass AS landed_in INTO t;
 
-    IF t.landed_in <> quote_ident(p.partition_name)::regclass THEN
-        RAISE EXCEPTION 'test insert dated % landed in %, not in %', t.created_at, t.landed_in, p.partition_name
+    IF t.landed_in <> quote_ident(name)::regclass THEN
+        RAISE EXCEPTION 'test insert dated % landed in %, not in %', t.created_at, t.landed_in, name
             USING ERRCODE = 'internal_error';
     END IF;
     DELETE FROM event_logs AS e WHERE e.id = t.id AND e.created_at = t.created_at;
@@ -187,12 +189,27 @@ BEGIN
 END
 $$;
 
+SELECT partition_demo.online_plan_done('event_logs');
+SELECT partition_demo.register_created('repartition/10_add_new_partition.sql');
+
 -- -----------------------------------------------------------------------------
--- @step: 7. Verify: event_logs, every partition scanned again, holds exactly the
---    rows of step 1 (a moved row counts once, wherever it is), or everything
---    is rolled back.
+-- @step: 6. Offline: event_logs, every partition scanned again, holds exactly
+--    the rows of step 1 (a moved row counts once, wherever it is), or
+--    everything is rolled back. Online, the swap compared every row moved,
+--    those written meanwhile included (scripts/online/00_online_functions.sql).
+-- @online: verify
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.assert_conserved();
 
-SELECT partition_demo.register_created('repartition/10_add_new_partition.sql');
+-- -----------------------------------------------------------------------------
+-- @online: finish
+-- -----------------------------------------------------------------------------
+ANALYZE event_logs_default;
+
+DO $$
+BEGIN
+    EXECUTE format('ANALYZE %s', (SELECT p.partition FROM partition_demo.range_partitions('event_logs') AS p
+                                   WHERE NOT p.is_default ORDER BY p.range_to DESC LIMIT 1));
+END
+$$;

@@ -19,7 +19,8 @@
 OnlineOptions
 online_default_options(void)
 {
-	OnlineOptions options = {.batch_ids = 50000, .lock_timeout_ms = 300, .attempts = 20};
+	OnlineOptions options = {.batch_ids = 50000, .lock_timeout_ms = 300, .attempts = 20,
+	.resume_how = "run with --online again", .abort_how = "with --abort"};
 
 	return options;
 }
@@ -45,6 +46,7 @@ typedef struct Online
 	ScriptSection *sections;
 	RetryPolicy retry;
 	bool		retrying;		/* in a step that retries lock failures itself */
+	bool		nothing_to_do;	/* the script planned no move (the scenario said why) */
 	bool		hinted;			/* a failure has said what to do already */
 	double		started_ms;		/* this run's start, for the bookkeeping's duration */
 	Error		error;			/* the last failure of query() or a section */
@@ -195,17 +197,27 @@ prepare(Online *online)
 		PGresult   *res = NULL;
 		bool		ok;
 
+		char		targets[256] = "";
+
 		ok = begin_with_lock_timeout(online) &&
 			run_section(online, SECTION_GUARD) &&
 			(res = query(online, "SELECT partition_demo.online_begin_prepare($1)", NULL)) &&
 			(PQclear(res), run_section(online, SECTION_CREATE)) &&
-			(res = query(online, "SELECT partition_demo.online_start($1)", NULL)) &&
-			(PQclear(res), db_command(online->conn, "COMMIT"));
+			(res = query(online, "SELECT partition_demo.online_start($1)", NULL));
+		if (ok)
+		{
+			/* NULL: a scenario whose [create] section found nothing to do */
+			online->nothing_to_do = PQgetisnull(res, 0, 0);
+			snprintf(targets, sizeof(targets), "%s", PQgetvalue(res, 0, 0));
+			PQclear(res);
+			ok = db_command(online->conn, "COMMIT");
+		}
 		if (ok)
 		{
 			online->retrying = false;
-			fprintf(stderr, "    prepared: %s_partitioned created, changes to %s are captured "
-					"from now on\n", online->table, online->table);
+			if (!online->nothing_to_do)
+				fprintf(stderr, "    prepared: %s created, changes to %s are captured "
+						"from now on\n", targets, online->table);
 			return true;
 		}
 		rollback(online);
@@ -475,9 +487,12 @@ migrate(Online *online, SqlRunnerHook before_commit, void *arg)
 	if (!load_script(online) ||
 		!read_progress(online, true, phase, sizeof(phase), &copied_up_to, &copy_end))
 		return false;
+	if (phase[0] == '\0' && !prepare(online))
+		return false;
+	if (online->nothing_to_do)
+		return true;
 	if (phase[0] == '\0' &&
-		(!prepare(online) ||
-		 !read_progress(online, false, phase, sizeof(phase), &copied_up_to, &copy_end)))
+		!read_progress(online, false, phase, sizeof(phase), &copied_up_to, &copy_end))
 		return false;
 	if (strcmp(phase, "copying") == 0 &&
 		(!copy_rows(online, copied_up_to, copy_end) || !build_keys(online)))
@@ -502,8 +517,8 @@ online_migrate(PGconn *conn, const char *script_path, const char *table,
 	{
 		rollback(&online);
 		log_error("interrupted: the online migration of %s stopped before the swap", table);
-		log_hint("%s is unchanged and keeps every row and write; run with --online again to "
-				 "resume, or with --abort to remove what was built", table);
+		log_hint("%s is unchanged and keeps every row and write; %s to resume, or %s to "
+				 "remove what was built", table, options->resume_how, options->abort_how);
 	}
 	else if (!ok && !online.hinted && error_has_sqlstate(&online.error, "55P03"))
 	{
@@ -511,12 +526,12 @@ online_migrate(PGconn *conn, const char *script_path, const char *table,
 		rollback(&online);
 		report_step_lock_holders(&online);
 		log_hint("%s is unchanged and keeps serving, the migration's progress is kept; end "
-				 "the transaction named above (or wait for it), then run with --online again "
-				 "to resume (or with --abort), or raise LOCK_TIMEOUT_MS", table);
+				 "the transaction named above (or wait for it), then %s to resume (or %s), "
+				 "or raise LOCK_TIMEOUT_MS", table, options->resume_how, options->abort_how);
 	}
 	else if (!ok && !online.hinted)
-		log_hint("%s is unchanged and keeps serving; run with --online again to resume, "
-				 "or with --abort to remove what was built", table);
+		log_hint("%s is unchanged and keeps serving; %s to resume, or %s to remove what "
+				 "was built", table, options->resume_how, options->abort_how);
 	sql_script_free(online.script);
 	free(online.sections);
 	return ok;

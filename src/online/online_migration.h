@@ -29,6 +29,8 @@ typedef struct OnlineOptions
 	int			lock_timeout_ms;	/* for each lock the prepare, swap and abort take */
 	int			attempts;		/* of the swap (and of the prepare) before giving up */
 	const volatile sig_atomic_t *interrupted;	/* set on SIGINT/SIGTERM; may be NULL */
+	const char *resume_how;		/* for hints: "run with --online again" */
+	const char *abort_how;		/* for hints: "with --abort" */
 } OnlineOptions;
 
 OnlineOptions online_default_options(void);
@@ -41,6 +43,11 @@ OnlineOptions online_default_options(void);
 RetryPolicy online_retry_policy(const OnlineOptions *options);
 
 /*
+ * Migrates table with the marked statements of the script at script_path:
+ * a migration script of setup-database (01..04: the plain table into its
+ * partitioned form) or a scenario of bin/repartition (its [create] section
+ * plans which new tables replace which partitions, online_plan()).
+ *
  * Migrates table with the marked statements of the script at script_path,
  * starting or resuming.  before_commit runs inside the swap transaction
  * (setup-database records the script as applied there).  Returns false, with

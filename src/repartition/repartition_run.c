@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/paths.h"
+#include "online/online_migration.h"
 #include "pg/db.h"
 #include "pg/lock_holder.h"
 #include "pg/sql_runner.h"
@@ -23,6 +24,8 @@
 
 /* Project helper functions (schema partition_demo), safe to run every time. */
 #define HELPERS_FILE "lib/partition_demo.sql"
+/* The online engine's functions, likewise; the scenarios use them in both forms. */
+#define ONLINE_FILE "online/00_online_functions.sql"
 
 /* the trees are counted outside the scenario's transaction, unlike the integrity lines */
 #define BEFORE_TITLE "Before (rows counted now; other sessions may be writing)"
@@ -112,6 +115,8 @@ repartition_dry_run(const RepartitionOptions *options, const char *path)
 
 		json_object_object_add(doc, "scenario", json_object_new_string(options->scenario->name));
 		json_object_object_add(doc, "dry_run", json_object_new_boolean(true));
+		json_object_object_add(doc, "mode",
+							   json_object_new_string(repartition_runs_online(options) ? "online" : "offline"));
 		json_object_object_add(doc, "helpers", json_object_new_string(helpers));
 		json_object_object_add(doc, "file", json_object_new_string(path));
 		json_object_object_add(doc, "max_attempts", json_object_new_int(options->attempts));
@@ -122,12 +127,18 @@ repartition_dry_run(const RepartitionOptions *options, const char *path)
 	else
 	{
 		printf("repartition %s (dry run: nothing is executed, no connection is made)\n"
-			   "  %s\n\n"
-			   "would run %s (helper functions, idempotent), then this file in one\n"
-			   "transaction, tried up to %d times while locks are not available within\n"
-			   "%d ms:\n\n",
-			   options->scenario->name, options->scenario->summary, display_path(helpers),
-			   options->attempts, options->lock_timeout_ms);
+			   "  %s\n\n", options->scenario->name, options->scenario->summary);
+		if (repartition_runs_online(options))
+			printf("would run %s and %s (helper functions, idempotent),\n"
+				   "then this file ONLINE: its \"@online\" sections in the steps of the online\n"
+				   "engine (prepare, batched copy, replay, comparison, swap; lock and copy and\n"
+				   "verify sections are the offline form's), each lock tried up to %d times\n"
+				   "while not available within %d ms; --offline runs it whole:\n\n",
+				   display_path(helpers), ONLINE_FILE, options->attempts, options->lock_timeout_ms);
+		else
+			printf("would run %s (helper functions, idempotent), then this file in one\n"
+				   "transaction, tried up to %d times while locks are not available within\n"
+				   "%d ms:\n\n", display_path(helpers), options->attempts, options->lock_timeout_ms);
 		repartition_plan_print(stdout, plan, display_path(path));
 	}
 	repartition_plan_free(plan);
@@ -267,6 +278,8 @@ result_json(const RepartitionOptions *options, const char *path, const RunContex
 	json_object *durations = json_object_new_object();
 
 	json_object_object_add(doc, "scenario", json_object_new_string(options->scenario->name));
+	json_object_object_add(doc, "mode",
+						   json_object_new_string(repartition_runs_online(options) ? "online" : "offline"));
 	json_object_object_add(doc, "file", json_object_new_string(path));
 	json_object_object_add(doc, "status", json_object_new_string(ok ? "ok" : "failed"));
 	json_object_object_add(doc, "attempts", json_object_new_int(run->attempts));
@@ -297,17 +310,30 @@ typedef struct ScenarioRun
 	RetryRun	run;
 } ScenarioRun;
 
+/* One file of helper functions (idempotent), in its own transaction, retried. */
+static bool
+load_helpers(PGconn *conn, const RepartitionOptions *options, const RetryPolicy *policy,
+			 const char *file)
+{
+	/* the helpers touch no scenario table: a failure names the oldest transaction */
+	RunnerCallbacks callbacks = {.after_lock_failure = name_lock_holders};
+	RetryRun	run = {0};
+	char	   *path = paths_join(options->scripts_dir, file);
+	bool		ok = path && sql_retry_runner_execute_file(conn, path, policy, &callbacks, &run);
+
+	if (!ok && run.gave_up)
+		log_hint("nothing was changed: end the transaction named above (or wait for it) and "
+				 "run %s again, or raise --lock-timeout / --attempts", log_progname());
+	free(path);
+	return ok;
+}
+
 /* Before the scenario: its tables, the one-at-a-time lock, the trees, the helpers. */
 static bool
 prepare_scenario(PGconn *conn, ScenarioRun *sr)
 {
 	const RepartitionOptions *options = sr->options;
-	/* the helpers touch no scenario table: a failure names the oldest transaction */
-	RunnerCallbacks helpers_callbacks = {.after_lock_failure = name_lock_holders};
-	RetryRun	helpers_run = {0};
 	Error		error;
-	char	   *helpers;
-	bool		ok;
 
 	/* the tables first: a database that was never set up gets no helpers either */
 	if (!require_tables(conn, options->scenario) || !prepare_session(conn))
@@ -317,25 +343,106 @@ prepare_scenario(PGconn *conn, ScenarioRun *sr)
 		explain_state_failure(conn, options, false, &error);
 		return false;
 	}
-	helpers = paths_join(options->scripts_dir, HELPERS_FILE);
-	ok = sql_retry_runner_execute_file(conn, helpers, &sr->policy, &helpers_callbacks,
-										 &helpers_run);
-	if (!ok && helpers_run.gave_up)
-		log_hint("nothing was changed: end the transaction named above (or wait for it) and "
-				 "run %s %s again, or raise --lock-timeout / --attempts", log_progname(),
-				 options->scenario->name);
-	free(helpers);
+	/* the scenarios call the engine's functions offline too (online_plan, online_copy_all) */
+	return load_helpers(conn, options, &sr->policy, HELPERS_FILE) &&
+		load_helpers(conn, options, &sr->policy, ONLINE_FILE);
+}
+
+bool
+repartition_runs_online(const RepartitionOptions *options)
+{
+	return !options->offline && options->scenario && options->scenario->online_table;
+}
+
+/* The engine's settings: this program's lock bounds, its hints. */
+static OnlineOptions
+online_options(const RepartitionOptions *options, char *resume, size_t len)
+{
+	OnlineOptions online = online_default_options();
+
+	online.lock_timeout_ms = options->lock_timeout_ms;
+	online.attempts = options->attempts;
+	if (options->batch_ids > 0)
+		online.batch_ids = options->batch_ids;
+	online.interrupted = options->interrupted;
+	snprintf(resume, len, "run %s %s again", log_progname(),
+			 options->scenario ? options->scenario->name : "SCENARIO");
+	online.resume_how = resume;
+	online.abort_how = "bin/repartition --abort";
+	return online;
+}
+
+/*
+ * The scenario online: the engine runs the file's sections in its own
+ * transactions; the rows it moves are compared by count and checksum at one
+ * snapshot, and again, those changed since, under the swap's lock.
+ */
+static bool
+run_online(PGconn *conn, ScenarioRun *sr)
+{
+	char		resume[64];
+	OnlineOptions online = online_options(sr->options, resume, sizeof(resume));
+	double		start = clock_now_ms();
+	bool		ok;
+
+	if (!sr->options->json)
+		log_info("running %s online (built beside the live partitions, swapped in one short "
+				 "transaction)", display_path(sr->path));
+	ok = online_migrate(conn, sr->path, sr->options->scenario->online_table, &online, NULL, NULL);
+	sr->run.attempts = 1;
+	sr->run.elapsed_ms = sr->run.last_attempt_ms = clock_now_ms() - start;
+	if (!ok)
+		log_error("scenario \"%s\" stopped before its swap; %s keeps every row and serves "
+				  "reads and writes", sr->options->scenario->name,
+				  sr->options->scenario->online_table);
 	return ok;
 }
 
-/* The scenario's file in one transaction, then the trees after it. */
+bool
+repartition_abort(PGconn *conn, const RepartitionOptions *options)
+{
+	RetryPolicy policy = retry_default_policy();
+	char		resume[64];
+	OnlineOptions online = online_options(options, resume, sizeof(resume));
+	int			removed = 0;
+
+	policy.max_attempts = options->attempts;
+	policy.lock_timeout_ms = options->lock_timeout_ms;
+	if (!prepare_session(conn) || !load_helpers(conn, options, &policy, HELPERS_FILE) ||
+		!load_helpers(conn, options, &policy, ONLINE_FILE))
+		return false;
+	for (const char *const *table = repartition_online_tables(); *table; table++)
+	{
+		bool		found = false;
+
+		if (!online_abort(conn, *table, &online, &found))
+			return false;
+		removed += found;
+	}
+	if (removed == 0)
+		fprintf(stderr, "no online scenario was in progress; nothing to remove\n");
+	return true;
+}
+
+/* The trees after the scenario committed. */
+static bool
+collect_after(PGconn *conn, ScenarioRun *sr)
+{
+	Error		error;
+
+	if (repartition_state_collect(conn, sr->options->scenario, &sr->after, &error))
+		return true;
+	explain_state_failure(conn, sr->options, true, &error);
+	return false;
+}
+
+/* The scenario's file (online, or in one transaction), then the trees after it. */
 static bool
 execute_scenario(PGconn *conn, ScenarioRun *sr)
 {
 	const RepartitionOptions *options = sr->options;
 	RunnerCallbacks callbacks = {.before_attempt = before_attempt, .before_commit = read_integrity,
 	.after_lock_failure = name_lock_holders, .arg = &sr->ctx};
-	Error		error;
 	bool		ok;
 
 	if (!options->json)
@@ -343,8 +450,11 @@ execute_scenario(PGconn *conn, ScenarioRun *sr)
 		printf("%srepartition %s%s: %s\n\n", sr->color ? "\033[1m" : "", options->scenario->name,
 			   sr->color ? "\033[0m" : "", options->scenario->summary);
 		repartition_state_print(stdout, BEFORE_TITLE, &sr->before, sr->color);
-		log_info("running %s in one transaction", display_path(sr->path));
+		if (!repartition_runs_online(options))
+			log_info("running %s in one transaction", display_path(sr->path));
 	}
+	if (repartition_runs_online(options))
+		return run_online(conn, sr) && collect_after(conn, sr);
 	ok = sql_retry_runner_execute_file(conn, sr->path, &sr->policy, &callbacks, &sr->run);
 	if (!ok)
 		log_error("scenario \"%s\" failed; its transaction was rolled back, nothing changed",
@@ -356,9 +466,7 @@ execute_scenario(PGconn *conn, ScenarioRun *sr)
 		log_info("    done: %d statements in %.0f ms (attempt %d of at most %d)",
 				 sr->run.statements, sr->run.last_attempt_ms, sr->run.attempts,
 				 sr->policy.max_attempts);
-	if (ok && !(ok = repartition_state_collect(conn, options->scenario, &sr->after, &error)))
-		explain_state_failure(conn, options, true, &error);
-	return ok;
+	return ok && collect_after(conn, sr);
 }
 
 bool
@@ -385,7 +493,12 @@ repartition_run(PGconn *conn, const RepartitionOptions *options, const char *pat
 	{
 		printf("\n");
 		repartition_state_print(stdout, AFTER_TITLE, &sr.after, sr.color);
-		repartition_integrity_print(stdout, sr.ctx.integrity, sr.color);
+		if (sr.ctx.integrity)
+			repartition_integrity_print(stdout, sr.ctx.integrity, sr.color);
+		else
+			printf("Data integrity (online: the \"verified:\" lines above; every row moved was "
+				   "compared by count\nand checksum at one snapshot, and the rows changed since, "
+				   "those written meanwhile\nincluded, again under the swap's lock)\n");
 	}
 	if (options->json)
 		print_json(result_json(options, path, &sr.ctx, &sr.run, clock_now_ms() - start,

@@ -6,20 +6,28 @@
 static const RepartitionScenario scenarios[] = {
 	{"add", "repartition/10_add_new_partition.sql",
 		"add the next monthly partition of event_logs, moving its rows out of DEFAULT",
-	{"event_logs", NULL}},
+	{"event_logs", NULL}, "event_logs"},
 	{"split", "repartition/11_split_partition.sql",
 		"split the newest month of event_logs into weekly partitions",
-	{"event_logs", NULL}},
+	{"event_logs", NULL}, NULL},
 	{"detach", "repartition/12_detach_archive.sql",
 		"archive the oldest month of event_logs into event_logs_archive, then drop it",
-	{"event_logs", "event_logs_archive", NULL}},
+	{"event_logs", "event_logs_archive", NULL}, NULL},
 	{"migrate", "repartition/13_migrate_strategy.sql",
 		"change users_distributed from HASH to RANGE on id (hash table kept until cleanup)",
-	{"users_distributed", "users_distributed_hash", NULL}},
+	{"users_distributed", "users_distributed_hash", NULL}, NULL},
 	{"cleanup", "repartition/14_cleanup_repartition.sql",
 		"undo all scenarios: the post-setup layout, with every row",
-	{"event_logs", "event_logs_archive", "users_distributed", "users_distributed_hash", NULL}},
+	{"event_logs", "event_logs_archive", "users_distributed", "users_distributed_hash", NULL}, NULL},
 };
+
+const char *const *
+repartition_online_tables(void)
+{
+	static const char *const tables[] = {"event_logs", "users_distributed", NULL};
+
+	return tables;
+}
 
 const RepartitionScenario *
 repartition_scenario_find(const char *name)

@@ -19,7 +19,13 @@ typedef struct RepartitionScenario
 	/* tables whose partition trees are shown before and after; the first
 	 * must exist, the others are shown when they do (archive, backups) */
 	const char *tables[REPARTITION_MAX_TABLES + 1];
+	/* the table the scenario re-partitions online (its [create] section
+	 * plans the move, scripts/online/); NULL: offline only */
+	const char *online_table;
 } RepartitionScenario;
+
+/* Every table some scenario re-partitions online, NULL-terminated (--abort). */
+const char *const *repartition_online_tables(void);
 
 /* The scenario called name, or NULL. */
 const RepartitionScenario *repartition_scenario_find(const char *name);

@@ -58,8 +58,8 @@ test_add_moves_default_rows_into_the_new_month() {
 		WHERE created_at >= '2024-04-01' AND created_at < '2024-05-01'")
 	[[ $april_in_default -gt 0 ]] || fail "the seed should put April rows into DEFAULT"
 
-	assert_exit 0 "$REPARTITION" add
-	assert_contains "$OUT" "created event_logs_2024_04 and moved $april_in_default rows"
+	assert_exit 0 "$REPARTITION" --offline add
+	assert_contains "$OUT" "copied $april_in_default rows into event_logs_2024_04"
 	assert_contains "$OUT" "test insert: a row dated 2024-04-15 00:00:00 landed in event_logs_2024_04"
 	assert_contains "$OUT" "event_logs: 5,000 rows, checksum"
 	assert_contains "$OUT" "before and after: identical"
@@ -77,13 +77,42 @@ test_add_moves_default_rows_into_the_new_month() {
 	assert_eq 0 "$(sql "SELECT count(*) FROM pg_constraint WHERE conrelid = 'event_logs_2024_04'::regclass AND contype = 'c'")"
 
 	# twice in a row: the following month
-	assert_exit 0 "$REPARTITION" add
-	assert_contains "$OUT" "created event_logs_2024_05 and moved"
+	assert_exit 0 "$REPARTITION" --offline add
+	assert_contains "$OUT" "rows into event_logs_2024_05"
 	assert_eq 0 "$(sql "SELECT count(*) FROM event_logs_default WHERE created_at >= '2024-04-01' AND created_at < '2024-06-01'")"
 	assert_eq "$before_print" "$(rp_fingerprint event_logs)"
 	# new rows route to the new months
 	assert_eq event_logs_2024_05 "$(sql "INSERT INTO event_logs (event_type, user_id, created_at)
 		VALUES ('t', 1, '2024-05-31 23:59:59') RETURNING tableoid::regclass")"
+}
+
+# the same scenario online and offline, from the same database: the same
+# partitions, bounds, rows per partition, indexes and constraints
+rp_partition_contents() {
+	sql "SELECT string_agg(format('%s %s %s', c.relname, pg_get_expr(c.relpartbound, c.oid),
+	            (SELECT count(*) || ':' || coalesce(sum(hashtextextended(e::text, 0)), 0)
+	               FROM event_logs AS e WHERE e.tableoid = c.oid)), E'\n' ORDER BY c.relname)
+	       FROM pg_partition_tree('event_logs') AS t JOIN pg_class AS c ON c.oid = t.relid WHERE t.isleaf"
+	sql "SELECT string_agg(format('%s %s', i.indexrelid::regclass, pg_get_indexdef(i.indexrelid)), E'\n' ORDER BY i.indexrelid::regclass::text)
+	       FROM pg_index AS i WHERE i.indrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))"
+	sql "SELECT string_agg(format('%s %s', conrelid::regclass, conname), E'\n' ORDER BY conrelid::regclass::text, conname)
+	       FROM pg_constraint WHERE conrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))"
+}
+
+test_online_add_gives_what_offline_add_gives() {
+	local offline online
+	rp_fresh_db rp_add_offline
+	assert_exit 0 "$REPARTITION" --offline add
+	assert_exit 0 "$REPARTITION" --offline add
+	offline=$(rp_partition_contents)
+	rp_fresh_db rp_add_online
+	assert_exit 0 "$REPARTITION" --json add
+	assert_eq online "$(rp_json_field "$STDOUT" '{mode}')"
+	assert_exit 0 "$REPARTITION" add
+	assert_contains "$OUT" "swapped in"
+	online=$(rp_partition_contents)
+	assert_contains "$online" "event_logs_2024_05 FOR VALUES FROM ('2024-05-01 00:00:00')"
+	assert_eq "$offline" "$online"
 }
 
 test_split_puts_every_row_in_its_week() {
@@ -317,7 +346,8 @@ test_migrate_ranges_fit_bigint_ids() {
 
 test_json_is_one_document() {
 	rp_fresh_db rp_json
-	assert_exit 0 "$REPARTITION" --json add
+	assert_exit 0 "$REPARTITION" --json --offline add
+	assert_eq "offline" "$(rp_json_field "$STDOUT" '{mode}')"
 	assert_eq "ok" "$(rp_json_field "$STDOUT" '{status}')"
 	assert_eq "1" "$(rp_json_field "$STDOUT" '{attempts}')"
 	assert_eq "true" "$(rp_json_field "$STDOUT" '{integrity,identical}')"
@@ -326,7 +356,7 @@ test_json_is_one_document() {
 		"$(rp_json_field "$STDOUT" '{integrity,partitions,3,rows_after}')"
 	assert_eq "event_logs_2024_04" "$(rp_json_field "$STDOUT" '{integrity,partitions,3,partition}')"
 	assert_eq "" "$(rp_json_field "$STDOUT" '{integrity,partitions,3,rows_before}')" "null: new partition"
-	assert_contains "$(rp_json_field "$STDOUT" '{messages}')" "created event_logs_2024_04"
+	assert_contains "$(rp_json_field "$STDOUT" '{messages}')" "rows into event_logs_2024_04"
 	assert_eq "event_logs_2024_04" "$(rp_json_field "$STDOUT" '{after,0,partitions,3,name}')"
 	assert_eq "" "$STDERR" "nothing on stderr either"
 }
@@ -356,6 +386,7 @@ test_reset_drops_the_scenarios_objects() {
 run_test repartition_usage_errors test_repartition_usage_errors
 run_test repartition_list_and_dry_run_need_no_server test_repartition_list_and_dry_run_need_no_server
 run_test add_moves_default_rows_into_the_new_month test_add_moves_default_rows_into_the_new_month
+run_test online_add_gives_what_offline_add_gives test_online_add_gives_what_offline_add_gives
 run_test split_puts_every_row_in_its_week test_split_puts_every_row_in_its_week
 run_test detach_archives_the_oldest_month test_detach_archives_the_oldest_month
 run_test detach_archives_a_split_month_whole test_detach_archives_a_split_month_whole
