@@ -183,7 +183,8 @@ def repart_rows():
         lost = "–" if w["lost"] is None else f"{w['lost']:,}"
         stale = "–" if w["stale"] is None else f"{w['stale']:,}"
         reader = max(w["reader_moved_max_ms"] or 0, w["reader_whole_max_ms"] or 0)
-        return (f"{ms(rep['duration_ms'])}; stall {ms(w['stall_ms']) if w['stall_ms'] is not None else '–'}; "
+        ran = "" if rep["mode"] in ("online", "offline") and w["targets"]["ran"] else f"ran {rep['mode']}: "
+        return (f"{ran}{ms(rep['duration_ms'])}; stall {ms(w['stall_ms']) if w['stall_ms'] is not None else '–'}; "
                 f"readers {ms(reader)}; {lost} lost, {stale} stale")
 
     for name in ("add", "split", "detach", "migrate", "cleanup"):
