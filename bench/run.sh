@@ -7,7 +7,7 @@
 #   1. load_bench.sh        load-data --max against COPY, multi-row INSERT, INSERT ... SELECT
 #   2. migration_bench.sh   setup's migrations: fast path against the straightforward order
 #   3. query_bench.sh       a one-month query and removals, partitioned against _old
-#   4. repartition_bench.sh each scenario's duration and a concurrent writer's longest stall
+#   4. repartition_bench.sh each scenario online against offline under writers and readers: time, stalls, waits, rows lost
 #   5. scale_bench.sh       migration time at 10k/100k/1M rows; planning time at 12/120/1,200 partitions
 #   6. partman_bench.sh     the event_logs migration against pg_partman's partition_data_proc
 #   7. online_bench.sh      setup's migrations online under two writers against offline: time, stall, rows lost
@@ -62,7 +62,7 @@ echo "== queries and removals: partitioned against the plain _old tables ($BENCH
 step queries bash "$ROOT/bench/query_bench.sh" "$BENCH_ROWS"
 
 echo
-echo "== re-partitioning scenarios under a concurrent writer ($BENCH_ROWS rows per table)"
+echo "== re-partitioning scenarios online against offline, under writers and readers ($BENCH_ROWS rows per table)"
 step repartition bash "$ROOT/bench/repartition_bench.sh" "$BENCH_ROWS"
 
 echo
@@ -123,7 +123,7 @@ def ms(x):
 
 
 def check(ok):
-    return "✓" if ok else "✗ missed"
+    return "–" if ok is None else "✓" if ok else "✗ missed"
 
 
 load_md, mig_md = read("load.md"), read("migration.md")
@@ -156,7 +156,6 @@ ld, cp = cells(load_md, "load-data --max"), cells(load_md, "COPY FROM STDIN")
 load_rate, copy_rate = num(ld[3]), num(cp[3])
 om, oms = queries["one_month"], queries["one_month_after_setup"]
 rm = queries["removals"]["remove_a_month"]
-base = repart["baseline"]
 
 w("## Summary")
 w("")
@@ -173,10 +172,40 @@ w(f"| the same right after setup-database, `_old` not yet vacuumed or analyzed (
 w(f"| month removal: DETACH + DROP vs DELETE ({rm['rows']:,} rows) "
   f"| {rm['partitioned_ms']:,.2f} ms | {rm['plain_ms']:,.1f} ms "
   f"| {rm['partitioned_ms'] / rm['plain_ms']:.3f} (1/{rm['plain_ms'] / rm['partitioned_ms']:,.0f}) | none |")
-for name, s in repart["scenarios"].items():
-    w(f"| `repartition {name}` under a writer: duration; longest writer stall "
-      f"| {ms(s['duration_ms'])}; stall {ms(s['writer_max_ms'])} | writer alone: {ms(base['max_ms'])} "
-      f"| stall = {s['writer_max_ms'] / s['duration_ms']:.0%} of duration | none |")
+def repart_rows():
+    """one summary row per scenario: online beside --offline, the issue's targets"""
+    on, off = repart["series"]["online"], repart["series"]["offline"]
+
+    def cell(w):
+        rep = w["repartition"]
+        if rep["exit"] != 0:
+            return f"failed (exit {rep['exit']})"
+        lost = "–" if w["lost"] is None else f"{w['lost']:,}"
+        stale = "–" if w["stale"] is None else f"{w['stale']:,}"
+        reader = max(w["reader_moved_max_ms"] or 0, w["reader_whole_max_ms"] or 0)
+        ran = "" if rep["mode"] in ("online", "offline") and w["targets"]["ran"] else f"ran {rep['mode']}: "
+        return (f"{ran}{ms(rep['duration_ms'])}; stall {ms(w['stall_ms']) if w['stall_ms'] is not None else '–'}; "
+                f"readers {ms(reader)}; {lost} lost, {stale} stale")
+
+    for name in ("add", "split", "detach", "migrate", "cleanup"):
+        o = off["scenarios"].get(name) if off["available"] else None
+        n = on["scenarios"].get(name) if on["available"] else None
+        measured = f"online: {cell(n)}" if n else "online: not available (no `--offline` yet)"
+        baseline = f"offline: {cell(o)}" if o else "offline: –"
+        if n:
+            t = n["targets"]
+            od = o and o["repartition"]["duration_ms"]
+            ratio = f"{n['repartition']['duration_ms'] / od:.2f}" if od and n["repartition"]["duration_ms"] else "–"
+            target = (f"stall < 100 ms {check(t['stall'])}; < 5% {check(t['stall_share'])}; readers < 100 ms "
+                      f"{check(t['readers'])}; 0 lost/stale {check(t['intact'])}; ≤ 3× {check(t['ratio'])}")
+        else:
+            ratio, target = "–", "not measured: no online series"
+        w(f"| `repartition {name}` online vs `--offline`, under `load-data 20`, a row mutator and two readers "
+          f"({repart['rows']:,} rows per table): duration; longest writer stall; longest reader wait; rows "
+          f"lost, stale | {measured} | {baseline} | {ratio} | {target} |")
+
+
+repart_rows()
 pm_ours, pm_partman = cells(read("partman.md"), "01_range_partitions.sql"), cells(read("partman.md"), "pg_partman")
 w(f"| event_logs migration (01, verification included) vs pg_partman `partition_data_proc` "
   f"(no wait, no verification, {mig_rows:,} rows) | {num(pm_ours[1]):.2f} s | {num(pm_partman[1]):.2f} s "
@@ -190,14 +219,14 @@ w(f"| setup's migrations online (`setup-database --online`, all four tables, {on
   f"({on_w['failed_rows']:,} failed, {online['mutations']['stale']:,} stale) "
   f"| offline: {online['offline_wall_ms'] / 1000:.2f} s | {online['ratio']:.2f} "
   f"| time ≤ 3× {check(on_ok[0])}; stall < 1 s {check(on_ok[1])}; 0 lost {check(on_ok[2])} |")
-led = repart["ledger"]
 w("")
 w("Ratio = measured ÷ baseline (times: below 1 is faster; rates: above 1 is faster); for the scenarios, "
-  "the writer's longest commit latency ÷ the scenario's duration. The writer is `load-data 20` (one "
-  "transaction every 20 ms, each into one of the four tables); its stall is its longest commit latency "
-  "in the scenario's window, lock waits and retries included; baseline: the same writer with no scenario "
-  f"running. Rows the writers committed during all scenarios: {led['checked']:,} checked by "
-  f"`load-data --verify`, {led['missing']:,} missing. Online migration: wall clock of `setup-database "
+  "online duration ÷ offline duration (`repartition --json` `duration_ms.scenario`). Their writers: "
+  "`load-data 20` (an insert every 20 ms) and a session updating and deleting seeded rows of the table; "
+  "stall: the longest commit latency of either in the scenario's window, lock waits and retries included; "
+  "readers: two sessions querying the moved partitions and every partition every 10 ms, the longest "
+  "query; lost: ledger rows `load-data --verify` did not find; stale: changed rows not in their last state "
+  "(details and the baselines below). Online migration: wall clock of `setup-database "
   "--online` against `setup-database` on a copy of the same seed; its writers are `load-data 2` (one row "
   "per transaction every 2 ms) and a session updating and deleting seeded rows; stall: load-data's longest "
   "commit latency; lost: committed rows `load-data --verify` did not find (failed: rows load-data could "
@@ -209,7 +238,8 @@ sections = [
     ("load", f"Load: `load-data --max` against COPY and INSERT ({load_rows:,} rows)", "load.md"),
     ("migration", f"Migrations: fast path against the straightforward order ({mig_rows:,} rows per table)", "migration.md"),
     ("queries", f"Queries and removals: partitioned against the plain `_old` tables ({rows:,} rows per table)", "queries.md"),
-    ("repartition", f"Re-partitioning under a concurrent writer ({rows:,} rows per table)", "repartition.md"),
+    ("repartition", f"Re-partitioning online against offline, under writers and readers ({rows:,} rows per table)",
+     "repartition.md"),
     ("scale", "How the cost grows", "scale.md"),
     ("partman", f"Against pg_partman ({mig_rows:,} rows of event_logs)", "partman.md"),
     ("online", f"Online migration under writers against offline ({mig_rows:,} rows per table)", "online.md"),
