@@ -118,21 +118,6 @@ chaos_source() {
 	case $1 in add) echo "event_logs_default 2024-04-15" ;; split) echo "event_logs_2024_03 2024-03-15" ;; esac
 }
 
-# every row in the partition its key says, after one run of SCENARIO on the setup
-chaos_assert_rows_in_place() {
-	local expected
-	case $1 in
-	add) expected="CASE WHEN created_at >= '2024-01-01' AND created_at < '2024-05-01'
-		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
-	split) expected="CASE WHEN created_at >= '2024-03-01' AND created_at < '2024-04-01'
-		THEN 'event_logs_2024_03_w' || least(5, (extract(day FROM created_at)::int - 1) / 7 + 1)
-		WHEN created_at >= '2024-01-01' AND created_at < '2024-03-01'
-		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
-	esac
-	assert_eq 0 "$(sql "SELECT count(*) FROM event_logs WHERE tableoid::regclass::text <> $expected")" \
-		"$1: rows outside their partition"
-}
-
 chaos_assert_nothing_of_the_engine() {
 	assert_eq 0 "$(sql "SELECT count(*) FROM partition_demo.online_migrations")" "bookkeeping left"
 	assert_eq 0 "$(sql "SELECT count(*) FROM partition_demo.online_plans")" "plan left"
@@ -352,7 +337,7 @@ chaos_round() {
 		     - (SELECT count(*) FROM last WHERE op = 'd' AND id <= $RP_SETUP_MAX_EVENT_ID)
 		     + (SELECT count(*) FROM last WHERE op <> 'd' AND id > $RP_SETUP_MAX_EVENT_ID)")" \
 		"$(sql 'SELECT count(*) FROM event_logs')" "rows of event_logs: no row lost, none more"
-	chaos_assert_rows_in_place "$scenario"
+	rp_assert_rows_in_place "$scenario"
 	chaos_assert_nothing_of_the_engine
 	assert_eq "$ref_layout" "$(rp_layout event_logs)" "the layout of one clean run"
 	assert_exit 0 "$BIN_DIR/demonstrate-queries"

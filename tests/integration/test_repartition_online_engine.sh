@@ -14,47 +14,8 @@
 # shellcheck source=tests/lib/repartition_helpers.sh
 source "$ROOT_DIR/tests/lib/repartition_helpers.sh"
 
-# ro_wait_for CONDITION_SQL WHAT: polls until the query returns t (60 s)
-ro_wait_for() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		[[ $(sql "$1") == t ]] && return 0
-		sleep 0.1
-	done
-	fail "waited 60 s in vain for $2"
-}
-
-# ro_pause_copy: a session locks the online bookkeeping row of event_logs
-# once its copy is under way, so the next batch waits; ro_resume_copy lets
-# it go on.
-ro_pause_copy() {
-	PGAPPNAME=ro_pause psql -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" -c "DO \$\$
-		BEGIN
-		    FOR i IN 1..6000 LOOP
-		        PERFORM FROM partition_demo.online_migrations AS o
-		         WHERE o.table_name = 'event_logs' AND o.copied_up_to > 0 AND o.copied_up_to < o.copy_end
-		           FOR UPDATE;
-		        IF FOUND THEN
-		            RETURN;
-		        END IF;
-		        PERFORM pg_sleep(0.01);
-		    END LOOP;
-		    RAISE EXCEPTION 'the copy never got under way';
-		END \$\$" -c "SELECT pg_sleep(600)" -c "COMMIT" >/dev/null 2>&1 &
-	RO_PAUSE_JOB=$!
-	ro_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'ro_pause'
-			AND query = 'SELECT pg_sleep(600)')
-		AND EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'repartition'
-			AND wait_event_type = 'Lock')" "the online copy to wait in a batch"
-}
-
-ro_resume_copy() {
-	sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'ro_pause'" >/dev/null
-	wait "$RO_PAUSE_JOB" || true
-}
-
 ro_wait_session_gone() {
-	ro_wait_for "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'repartition')" \
+	rp_wait_for "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'repartition')" \
 		"the killed run's session to end"
 }
 
@@ -106,22 +67,7 @@ ro_check_churn() {
 	assert_eq "$(PGDATABASE=rp_template rp_fingerprint event_logs "id NOT IN ($touched)")" \
 		"$(rp_fingerprint event_logs "id <= $RP_SETUP_MAX_EVENT_ID AND id NOT IN ($touched)")" \
 		"the setup's rows that nobody changed"
-	ro_assert_rows_in_place "$scenario"
-}
-
-# every row in the partition its key says, after SCENARIO (from the setup)
-ro_assert_rows_in_place() {
-	local expected
-	case $1 in
-	add) expected="CASE WHEN created_at >= '2024-01-01' AND created_at < '2024-05-01'
-		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
-	split) expected="CASE WHEN created_at >= '2024-03-01' AND created_at < '2024-04-01'
-		THEN 'event_logs_2024_03_w' || least(5, (extract(day FROM created_at)::int - 1) / 7 + 1)
-		WHEN created_at >= '2024-01-01' AND created_at < '2024-03-01'
-		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
-	esac
-	assert_eq 0 "$(sql "SELECT count(*) FROM event_logs WHERE tableoid::regclass::text <> $expected")" \
-		"$1: rows outside their partition"
+	rp_assert_rows_in_place "$scenario"
 }
 
 # after a successful online scenario: nothing left of the engine, the new
@@ -141,7 +87,7 @@ ro_assert_done_cleanly() {
 
 # waits until a session of bin/repartition runs the statement $1
 ro_wait_for_statement() {
-	ro_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'repartition'
+	rp_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'repartition'
 		AND query = '$1' AND state = 'active')" "repartition to run $1"
 }
 
@@ -160,10 +106,10 @@ ro_under_writes() {
 	LOCK_TIMEOUT_MS=120000 "$REPARTITION" --batch 50 --json "$scenario" >"$dir/out" 2>"$dir/err" &
 	run=$!
 	# the churn runs while the copy is under way: after the capture began
-	ro_pause_copy
+	rp_pause_online_copy
 	ro_churn "$scenario" a
 	ro_churn "$scenario" b
-	ro_resume_copy
+	rp_resume_online_copy
 	wait "$run" || fail "online $scenario failed: $(tail -20 "$dir/err")"
 	sleep 0.5
 	touch "$dir/stop"
@@ -185,10 +131,10 @@ ro_kill_in_copy() {
 	dir=$(mktemp -d)
 	"$REPARTITION" --batch 50 "$scenario" >"$dir/out" 2>"$dir/err" &
 	pid=$!
-	ro_pause_copy
+	rp_pause_online_copy
 	kill -9 "$pid"
 	wait "$pid" || true
-	ro_resume_copy
+	rp_resume_online_copy
 	ro_wait_session_gone
 	rm -rf "$dir"
 }
@@ -242,7 +188,7 @@ ro_kill_in_copy_then_abort() {
 	# and the scenario runs from the start
 	assert_exit 0 "$REPARTITION" "$scenario"
 	assert_eq "$print" "$(rp_fingerprint event_logs)"
-	ro_assert_rows_in_place "$scenario"
+	rp_assert_rows_in_place "$scenario"
 	ro_assert_done_cleanly
 }
 
@@ -267,7 +213,7 @@ ro_kill_in_swap_then_resume() {
 	TEST_CMD_TIMEOUT=60 assert_exit 0 "$REPARTITION" "$scenario"
 	assert_contains "$OUT" "resuming the online migration started"
 	assert_eq "$print" "$(rp_fingerprint event_logs)"
-	ro_assert_rows_in_place "$scenario"
+	rp_assert_rows_in_place "$scenario"
 	ro_assert_done_cleanly
 	rm -rf "$(dirname "$scripts")"
 }
@@ -282,7 +228,7 @@ ro_swap_retries_behind_a_long_transaction() {
 	dir=$(mktemp -d)
 	"$REPARTITION" --batch 50 --attempts 100 "$scenario" >"$dir/out" 2>"$dir/err" &
 	pid=$!
-	ro_pause_copy
+	rp_pause_online_copy
 	# a writer of the source that stays idle in its transaction
 	{
 		echo "BEGIN;"
@@ -291,9 +237,9 @@ ro_swap_retries_behind_a_long_transaction() {
 		echo "COMMIT;"
 	} | PGAPPNAME=ro_holder psql -XAtq -v ON_ERROR_STOP=1 >/dev/null &
 	holder=$!
-	ro_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'ro_holder'
+	rp_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'ro_holder'
 		AND state = 'idle in transaction')" "the holder to hold its lock"
-	ro_resume_copy
+	rp_resume_online_copy
 	until grep -q "swap: lock not granted" "$dir/err"; do
 		kill -0 "$pid" 2>/dev/null || fail "repartition ended before its swap waited: $(tail "$dir/err")"
 		sleep 0.1
@@ -308,7 +254,7 @@ ro_swap_retries_behind_a_long_transaction() {
 	assert_contains "$(<"$dir/err")" "swapped in"
 	assert_eq 1 "$(sql "SELECT count(*) FROM event_logs WHERE event_type = 'held'")" "the held write"
 	assert_eq 1 "$(sql "SELECT count(*) FROM event_logs_2024_02 WHERE event_type = 'while'")"
-	ro_assert_rows_in_place "$scenario"
+	rp_assert_rows_in_place "$scenario"
 	ro_assert_done_cleanly
 	rm -rf "$dir"
 }

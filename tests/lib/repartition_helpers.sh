@@ -172,3 +172,60 @@ rp_partition_contents() {
 	sql "SELECT string_agg(format('%s %s', conrelid::regclass, conname), E'\n' ORDER BY conrelid::regclass::text, conname)
 	       FROM pg_constraint WHERE conrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))"
 }
+
+# --- the online scenarios' tests (test_repartition_online_engine.sh and _chaos.sh)
+
+# rp_wait_for CONDITION_SQL WHAT: polls until the query returns t (60 s)
+rp_wait_for() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[[ $(sql "$1") == t ]] && return 0
+		sleep 0.1
+	done
+	fail "waited 60 s in vain for $2"
+}
+
+# rp_pause_online_copy [APPNAME]: a session (application_name APPNAME,
+# default rp_pause) locks the online bookkeeping row of event_logs once its
+# copy is under way, so that bin/repartition's next batch waits;
+# rp_resume_online_copy [APPNAME] lets it go on.
+rp_pause_online_copy() {
+	PGAPPNAME=${1:-rp_pause} psql -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" -c "DO \$\$
+		BEGIN
+		    FOR i IN 1..6000 LOOP
+		        PERFORM FROM partition_demo.online_migrations AS o
+		         WHERE o.table_name = 'event_logs' AND o.copied_up_to > 0 AND o.copied_up_to < o.copy_end
+		           FOR UPDATE;
+		        IF FOUND THEN
+		            RETURN;
+		        END IF;
+		        PERFORM pg_sleep(0.01);
+		    END LOOP;
+		    RAISE EXCEPTION 'the copy never got under way';
+		END \$\$" -c "SELECT pg_sleep(600)" -c "COMMIT" >/dev/null 2>&1 &
+	RP_PAUSE_JOB=$!
+	rp_wait_for "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = '${1:-rp_pause}'
+			AND query = 'SELECT pg_sleep(600)')
+		AND EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'repartition'
+			AND wait_event_type = 'Lock')" "the online copy to wait in a batch"
+}
+
+rp_resume_online_copy() {
+	sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = '${1:-rp_pause}'" >/dev/null
+	wait "$RP_PAUSE_JOB" || true
+}
+
+# every row in the partition its key says, after SCENARIO (from the setup)
+rp_assert_rows_in_place() {
+	local expected
+	case $1 in
+	add) expected="CASE WHEN created_at >= '2024-01-01' AND created_at < '2024-05-01'
+		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
+	split) expected="CASE WHEN created_at >= '2024-03-01' AND created_at < '2024-04-01'
+		THEN 'event_logs_2024_03_w' || least(5, (extract(day FROM created_at)::int - 1) / 7 + 1)
+		WHEN created_at >= '2024-01-01' AND created_at < '2024-03-01'
+		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
+	esac
+	assert_eq 0 "$(sql "SELECT count(*) FROM event_logs WHERE tableoid::regclass::text <> $expected")" \
+		"$1: rows outside their partition"
+}
