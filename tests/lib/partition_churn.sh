@@ -350,12 +350,16 @@ _churn_reader_prelude() {
 		    january text := 'SELECT count(*) FROM %s WHERE $s AND id <= \$1'
 		                    ' AND created_at >= ''2024-01-01'' AND created_at < ''2024-02-01''';
 		BEGIN
-		    IF to_regclass('event_logs_archive') IS NULL THEN
-		        EXECUTE format(january, 'event_logs') INTO n USING me;
-		    ELSE
-		        EXECUTE format('SELECT (' || january || ') + (' || january || ')', 'event_logs', 'event_logs_archive')
-		           INTO n USING me;
+		    IF to_regclass('event_logs_archive') IS NOT NULL THEN
+		        BEGIN
+		            EXECUTE format('SELECT (' || january || ') + (' || january || ')', 'event_logs', 'event_logs_archive')
+		               INTO n USING me;
+		            RETURN n;
+		        EXCEPTION WHEN undefined_table THEN
+		            NULL;   -- dropped since (--abort drops the archive a run created): it held no row
+		        END;
 		    END IF;
+		    EXECUTE format(january, 'event_logs') INTO n USING me;
 		    RETURN n;
 		END \$fn\$;
 	SQL
