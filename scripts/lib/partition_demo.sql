@@ -1567,6 +1567,9 @@ COMMENT ON FUNCTION partition_demo.ledger_checksums(bigint[], timestamp[], bigin
 -- ledger_check(tbl, ids, checksums): the rows of a ledger (ids and the
 -- checksums it recorded) that are not in tbl now ('missing') or whose content
 -- differs ('changed'), in id order; load-data --verify calls it in chunks.
+-- A row of event_logs that bin/repartition detach archived is looked for in
+-- event_logs_archive too (the project's own), read back as an event_logs row:
+-- the archive's columns of its own are not the row's content.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.ledger_check(tbl regclass, ids bigint[], checksums text[])
 RETURNS TABLE (id bigint, problem text)
@@ -1574,18 +1577,26 @@ LANGUAGE plpgsql
 STABLE
 SET TimeZone = 'UTC' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET bytea_output = 'hex'
 AS $$
+DECLARE
+    archive  regclass := pg_catalog.to_regclass('event_logs_archive');
+    archived text := 'NULL::text';
 BEGIN
     IF cardinality(ids) IS DISTINCT FROM cardinality(checksums) THEN
         RAISE EXCEPTION 'ledger_check(%): % ids but % checksums', tbl, cardinality(ids), cardinality(checksums)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF tbl = pg_catalog.to_regclass('event_logs') AND archive IS NOT NULL
+       AND partition_demo.created_by_project(archive) THEN
+        archived := format('(SELECT partition_demo.row_checksum(jsonb_populate_record(NULL::%s, to_jsonb(a)))
+                               FROM %s AS a WHERE a.id = k.id OFFSET 0)', tbl, archive);
+    END IF;
     RETURN QUERY EXECUTE format(
         'SELECT k.id, CASE WHEN c.sum IS NULL THEN ''missing'' ELSE ''changed'' END
            FROM unnest($1, $2) AS k(id, sum)
-           LEFT JOIN LATERAL (SELECT partition_demo.row_checksum(t) FROM %s AS t
-                               WHERE t.id = k.id OFFSET 0) AS c(sum) ON true
+           LEFT JOIN LATERAL (SELECT coalesce((SELECT partition_demo.row_checksum(t) FROM %s AS t
+                                                WHERE t.id = k.id OFFSET 0), %s)) AS c(sum) ON true
           WHERE c.sum IS DISTINCT FROM k.sum
-          ORDER BY k.id', tbl)
+          ORDER BY k.id', tbl, archived)
         USING ids, checksums;
 END
 $$;

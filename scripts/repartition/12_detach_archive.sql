@@ -8,90 +8,121 @@
 -- archives January, then February, ..., and finally says there is nothing
 -- left to archive.
 --
--- event_logs_archive holds every column of event_logs plus
---   archived_at       when the row was archived (the transaction's start)
+-- event_logs_archive is partitioned like event_logs, by RANGE (created_at):
+-- each archived partition becomes a partition of the archive with the same
+-- bounds (event_logs_2024_01 -> event_logs_archive_2024_01, a week
+-- event_logs_2024_03_w1 -> event_logs_archive_2024_03_w1). Its columns are
+-- those of event_logs plus
+--   archived_at       when the row was archived (the copy's transaction start)
 --   source_partition  the partition it came from
--- with PRIMARY KEY (id, created_at), like event_logs: a row can never be
+-- and PRIMARY KEY (id, created_at), like event_logs: a row can never be
 -- archived twice. bin/repartition cleanup moves the rows back.
 --
--- Steps (one transaction: all or nothing):
---   0. lock + guard    EXCLUSIVE on event_logs and every partition of it
---                      (writers wait, also those writing straight into a
---                      partition; readers go on) and on the archive if it
---                      exists; the project must have created each of them
---                      (partition_demo.assert_ours): a table of someone
---                      else's named event_logs_archive never gets our rows,
---                      and only our partitions are dropped
---   1. snapshot        rows and checksum of event_logs and the archive
---   2. plan            the oldest month and its partition(s)
---   3. archive table   created on first use
---   4. copy + verify   copy each partition into the archive; the archive
---                      must have grown by exactly the partitions' rows (count
---                      and checksum over the columns of event_logs)
---   5. detach + drop   only now, the verified partitions (ACCESS EXCLUSIVE)
---   6. verify          event_logs + event_logs_archive, scanned again, hold
---                      exactly the rows of step 1
--- Nothing is dropped unless the archive holds every row: a failed check
--- raises, and the whole transaction is rolled back.
+-- The archive's partitions are built beside the live ones, filled from them
+-- while they are attached and readable, and swapped in with catalog work only:
+--
+--   guard    event_logs range-partitioned, every partition the project's
+--            (they are dropped at the end: never a table of someone else's),
+--            the archive the project's and partitioned; no online scenario
+--            in progress
+--   lock     (offline only) EXCLUSIVE on event_logs, every partition and the
+--            archive: writers wait, readers go on; rows and checksums of
+--            event_logs and the archive together
+--   create   the plan (the partitions of the oldest month, temporary table
+--            detach_plan; an archive partition's name taken is refused); the
+--            archive on first use; one standalone table per partition to
+--            archive, shaped like a partition of the archive (columns,
+--            defaults, indexes, CHECK = the partition's bound), whose
+--            source_partition defaults to the partition's name; the plan
+--            recorded (partition_demo.online_plan: each partition's rows go
+--            to its table, by its bound)
+--   copy     (offline only) each partition's rows into its table
+--   verify   (offline only) the tables together hold exactly the month's rows
+--   swap     DETACH and DROP the month's partitions, ATTACH their tables to
+--            the archive (their CHECKs prove the bounds: nothing is scanned),
+--            source_partition's default dropped
+--   verify   (offline only) event_logs + event_logs_archive, scanned again,
+--            hold exactly the rows they held at the lock
+--   finish   ANALYZE the archive's new partitions
+--
+-- bin/repartition detach runs it ONLINE: the sections in the steps of
+-- scripts/online/00_online_functions.sql (capture triggers on the month's
+-- partitions; batched copy; replay of the writes made meanwhile; comparison
+-- at one snapshot; the swap in one short transaction, ACCESS EXCLUSIVE on
+-- event_logs from the DETACH to COMMIT, SHARE UPDATE EXCLUSIVE on the archive,
+-- which its readers and writers pass; docs/repartition.md has the locks).
+-- bin/repartition --offline detach runs the whole file in one transaction,
+-- as does psql:
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/12_detach_archive.sql
+-- (after scripts/lib/partition_demo.sql and scripts/online/00_online_functions.sql).
+-- Readers see every row at every moment: in event_logs until the swap
+-- commits, in event_logs_archive from then on, never in both or neither.
 --
 -- Afterwards (docs/spec-notes.md §11) new rows dated in the archived month go to
 -- event_logs_default; the month can only be re-created after moving them out
 -- of DEFAULT, which is what cleanup does. A DELETE or UPDATE on event_logs
 -- no longer reaches the archived rows (they are in another table), and
 -- cleanup moves them back as they are: run such a write against
--- event_logs_archive too, before cleanup, to make it stick.
---
--- Locks: as in 11_split_partition.sql, EXCLUSIVE on the parent, its
--- partitions and the archive for the copy (readers go on; a session writing
--- into the month or the archive by name waits too, or its rows would be
--- dropped with the month), ACCESS EXCLUSIVE only for the detach and drop.
--- DETACH ... CONCURRENTLY would spare readers, but it cannot run inside a
--- transaction block and is refused while a DEFAULT partition exists.
---
--- bin/repartition detach runs it in one transaction; by hand:
---     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/12_detach_archive.sql
+-- event_logs_archive too, before cleanup, to make it stick. A write made
+-- while the scenario runs, before its swap, reaches them: it is captured and
+-- replayed into the archive.
 -- =============================================================================
 
+-- -----------------------------------------------------------------------------
+-- @step: 0. Check the layout and the archive; nothing is locked yet.
+-- @online: guard
+-- -----------------------------------------------------------------------------
 -- Every lock wait is bounded (SQLSTATE 55P03 when it expires): bin/repartition
--- sets lock_timeout for this transaction (--lock-timeout, default 2 s) and runs
--- the file again, with backoff; run by hand, the wait is 2 s unless the session
--- has a lock_timeout of its own.
-SELECT pg_catalog.set_config('lock_timeout', '2s', true)
- WHERE pg_catalog.current_setting('lock_timeout') = '0';
+-- sets lock_timeout for each transaction (--lock-timeout) and tries again,
+-- with backoff; run by hand, the wait is 2 s unless the session has one.
+SELECT partition_demo.bound_lock_waits();
 
 -- Tables this scenario creates are recorded as the project's at its end
 -- (bin/setup-database --reset drops those, and only those).
 SELECT partition_demo.track_begin();
 
--- -----------------------------------------------------------------------------
--- @step: 0. Locks (the parent, then - LOCK TABLE recurses - each of its partitions,
---    then the archive), and the layout check.
--- -----------------------------------------------------------------------------
-LOCK TABLE event_logs IN EXCLUSIVE MODE;
-
 DO $$
 DECLARE
     archive regclass;
 BEGIN
+    PERFORM partition_demo.online_assert_idle('event_logs');
     PERFORM partition_demo.range_key_column('event_logs');   -- raises unless RANGE
     PERFORM partition_demo.assert_ours('event_logs', 'archive a month of');
-    -- checked before it is locked: a table of someone else's is not even locked
+    -- a table of someone else's named event_logs_archive never gets our rows
     archive := partition_demo.assert_ours(to_regclass('event_logs_archive'), 'archive rows into');
-    IF archive IS NOT NULL THEN
-        EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', archive);
+    IF archive IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_partitioned_table AS p
+                                            WHERE p.partrelid = archive AND p.partstrat = 'r') THEN
+        RAISE EXCEPTION 'event_logs_archive is not partitioned by range (an earlier version made it a plain table)'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'archived partitions become partitions of the archive, attached without a scan',
+                  HINT = 'nothing was changed; bin/repartition cleanup moves its rows back and drops it, then detach again';
     END IF;
 END
 $$;
 
 -- -----------------------------------------------------------------------------
--- @step: 1. Rows and checksum before any change; the archive's over the columns of
---    event_logs, so that both add up to one total.
+-- @step: 1. Offline: lock the parent, then (LOCK TABLE recurses) each of its
+--    partitions, then the archive; rows and checksum of both, the archive's
+--    over the columns of event_logs, so that both add up to one total.
+-- @online: lock
 -- -----------------------------------------------------------------------------
+LOCK TABLE event_logs IN EXCLUSIVE MODE;
+
+DO $$
+BEGIN
+    IF to_regclass('event_logs_archive') IS NOT NULL THEN
+        LOCK TABLE event_logs_archive IN EXCLUSIVE MODE;
+    END IF;
+END
+$$;
+
 SELECT partition_demo.snapshot('before', 'event_logs');
 SELECT partition_demo.snapshot('before', 'event_logs_archive', 'event_logs', 'event_logs');
 
 -- -----------------------------------------------------------------------------
--- @step: 2. Plan: the partitions of the oldest month, unless it is the only month.
+-- @step: 2. Plan: the partitions of the oldest month, unless it is the only
+--    month, and the archive partition each becomes.
+-- @online: create
 -- -----------------------------------------------------------------------------
 CREATE TEMPORARY TABLE detach_plan ON COMMIT DROP AS
 WITH parts AS (
@@ -106,6 +137,8 @@ oldest AS (
       FROM parts
 )
 SELECT parts.partition, c.relname::text AS partition_name,
+       CASE WHEN c.relname LIKE 'event\_logs\_%' THEN 'event_logs_archive' || substr(c.relname, 11)
+            ELSE 'event_logs_archive_' || c.relname END AS archive_name,
        parts.range_from, parts.range_to, parts.month_start
   FROM parts
   JOIN oldest ON parts.month_start = oldest.month_start
@@ -129,7 +162,18 @@ BEGIN
             RAISE EXCEPTION '% spans more than one month (% to %)', p.partition, p.range_from, p.range_to
                 USING ERRCODE = 'feature_not_supported';
         END IF;
+        IF to_regclass('event_logs_archive') IS NOT NULL AND EXISTS (
+               SELECT FROM partition_demo.range_partitions(to_regclass('event_logs_archive')) AS a
+                WHERE a.range_from < p.range_to AND a.range_to > p.range_from) THEN
+            RAISE EXCEPTION 'event_logs_archive already has a partition for the rows of % (% to %)',
+                            p.partition, p.range_from, p.range_to
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'nothing was changed; bin/repartition cleanup moves the archived rows back';
+        END IF;
     END LOOP;
+    PERFORM partition_demo.assert_names_free(
+        (SELECT array_agg(d.archive_name ORDER BY d.range_from) FROM pg_temp.detach_plan AS d),
+        'archive the oldest month of event_logs');
 
     SELECT format('%s (%s)', to_char(min(d.month_start), 'YYYY-MM'),
                   string_agg(d.partition_name, ', ' ORDER BY d.range_from))
@@ -139,19 +183,14 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- @step: 3. The archive table, on first use: the columns of event_logs (explicit,
---    as in 01_range_partitions.sql, without defaults: archived rows keep their
---    values) plus the metadata columns.
+-- @step: 3. The archive on first use (the columns of event_logs, explicit, as
+--    in 01_range_partitions.sql, without defaults: archived rows keep their
+--    values; plus the metadata columns), then one standalone table per
+--    partition to archive, and the plan.
 -- -----------------------------------------------------------------------------
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_temp.detach_plan) THEN
-        RETURN;
-    END IF;
-    IF to_regclass('event_logs_archive') IS NOT NULL THEN
-        -- step 0 checked the archive there was; this one may have been
-        -- created since, by someone else
-        PERFORM partition_demo.assert_ours(to_regclass('event_logs_archive'), 'archive rows into');
+    IF NOT EXISTS (SELECT FROM pg_temp.detach_plan) OR to_regclass('event_logs_archive') IS NOT NULL THEN
         RETURN;
     END IF;
     CREATE TABLE event_logs_archive (
@@ -164,7 +203,7 @@ BEGIN
         archived_at       TIMESTAMPTZ  NOT NULL DEFAULT now(),
         source_partition  TEXT         NOT NULL,
         PRIMARY KEY (id, created_at)
-    );
+    ) PARTITION BY RANGE (created_at);
     CREATE INDEX idx_event_logs_archive_created_at ON event_logs_archive (created_at);
     COMMENT ON TABLE event_logs_archive IS
         'rows of event_logs months archived by scripts/repartition/12_detach_archive.sql (cleanup moves them back)';
@@ -172,71 +211,99 @@ BEGIN
 END
 $$;
 
--- -----------------------------------------------------------------------------
--- @step: 4. Copy and verify. The archive's fingerprint must have grown by exactly
---    the partitions' fingerprint (checksums are sums: they add up). The
---    partitions and the archive's old rows are not scanned again: measure()
---    remembers them from step 1, and nobody can have written since (step 0
---    locked them).
--- -----------------------------------------------------------------------------
+-- The indexes are built now, with the tables: ATTACH adopts matching indexes
+-- instead of building them while it holds its locks. source_partition's
+-- default names the partition each table takes the rows of, until the swap.
+SELECT partition_demo.create_range_table(to_regclass('event_logs_archive'), d.archive_name, d.range_from, d.range_to)
+  FROM pg_temp.detach_plan AS d
+ ORDER BY d.range_from;
+
 DO $$
 DECLARE
-    parts    regclass[];
-    p        record;
-    archive0 record;
-    archive1 record;
-    source   record;
+    d record;
 BEGIN
-    SELECT array_agg(d.partition ORDER BY d.range_from) INTO parts FROM pg_temp.detach_plan AS d;
-    IF parts IS NULL THEN
-        RETURN;
-    END IF;
-
-    SELECT * INTO STRICT archive0 FROM partition_demo.measure_sum(ARRAY['event_logs_archive'::regclass], 'event_logs');
-    SELECT * INTO STRICT source FROM partition_demo.measure_sum(parts, 'event_logs');
-
-    FOR p IN SELECT * FROM pg_temp.detach_plan ORDER BY range_from LOOP
-        EXECUTE format(
-            'INSERT INTO event_logs_archive
-                    (id, event_type, user_id, event_data, ip_address, created_at,
-                     archived_at, source_partition)
-             SELECT e.id, e.event_type, e.user_id, e.event_data, e.ip_address, e.created_at,
-                    now(), $1
-               FROM ONLY %s AS e',
-            p.partition)
-        USING p.partition_name;
+    FOR d IN SELECT * FROM pg_temp.detach_plan ORDER BY range_from LOOP
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN source_partition SET DEFAULT %L',
+                       d.archive_name, d.partition_name);
     END LOOP;
-
-    SELECT * INTO STRICT archive1 FROM partition_demo.measure_sum(ARRAY['event_logs_archive'::regclass], 'event_logs');
-    PERFORM partition_demo.assert_same_fingerprint(
-        format('event_logs_archive gained exactly the rows of %s', array_to_string(parts, ', ')),
-        source.row_count, source.checksum,
-        archive1.row_count - archive0.row_count, archive1.checksum - archive0.checksum);
 END
 $$;
 
+SELECT partition_demo.online_plan('event_logs', 'detach', 'event_logs',
+           sources => array_agg(d.partition ORDER BY d.range_from),
+           targets => array_agg(quote_ident(d.archive_name)::regclass ORDER BY d.range_from),
+           routes  => array_agg(partition_demo.range_route('event_logs', d.range_from, d.range_to)
+                                ORDER BY d.range_from),
+           details => jsonb_build_object(
+               'month', to_char(min(d.month_start), 'YYYY-MM'),
+               'parts', jsonb_agg(jsonb_build_object('partition', d.partition_name, 'archive', d.archive_name,
+                                                     'range_from', d.range_from, 'range_to', d.range_to)
+                                  ORDER BY d.range_from)))
+  FROM pg_temp.detach_plan AS d
+HAVING count(*) > 0;
+
 -- -----------------------------------------------------------------------------
--- @step: 5. Detach and drop the archived partitions (ACCESS EXCLUSIVE on event_logs
---    until COMMIT: readers wait from here on; this part is catalog work only).
+-- @step: 4. Offline: copy each partition's rows into its table.
+-- @online: copy
 -- -----------------------------------------------------------------------------
+SELECT partition_demo.online_copy_all('event_logs');
+
+-- -----------------------------------------------------------------------------
+-- @step: 5. Offline: the tables together hold exactly the month's rows (count
+--    and checksum over the columns of event_logs; the checksum is a sum, so
+--    it adds up).
+-- @online: verify
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.online_assert_moved('event_logs');
+
+-- -----------------------------------------------------------------------------
+-- @step: 6. Swap, catalog only: the archive locked for ATTACH first (SHARE
+--    UPDATE EXCLUSIVE: its readers and writers go on), then the month's
+--    partitions detached and dropped (every row of them is in the tables;
+--    ACCESS EXCLUSIVE on event_logs from the first DETACH to COMMIT), the
+--    tables attached to the archive (their CHECKs spare the scan; the archive
+--    has no DEFAULT to scan). DETACH ... CONCURRENTLY is no option: it
+--    refuses to run in a transaction block and when a DEFAULT partition
+--    exists (docs/spec-notes.md §11).
+-- @online: swap
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.assert_ours('event_logs', 'archive a month of');
+
 DO $$
 DECLARE
     p record;
 BEGIN
-    FOR p IN SELECT * FROM pg_temp.detach_plan ORDER BY range_from LOOP
-        EXECUTE format('ALTER TABLE event_logs DETACH PARTITION %s', p.partition);
-        EXECUTE format('DROP TABLE %s', p.partition);
-        RAISE NOTICE 'detached and dropped % (its rows are in event_logs_archive)', p.partition_name;
+    IF partition_demo.online_plan_details('event_logs') IS NULL THEN
+        RETURN;
+    END IF;
+    LOCK TABLE ONLY event_logs_archive IN SHARE UPDATE EXCLUSIVE MODE;
+    FOR p IN SELECT * FROM jsonb_to_recordset(partition_demo.online_plan_details('event_logs') -> 'parts')
+                        AS x(partition text, archive text, range_from timestamp, range_to timestamp)
+              ORDER BY x.range_from LOOP
+        PERFORM partition_demo.detach_partition('event_logs', p.partition);
+        PERFORM partition_demo.drop_detached('event_logs', p.partition);
+        PERFORM partition_demo.attach_range_table(to_regclass('event_logs_archive'), quote_ident(p.archive)::regclass,
+                                                  p.range_from, p.range_to);
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN source_partition DROP DEFAULT', p.archive);
+        RAISE NOTICE 'archived %: its rows are in %, a partition of event_logs_archive', p.partition, p.archive;
     END LOOP;
 END
 $$;
 
+SELECT partition_demo.online_plan_done('event_logs');
+SELECT partition_demo.register_created('repartition/12_detach_archive.sql');
+
 -- -----------------------------------------------------------------------------
--- @step: 6. Verify: event_logs + event_logs_archive, scanned again, hold exactly
---    the rows of step 1.
+-- @step: 7. Offline: event_logs + event_logs_archive, every partition scanned
+--    again, hold exactly the rows of step 1, or roll back. Online, the swap
+--    compared every row moved, those written meanwhile included.
+-- @online: verify
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'event_logs');
 SELECT partition_demo.snapshot('after', 'event_logs_archive', 'event_logs', 'event_logs');
 SELECT partition_demo.assert_conserved();
 
-SELECT partition_demo.register_created('repartition/12_detach_archive.sql');
+-- -----------------------------------------------------------------------------
+-- @online: finish
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.analyze_new_partitions(to_regclass('event_logs_archive'));

@@ -12,7 +12,7 @@ static const RepartitionScenario scenarios[] = {
 	{"event_logs", NULL}, "event_logs"},
 	{"detach", "repartition/12_detach_archive.sql",
 		"archive the oldest month of event_logs into event_logs_archive, then drop it",
-	{"event_logs", "event_logs_archive", NULL}, NULL},
+	{"event_logs", "event_logs_archive", NULL}, "event_logs"},
 	{"migrate", "repartition/13_migrate_strategy.sql",
 		"change users_distributed from HASH to RANGE on id (hash table kept until cleanup)",
 	{"users_distributed", "users_distributed_hash", NULL}, NULL},

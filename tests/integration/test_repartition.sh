@@ -132,7 +132,11 @@ test_detach_archives_the_oldest_month() {
 
 	assert_exit 0 "$REPARTITION" detach
 	assert_contains "$OUT" "archiving the oldest month of event_logs: 2024-01 (event_logs_2024_01)"
-	assert_contains "$OUT" "event_logs + event_logs_archive: 5,000 rows"
+	assert_contains "$OUT" "swapped in"
+	assert_eq "event_logs_archive_2024_01|FOR VALUES FROM ('2024-01-01 00:00:00') TO ('2024-02-01 00:00:00')" \
+		"$(sql "SELECT c.relname || '|' || pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits AS i
+			JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = 'event_logs_archive'::regclass")" \
+		"January is a partition of the archive, with its bounds"
 	assert_eq 0 "$(sql "SELECT count(*) FROM pg_class WHERE relname = 'event_logs_2024_01'")" "partition dropped"
 	# the archive holds exactly January's rows, with its metadata
 	assert_eq "$january" "$(sql "SELECT count(*) || ':' || sum(hashtextextended(ROW(a.id, a.event_type, a.user_id,

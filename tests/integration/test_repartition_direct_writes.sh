@@ -157,15 +157,15 @@ test_detach_holds_off_direct_writers_of_the_month_and_archive() {
 	expected=$(rp_expected_events rp_direct_detach_expected "$writes")
 
 	rp_direct_writer "$TMPDIR/writer.out" "$writes"
-	assert_exit 0 "$REPARTITION" --json detach
+	assert_exit 0 "$REPARTITION" --json ${RP_MODE:+"$RP_MODE"} detach
 	wait "$RP_WRITER" || fail "the direct writer failed: $(cat "$TMPDIR/writer.out")"
 	assert_eq "direct_update|event_logs_2024_01" "$(sql "SELECT event_type || '|' || source_partition FROM event_logs_archive WHERE id = $x")"
 	assert_eq 0 "$(sql "SELECT count(*) FROM event_logs_archive WHERE id = $y")"
 	assert_eq "direct_insert" "$(sql "SELECT event_type FROM event_logs_archive WHERE id = 900001")"
 	assert_eq "$expected" "$(rp_events_and_archive)" "event_logs and its archive hold the written rows"
-	assert_eq "$expected" "$(rp_report_print "$STDOUT" 0)" "the report counts what is there"
+	rp_assert_detach_report "$expected"
 
-	# the archive is a plain table a user can write to
+	# the archive is a table a user can write to
 	x=$(sql "SELECT min(id) FROM event_logs_archive")
 	y=$(sql "SELECT max(id) FROM event_logs_archive")
 	writes="UPDATE event_logs_archive SET event_type = 'archive_update' WHERE id = $x;
@@ -173,14 +173,62 @@ test_detach_holds_off_direct_writers_of_the_month_and_archive() {
 		INSERT INTO event_logs_archive (id, event_type, user_id, created_at, source_partition)
 		VALUES (900002, 'archive_insert', 42, '2024-01-11 12:00', 'by hand')"
 	expected=$(rp_expected_events rp_direct_detach_expected "$writes" archive)
-	rp_direct_writer "$TMPDIR/writer.out" "$writes"
-	assert_exit 0 "$REPARTITION" --json detach
+	if [[ $RP_MODE == --offline ]]; then
+		rp_direct_writer "$TMPDIR/writer.out" "$writes"
+	else
+		# online, nothing waits for the archive's writers (ATTACH takes SHARE
+		# UPDATE EXCLUSIVE on it): the transaction stays open until February
+		# is archived, and commits after
+		rp_archive_writer_until_detached "$TMPDIR/writer.out" "$writes"
+	fi
+	assert_exit 0 "$REPARTITION" --json ${RP_MODE:+"$RP_MODE"} detach
 	assert_contains "$(rp_json_field "$STDOUT" '{messages}')" "archiving the oldest month of event_logs: 2024-02"
 	wait "$RP_WRITER" || fail "the direct writer failed: $(cat "$TMPDIR/writer.out")"
 	assert_eq "archive_update|archive_insert|0" "$(sql "SELECT (SELECT event_type FROM event_logs_archive WHERE id = $x),
 		(SELECT event_type FROM event_logs_archive WHERE id = 900002), (SELECT count(*) FROM event_logs_archive WHERE id = $y)")"
 	assert_eq "$expected" "$(rp_events_and_archive)"
-	assert_eq "$expected" "$(rp_report_print "$STDOUT" 0)" "the report counts what is there"
+	rp_assert_detach_report "$expected"
+}
+
+# rp_archive_writer_until_detached OUT SQL: like rp_direct_writer, but its
+# transaction stays open until event_logs_2024_02 is gone (60 s at most)
+rp_archive_writer_until_detached() {
+	local out=$1 statements=$2
+	PGAPPNAME=rp_direct_writer psql -XAtq -v ON_ERROR_STOP=1 >"$out" 2>&1 <<-SQL &
+		BEGIN;
+		$statements;
+		DO \$\$
+		DECLARE
+		    deadline timestamptz := clock_timestamp() + interval '60 seconds';
+		BEGIN
+		    -- a scan of pg_class, not to_regclass(): the name cache of an open
+		    -- transaction that takes no new lock is not refreshed
+		    WHILE EXISTS (SELECT FROM pg_catalog.pg_class WHERE relname = 'event_logs_2024_02') LOOP
+		        IF clock_timestamp() > deadline THEN
+		            RAISE EXCEPTION 'February was not archived within 60 s';
+		        END IF;
+		        PERFORM pg_sleep(0.05);
+		    END LOOP;
+		END
+		\$\$;
+		COMMIT;
+	SQL
+	RP_WRITER=$!
+	until [[ $(sql "SELECT count(*) FROM pg_stat_activity
+		WHERE application_name = 'rp_direct_writer' AND wait_event = 'PgSleep'") -ge 1 ]]; do
+		kill -0 "$RP_WRITER" 2>/dev/null || fail "the direct writer ended before it waited: $(cat "$out")"
+		sleep 0.05
+	done
+}
+
+# offline, the report's first group (event_logs + archive) counts what is
+# there; online, the JSON says which form ran
+rp_assert_detach_report() {
+	if [[ $RP_MODE == --offline ]]; then
+		assert_eq "$1" "$(rp_report_print "$STDOUT" 0)" "the report counts what is there"
+	else
+		assert_eq online "$(rp_json_field "$STDOUT" '{mode}')"
+	fi
 }
 
 # direct writes into a hash partition of users_distributed during migrate
@@ -291,7 +339,8 @@ RP_MODE=--offline run_test add_holds_off_direct_writers_of_default test_add_hold
 RP_MODE= run_test add_online_waits_for_direct_writers_of_default test_add_holds_off_direct_writers_of_default
 RP_MODE=--offline run_test split_holds_off_direct_writers_of_default_and_the_month test_split_holds_off_direct_writers_of_default_and_the_month
 RP_MODE= run_test split_online_waits_for_direct_writers_of_the_month test_split_holds_off_direct_writers_of_default_and_the_month
-run_test detach_holds_off_direct_writers_of_the_month_and_archive test_detach_holds_off_direct_writers_of_the_month_and_archive
+RP_MODE=--offline run_test detach_holds_off_direct_writers_of_the_month_and_archive test_detach_holds_off_direct_writers_of_the_month_and_archive
+RP_MODE= run_test detach_online_waits_for_direct_writers_of_the_month test_detach_holds_off_direct_writers_of_the_month_and_archive
 run_test migrate_holds_off_direct_writers_of_a_hash_partition test_migrate_holds_off_direct_writers_of_a_hash_partition
 run_test cleanup_holds_off_direct_writers_of_default test_cleanup_holds_off_direct_writers_of_default
 run_test cleanup_holds_off_direct_writers_of_archive_and_backup test_cleanup_holds_off_direct_writers_of_archive_and_backup

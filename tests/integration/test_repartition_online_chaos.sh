@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# test_repartition_online_chaos.sh - the online scenarios add and split
+# test_repartition_online_chaos.sh - the online scenarios add, split and detach
 # interrupted at RANDOM moments, while bin/load-data inserts (with a ledger),
 # a churn session (tests/lib/partition_churn.sh) updates, moves, inserts and
 # deletes rows in the very partitions being moved, and a reader counts rows
@@ -115,7 +115,8 @@ chaos_wait_exit() {
 
 # the source the scenario empties, and a day of its range (for writes by name)
 chaos_source() {
-	case $1 in add) echo "event_logs_default 2024-04-15" ;; split) echo "event_logs_2024_03 2024-03-15" ;; esac
+	case $1 in add) echo "event_logs_default 2024-04-15" ;; split) echo "event_logs_2024_03 2024-03-15" ;;
+	detach) echo "event_logs_2024_01 2024-01-15" ;; esac
 }
 
 chaos_assert_nothing_of_the_engine() {
@@ -123,10 +124,14 @@ chaos_assert_nothing_of_the_engine() {
 	assert_eq 0 "$(sql "SELECT count(*) FROM partition_demo.online_plans")" "plan left"
 	assert_eq 0 "$(sql "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'online\\_%'")" "capture triggers left"
 	assert_eq 0 "$(sql "SELECT count(*) FROM pg_constraint WHERE contype = 'c'
-		AND conrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))")" "CHECKs left on partitions"
+		AND conrelid IN (SELECT relid FROM pg_partition_tree('event_logs')
+		                 UNION ALL SELECT relid FROM pg_partition_tree(to_regclass('event_logs_archive')))")" \
+		"CHECKs left on partitions"
 	assert_eq "" "$(sql "SELECT string_agg(relname, ',') FROM pg_class
-		WHERE relname ~ '^event_logs_(default_next|2024_0[34]|2024_03_w[1-5])$'
-		  AND oid NOT IN (SELECT relid FROM pg_partition_tree('event_logs'))")" "tables built and left beside"
+		WHERE relname ~ '^event_logs_(default_next|2024_0[34]|2024_03_w[1-5]|archive_.*)$' AND relkind = 'r'
+		  AND oid NOT IN (SELECT relid FROM pg_partition_tree('event_logs')
+		                  UNION ALL SELECT relid FROM pg_partition_tree(to_regclass('event_logs_archive')))")" \
+		"tables built and left beside"
 }
 
 # the churn, its reader, both again after a restart (their psql ends with the
@@ -174,7 +179,7 @@ chaos_assert_complete_now() {
 	assert_contains "$check" " stale=0 " "$what: churned rows not in their last state ($check)"
 	if [[ -s $dir/mine ]]; then
 		assert_eq 0 "$(sql "SELECT count(*) FROM unnest('{$(paste -sd, "$dir/mine")}'::bigint[]) AS m(id)
-			WHERE NOT EXISTS (SELECT FROM event_logs AS e WHERE e.id = m.id)")" "$what: the test's own writes"
+			WHERE NOT EXISTS (SELECT FROM $(rp_events) AS e WHERE e.id = m.id)")" "$what: the test's own writes"
 	fi
 }
 
@@ -336,7 +341,7 @@ chaos_round() {
 		     + $(grep -c $'^event_logs\t' "$dir/ledger") + $(grep -c . "$dir/mine")
 		     - (SELECT count(*) FROM last WHERE op = 'd' AND id <= $RP_SETUP_MAX_EVENT_ID)
 		     + (SELECT count(*) FROM last WHERE op <> 'd' AND id > $RP_SETUP_MAX_EVENT_ID)")" \
-		"$(sql 'SELECT count(*) FROM event_logs')" "rows of event_logs: no row lost, none more"
+		"$(sql "SELECT count(*) FROM $(rp_events) AS t")" "rows of event_logs (and its archive): no row lost, none more"
 	rp_assert_rows_in_place "$scenario"
 	chaos_assert_nothing_of_the_engine
 	assert_eq "$ref_layout" "$(rp_layout event_logs)" "the layout of one clean run"
@@ -346,7 +351,8 @@ chaos_round() {
 
 chaos_scenario() {
 	local scenario=$1 ref round
-	case $scenario in add) CHAOS_STATE=$CHAOS_SEED ;; split) CHAOS_STATE=$((CHAOS_SEED + 7919)) ;; esac
+	case $scenario in add) CHAOS_STATE=$CHAOS_SEED ;; split) CHAOS_STATE=$((CHAOS_SEED + 7919)) ;;
+	detach) CHAOS_STATE=$((CHAOS_SEED + 15838)) ;; esac
 	CHAOS_HOLDER=""
 	CHURN_SKIP_OPS=$CHAOS_CHURN_SKIP_OPS
 	echo "# CHAOS_SEED=$CHAOS_SEED (replay: CHAOS_SEED=$CHAOS_SEED CHAOS_CHURN_SKIP_OPS='$CHAOS_CHURN_SKIP_OPS' CHAOS_ROUNDS=$CHAOS_ROUNDS CHAOS_BATCH=$CHAOS_BATCH TEST_FILTER=online_chaos_$scenario)"
@@ -395,8 +401,10 @@ test_online_add_write_by_name_into_the_month_being_built() {
 
 test_online_chaos_add() { chaos_scenario add; }
 test_online_chaos_split() { chaos_scenario split; }
+test_online_chaos_detach() { chaos_scenario detach; }
 
 echo "# online chaos: CHAOS_SEED=$CHAOS_SEED"
 run_test online_add_write_by_name_into_the_month_being_built test_online_add_write_by_name_into_the_month_being_built
 run_test online_chaos_add test_online_chaos_add
 run_test online_chaos_split test_online_chaos_split
+run_test online_chaos_detach test_online_chaos_detach

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # test_repartition_online_engine.sh - the scenarios that bin/repartition runs
-# ONLINE (the engine of scripts/online/00_online_functions.sql), add and
-# split, each: writes made while it runs into the partitions being replaced
+# ONLINE (the engine of scripts/online/00_online_functions.sql), add, split
+# and detach, each: writes made while it runs into the partitions being replaced
 # (updates, deletes, partition-key moves in and out, inserts by name, rows
 # deleted moments after their insert) end in their last state, in the right
 # partition; kill -9 in the copy and in the swap leaves event_logs complete
@@ -32,6 +32,8 @@ ro_churn() {
 		from_part=event_logs_2024_03 in_by="1 month" out_by="2 months" in_day=2024-04-20 ;;
 	split) source=event_logs_2024_03 into=true
 		from_part=event_logs_2024_02 in_by="1 month" out_by="2 months" in_day=2024-03-20 ;;
+	detach) source=event_logs_2024_01 into=true
+		from_part=event_logs_2024_02 in_by="-1 month" out_by="2 months" in_day=2024-01-20 ;;
 	esac
 	sql "SET client_min_messages = warning; CREATE TABLE IF NOT EXISTS ro_touched (id bigint)" >/dev/null
 	sql "WITH c AS (UPDATE event_logs SET event_type = 'churn_$tag' WHERE id = (SELECT min(id) FROM $source
@@ -58,16 +60,20 @@ ro_churn() {
 ro_check_churn() {
 	local scenario=$1 rounds=$2 touched kind
 	for kind in churn moved direct out; do
-		assert_eq "$rounds" "$(sql "SELECT count(*) FROM event_logs WHERE event_type LIKE '${kind}\\_%'")" \
+		assert_eq "$rounds" "$(sql "SELECT count(*) FROM $(rp_events) AS t WHERE event_type LIKE '${kind}\\_%'")" \
 			"$scenario: rows of the churn's $kind changes"
 	done
-	assert_eq 0 "$(sql "SELECT count(*) FROM event_logs WHERE event_type LIKE 'gone\\_%'")" "deleted rows stay deleted"
+	assert_eq 0 "$(sql "SELECT count(*) FROM $(rp_events) AS t WHERE event_type LIKE 'gone\\_%'")" "deleted rows stay deleted"
 	assert_eq $((4 * rounds)) "$(sql "SELECT count(DISTINCT id) FROM ro_touched")" "rows the churn changed"
 	touched=$(sql "SELECT coalesce(string_agg(id::text, ','), '0') FROM ro_touched")
 	assert_eq "$(PGDATABASE=rp_template rp_fingerprint event_logs "id NOT IN ($touched)")" \
-		"$(rp_fingerprint event_logs "id <= $RP_SETUP_MAX_EVENT_ID AND id NOT IN ($touched)")" \
+		"$(rp_events_fingerprint "id <= $RP_SETUP_MAX_EVENT_ID AND id NOT IN ($touched)")" \
 		"the setup's rows that nobody changed"
 	rp_assert_rows_in_place "$scenario"
+	if [[ $scenario == detach ]]; then
+		assert_eq 0 "$(sql "SELECT count(*) FROM event_logs_default WHERE created_at < '2024-02-01'
+			AND event_type SIMILAR TO '(churn|moved|direct)%'")" "January rows written before the swap are archived"
+	fi
 }
 
 # after a successful online scenario: nothing left of the engine, the new
@@ -77,12 +83,18 @@ ro_assert_done_cleanly() {
 	assert_eq 0 "$(sql "SELECT count(*) FROM partition_demo.online_plans")" "plan left"
 	assert_eq 0 "$(sql "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'online\\_%'")" "capture triggers left"
 	assert_eq "" "$(sql "SELECT string_agg(relname, ',') FROM pg_class WHERE relname = 'event_logs_default_next'")"
+	local tree="SELECT relid FROM pg_partition_tree('event_logs')
+		UNION ALL SELECT relid FROM pg_partition_tree(to_regclass('event_logs_archive'))"
 	assert_eq 0 "$(sql "SELECT count(*) FROM pg_constraint WHERE contype = 'c'
-		AND conrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))")" "CHECKs left on partitions"
-	assert_eq 0 "$(sql "SELECT count(*) FROM pg_partition_tree('event_logs') AS t JOIN pg_class AS c ON c.oid = t.relid
-		WHERE t.isleaf AND NOT EXISTS (SELECT FROM pg_index AS i JOIN pg_class AS x ON x.oid = i.indexrelid
+		AND conrelid IN ($tree)")" "CHECKs left on partitions"
+	assert_eq 0 "$(sql "SELECT count(*) FROM ($tree) AS t JOIN pg_class AS c ON c.oid = t.relid
+		WHERE c.relkind = 'r' AND NOT EXISTS (SELECT FROM pg_index AS i JOIN pg_class AS x ON x.oid = i.indexrelid
 		WHERE i.indrelid = c.oid AND i.indisprimary AND x.relname = c.relname || '_pkey')")" \
 		"partitions whose primary key is not named <partition>_pkey"
+	# detach's tables took source_partition from a default until the swap
+	assert_eq "" "$(sql "SELECT string_agg(d.adrelid::regclass::text, ',') FROM pg_attrdef AS d
+		JOIN pg_attribute AS a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+		WHERE a.attname = 'source_partition'")" "defaults of source_partition left"
 }
 
 # waits until a session of bin/repartition runs the statement $1
@@ -93,7 +105,18 @@ ro_wait_for_statement() {
 
 # the statement before the swap's COMMIT, where a sleep is injected
 ro_swap_end_step() {
-	case $1 in add) echo 6 ;; split) echo 8 ;; esac
+	case $1 in add) echo 6 ;; split) echo 8 ;; detach) echo 7 ;; esac
+}
+
+# the scenario's file, a table it builds, a table whose rows it moves, and a
+# day of those rows
+ro_file() {
+	case $1 in add) echo 10_add_new_partition.sql ;; split) echo 11_split_partition.sql ;;
+	detach) echo 12_detach_archive.sql ;; esac
+}
+ro_target() {
+	case $1 in add) echo event_logs_2024_04 ;; split) echo event_logs_2024_03_w1 ;;
+	detach) echo event_logs_archive_2024_01 ;; esac
 }
 
 ro_under_writes() {
@@ -150,10 +173,10 @@ ro_kill_in_copy_then_resume() {
 	# a target being built is not a partition yet: a write to it by name is
 	# refused (it would be a row the sources do not have)
 	local target
-	case $scenario in add) target=event_logs_2024_04 ;; split) target=event_logs_2024_03_w1 ;; esac
+	target=$(ro_target "$scenario")
 	assert_exit 1 psql -XAtq -v ON_ERROR_STOP=1 -c "DELETE FROM $target"
 	assert_contains "$OUT" "$target is being built by an online $scenario of event_logs: it takes no writes until it is swapped in"
-	print=$(rp_fingerprint event_logs)
+	print=$(rp_events_fingerprint)
 	assert_exit 1 "$REPARTITION" --offline "$scenario"
 	assert_contains "$OUT" "an online $scenario of event_logs is in progress already"
 	assert_contains "$OUT" "bin/repartition --abort"
@@ -161,7 +184,7 @@ ro_kill_in_copy_then_resume() {
 	assert_exit 0 "$REPARTITION" "$scenario"
 	assert_contains "$OUT" "resuming the online migration started"
 	assert_contains "$OUT" "swapped in"
-	assert_eq "$print" "$(rp_fingerprint event_logs)" "every row, the churn's included"
+	assert_eq "$print" "$(rp_events_fingerprint)" "every row, the churn's included"
 	ro_check_churn "$scenario" 1
 	ro_assert_done_cleanly
 }
@@ -172,14 +195,15 @@ ro_kill_in_copy_then_abort() {
 	layout=$(rp_layout event_logs)
 	ro_kill_in_copy "$scenario"
 	ro_churn "$scenario" a
-	print=$(rp_fingerprint event_logs)
+	print=$(rp_events_fingerprint)
 
 	assert_exit 0 "$REPARTITION" --abort
 	assert_contains "$OUT" "online migration removed"
 	assert_eq "$layout" "$(rp_layout event_logs)"
-	assert_eq "$print" "$(rp_fingerprint event_logs)"
+	assert_eq "$print" "$(rp_events_fingerprint)"
 	assert_eq "" "$(sql "SELECT string_agg(relname, ',') FROM pg_class
-		WHERE relname ~ '^event_logs_(2024_04|default_next|2024_03_w[1-5])$'")" "what the run built is gone"
+		WHERE relname ~ '^event_logs_(2024_04|default_next|2024_03_w[1-5]|archive.*)$'")" \
+		"what the run built is gone (detach's archive, created by this run, too)"
 	assert_eq 0 "$(sql "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'online\\_%'")" "capture triggers left"
 	assert_eq 0 "$(sql "SELECT count(*) FROM pg_constraint WHERE contype = 'c'
 		AND conrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))")" "the plan's CHECK on DEFAULT is gone"
@@ -187,7 +211,7 @@ ro_kill_in_copy_then_abort() {
 	assert_contains "$OUT" "nothing to remove"
 	# and the scenario runs from the start
 	assert_exit 0 "$REPARTITION" "$scenario"
-	assert_eq "$print" "$(rp_fingerprint event_logs)"
+	assert_eq "$print" "$(rp_events_fingerprint)"
 	rp_assert_rows_in_place "$scenario"
 	ro_assert_done_cleanly
 }
@@ -196,8 +220,8 @@ ro_kill_in_swap_then_resume() {
 	local scenario=$1 scripts pid print layout file
 	rp_fresh_db "ro_${scenario}_kill_swap"
 	layout=$(rp_layout event_logs)
-	print=$(rp_fingerprint event_logs)
-	case $scenario in add) file=10_add_new_partition.sql ;; split) file=11_split_partition.sql ;; esac
+	print=$(rp_events_fingerprint)
+	file=$(ro_file "$scenario")
 	# the last statement of the swap section, before COMMIT
 	scripts=$(rp_scripts_with_injection "$file" "SELECT pg_sleep(120)" "$(ro_swap_end_step "$scenario")")
 	"$REPARTITION" --scripts "$scripts" "$scenario" >/dev/null 2>&1 &
@@ -208,11 +232,11 @@ ro_kill_in_swap_then_resume() {
 	wait "$pid" || true
 	ro_wait_session_gone
 	assert_eq "$layout" "$(rp_layout event_logs)" "the swap was rolled back"
-	assert_eq "$print" "$(rp_fingerprint event_logs)"
+	assert_eq "$print" "$(rp_events_fingerprint)"
 
 	TEST_CMD_TIMEOUT=60 assert_exit 0 "$REPARTITION" "$scenario"
 	assert_contains "$OUT" "resuming the online migration started"
-	assert_eq "$print" "$(rp_fingerprint event_logs)"
+	assert_eq "$print" "$(rp_events_fingerprint)"
 	rp_assert_rows_in_place "$scenario"
 	ro_assert_done_cleanly
 	rm -rf "$(dirname "$scripts")"
@@ -223,6 +247,7 @@ ro_swap_retries_behind_a_long_transaction() {
 	case $scenario in
 	add) source=event_logs_default day=2024-06-02 ;;
 	split) source=event_logs_2024_03 day=2024-03-02 ;;
+	detach) source=event_logs_2024_01 day=2024-01-02 ;;
 	esac
 	rp_fresh_db "ro_${scenario}_holder"
 	dir=$(mktemp -d)
@@ -252,7 +277,7 @@ ro_swap_retries_behind_a_long_transaction() {
 	wait "$pid" || fail "online $scenario failed after the holder let go: $(tail -20 "$dir/err")"
 	assert_contains "$(<"$dir/err")" "ro_holder"
 	assert_contains "$(<"$dir/err")" "swapped in"
-	assert_eq 1 "$(sql "SELECT count(*) FROM event_logs WHERE event_type = 'held'")" "the held write"
+	assert_eq 1 "$(sql "SELECT count(*) FROM $(rp_events) AS t WHERE event_type = 'held'")" "the held write"
 	assert_eq 1 "$(sql "SELECT count(*) FROM event_logs_2024_02 WHERE event_type = 'while'")"
 	rp_assert_rows_in_place "$scenario"
 	ro_assert_done_cleanly
@@ -282,12 +307,14 @@ ro_swap_scans_nothing_and_matches_offline() {
 	split)
 		assert_contains "$OUT" "partition constraint for table \"event_logs_2024_03_w3\" is implied by existing constraints"
 		assert_contains "$OUT" "updated partition constraint for default partition \"event_logs_default\" is implied by existing constraints" ;;
+	detach)
+		assert_contains "$OUT" "partition constraint for table \"event_logs_archive_2024_01\" is implied by existing constraints" ;;
 	esac
 	online=$(rp_partition_contents)
 	assert_eq "$offline" "$online" "online and offline give the same partitions"
 }
 
-for ro_scenario in add split; do
+for ro_scenario in add split detach; do
 	for ro_case in under_writes kill_in_copy_then_resume kill_in_copy_then_abort kill_in_swap_then_resume \
 		swap_retries_behind_a_long_transaction swap_scans_nothing_and_matches_offline; do
 		eval "test_online_${ro_scenario}_${ro_case}() { ro_${ro_case} $ro_scenario; }"

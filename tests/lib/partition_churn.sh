@@ -323,27 +323,59 @@ churn_stop() {
 
 # the reader's query: the sentinels (rows the churn never touches) of the
 # months add and split move (April, May), of every month that is never
-# archived (February on), and of users_distributed, each counted through
-# the parent in one statement (one snapshot); months by their key, so that
-# partition pruning takes part
+# archived (February on), of January in event_logs and, once detach made it,
+# in event_logs_archive (detach moves January there: at every snapshot each
+# row must be in exactly one of them), and of users_distributed, each
+# counted through the parent in one statement (one snapshot); months by
+# their key, so that partition pruning takes part
 _churn_reader_query() {
 	local me=$1 mu=$2 s="id % $CHURN_SENTINEL = 0"
 	echo "SELECT 'seen', (SELECT count(*) FROM event_logs WHERE $s AND id <= $me AND created_at >= '2024-04-01' AND created_at < '2024-05-01'),
 	  (SELECT count(*) FROM event_logs WHERE $s AND id <= $me AND created_at >= '2024-05-01' AND created_at < '2024-06-01'),
 	  (SELECT count(*) FROM event_logs WHERE $s AND id <= $me AND created_at >= '2024-02-01'),
+	  pg_temp.churn_january($me),
 	  (SELECT count(*) FROM users_distributed WHERE $s AND id <= $mu),
 	  extract(epoch FROM clock_timestamp());"
+}
+
+# the reader session's own function for January (the archive may not exist
+# yet): STABLE, so that its queries read the calling statement's snapshot
+_churn_reader_prelude() {
+	local s="id %% $CHURN_SENTINEL = 0" # a format() string: %% is one %
+	cat <<-SQL
+		SET client_min_messages = warning;
+		CREATE FUNCTION pg_temp.churn_january(me bigint) RETURNS bigint LANGUAGE plpgsql STABLE AS \$fn\$
+		DECLARE
+		    n bigint;
+		    january text := 'SELECT count(*) FROM %s WHERE $s AND id <= \$1'
+		                    ' AND created_at >= ''2024-01-01'' AND created_at < ''2024-02-01''';
+		BEGIN
+		    IF to_regclass('event_logs_archive') IS NOT NULL THEN
+		        BEGIN
+		            EXECUTE format('SELECT (' || january || ') + (' || january || ')', 'event_logs', 'event_logs_archive')
+		               INTO n USING me;
+		            RETURN n;
+		        EXCEPTION WHEN undefined_table THEN
+		            NULL;   -- dropped since (--abort drops the archive a run created): it held no row
+		        END;
+		    END IF;
+		    EXECUTE format(january, 'event_logs') INTO n USING me;
+		    RETURN n;
+		END \$fn\$;
+	SQL
 }
 
 churn_reader_start() {
 	local dir=$1 me=$2 mu=$3 query
 	query=$(_churn_reader_query "$me" "$mu")
-	psql -XAtq -v ON_ERROR_STOP=1 -c "$query" | sed 's/|[^|]*$//' >"$dir/reader.expected" || return 1
+	{ _churn_reader_prelude; printf '%s\n' "$query"; } | psql -XAtq -v ON_ERROR_STOP=1 |
+		sed 's/|[^|]*$//' >"$dir/reader.expected" || return 1
 	(
 		local tick
 		exec {tick}<> <(:)
 		{
 			echo "SET lock_timeout = '60s';"
+			_churn_reader_prelude
 			while [[ ! -e $dir/stop ]]; do
 				printf '%s\n' "$query"
 				read -r -t 0.02 -u "$tick" || true
@@ -355,7 +387,7 @@ churn_reader_start() {
 
 # "reads=N unseen=N errors=N": reads that did not see every sentinel (or
 # saw one twice), and reads that failed; those reads are in
-# DIR/reader.unseen ("seen|april|may|february_on|users|epoch" each, the
+# DIR/reader.unseen ("seen|april|may|february_on|january|users|epoch" each, the
 # time when the read ran)
 churn_reader_check() {
 	local dir=$1 reads unseen errors

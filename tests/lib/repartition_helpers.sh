@@ -15,7 +15,11 @@
 #   rp_writer LEDGER ERRORS STOPFILE   insert rows (event_logs over Jan-Jun
 #                            2024, users) one per transaction until STOPFILE
 #                            exists; LEDGER gets "table<TAB>id" per committed row
-#   rp_ledger_missing LEDGER rows of the ledger not in their table
+#   rp_ledger_missing LEDGER rows of the ledger not in their table (an
+#                            event may be in event_logs_archive)
+#   rp_events                event_logs and, once it exists, event_logs_archive
+#                            as one FROM item; rp_events_fingerprint [WHERE]
+#                            its "rows:checksum" by rp_fingerprint's formula
 #   rp_json_field JSON PATH  a field of a JSON document, read by the server
 #   rp_copy_db NAME          database NAME as a copy of the current one (the
 #                            independent expected state is computed there)
@@ -94,14 +98,37 @@ rp_writer() {
 	} | psql -XAtq -F $'\t' -v ON_ERROR_STOP=0 2>"$errors" | grep --line-buffered $'\t' >"$ledger"
 }
 
+# rows of the ledger found nowhere: an event counts as there in event_logs
+# or, once detach made it, in event_logs_archive (where detach moves them)
 rp_ledger_missing() {
-	local ledger=$1
+	local ledger=$1 archived=""
+	if [[ $(sql "SELECT to_regclass('event_logs_archive') IS NOT NULL") == t ]]; then
+		archived="AND NOT EXISTS (SELECT FROM event_logs_archive AS a WHERE a.id = l.id)"
+	fi
 	psql -XAtq -v ON_ERROR_STOP=1 \
 		-c "CREATE TEMP TABLE ledger (tbl text, id bigint)" \
 		-c "\\copy ledger FROM '$ledger'" \
 		-c "SELECT count(*) FROM ledger AS l
-		     WHERE (l.tbl = 'event_logs' AND NOT EXISTS (SELECT FROM event_logs AS e WHERE e.id = l.id))
+		     WHERE (l.tbl = 'event_logs' AND NOT EXISTS (SELECT FROM event_logs AS e WHERE e.id = l.id) $archived)
 		        OR (l.tbl = 'users_distributed' AND NOT EXISTS (SELECT FROM users_distributed AS u WHERE u.id = l.id))"
+}
+
+# rp_events: the rows of event_logs and, once it exists, of event_logs_archive,
+# as a FROM item (columns of event_logs, and tableoid)
+rp_events() {
+	local columns="id, event_type, user_id, event_data, ip_address, created_at, tableoid"
+	if [[ $(sql "SELECT to_regclass('event_logs_archive') IS NOT NULL") == t ]]; then
+		echo "(SELECT $columns FROM event_logs UNION ALL SELECT $columns FROM event_logs_archive)"
+	else
+		echo "(SELECT $columns FROM event_logs)"
+	fi
+}
+
+# rp_events_fingerprint [WHERE]: rp_fingerprint's formula over rp_events
+rp_events_fingerprint() {
+	sql "SELECT count(*) || ':' || coalesce(sum(hashtextextended(
+		ROW(t.id, t.event_type, t.user_id, t.event_data, t.ip_address, t.created_at)::text, 0)), 0)
+		FROM $(rp_events) AS t WHERE ${1:-true}"
 }
 
 rp_json_field() {
@@ -163,14 +190,24 @@ rp_scripts_with_injection() {
 # the leaves of event_logs with bounds, rows and checksum, their indexes and
 # constraints: what two runs of a scenario (online, offline) must agree on
 rp_partition_contents() {
-	sql "SELECT string_agg(format('%s %s %s', c.relname, pg_get_expr(c.relpartbound, c.oid),
-	            (SELECT count(*) || ':' || coalesce(sum(hashtextextended(e::text, 0)), 0)
-	               FROM event_logs AS e WHERE e.tableoid = c.oid)), E'\n' ORDER BY c.relname)
-	       FROM pg_partition_tree('event_logs') AS t JOIN pg_class AS c ON c.oid = t.relid WHERE t.isleaf"
-	sql "SELECT string_agg(format('%s %s', i.indexrelid::regclass, pg_get_indexdef(i.indexrelid)), E'\n' ORDER BY i.indexrelid::regclass::text)
-	       FROM pg_index AS i WHERE i.indrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))"
-	sql "SELECT string_agg(format('%s %s', conrelid::regclass, conname), E'\n' ORDER BY conrelid::regclass::text, conname)
-	       FROM pg_constraint WHERE conrelid IN (SELECT relid FROM pg_partition_tree('event_logs'))"
+	local table
+	for table in event_logs event_logs_archive; do
+		[[ $(sql "SELECT to_regclass('$table') IS NOT NULL") == t ]] || continue
+		# the archive's rows over the columns of event_logs: archived_at differs between runs
+		sql "SELECT string_agg(format('%s %s %s', c.relname, pg_get_expr(c.relpartbound, c.oid),
+		            (SELECT count(*) || ':' || coalesce(sum(hashtextextended(
+		                    ROW(e.id, e.event_type, e.user_id, e.event_data, e.ip_address, e.created_at)::text, 0)), 0)
+		               FROM $table AS e WHERE e.tableoid = c.oid)), E'\n' ORDER BY c.relname)
+		       FROM pg_partition_tree('$table') AS t JOIN pg_class AS c ON c.oid = t.relid WHERE t.isleaf"
+		sql "SELECT string_agg(format('%s %s', i.indexrelid::regclass, pg_get_indexdef(i.indexrelid)), E'\n' ORDER BY i.indexrelid::regclass::text)
+		       FROM pg_index AS i WHERE i.indrelid IN (SELECT relid FROM pg_partition_tree('$table'))"
+		sql "SELECT string_agg(format('%s %s', conrelid::regclass, conname), E'\n' ORDER BY conrelid::regclass::text, conname)
+		       FROM pg_constraint WHERE conrelid IN (SELECT relid FROM pg_partition_tree('$table'))"
+		sql "SELECT string_agg(format('%s.%s %s', attrelid::regclass, attname, pg_get_expr(d.adbin, d.adrelid)), E'\n'
+		            ORDER BY attrelid::regclass::text, attname)
+		       FROM pg_attrdef AS d JOIN pg_attribute AS a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+		      WHERE d.adrelid IN (SELECT relid FROM pg_partition_tree('$table'))"
+	done
 }
 
 # --- the online scenarios' tests (test_repartition_online_engine.sh and _chaos.sh)
@@ -225,7 +262,13 @@ rp_assert_rows_in_place() {
 		THEN 'event_logs_2024_03_w' || least(5, (extract(day FROM created_at)::int - 1) / 7 + 1)
 		WHEN created_at >= '2024-01-01' AND created_at < '2024-03-01'
 		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
+	# January rows written after the swap land in DEFAULT (docs/spec-notes.md §11)
+	detach) expected="CASE WHEN created_at >= '2024-01-01' AND created_at < '2024-02-01'
+		THEN CASE tableoid::regclass::text WHEN 'event_logs_default' THEN 'event_logs_default'
+		     ELSE 'event_logs_archive_2024_01' END
+		WHEN created_at >= '2024-02-01' AND created_at < '2024-04-01'
+		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
 	esac
-	assert_eq 0 "$(sql "SELECT count(*) FROM event_logs WHERE tableoid::regclass::text <> $expected")" \
+	assert_eq 0 "$(sql "SELECT count(*) FROM $(rp_events) AS t WHERE tableoid::regclass::text <> $expected")" \
 		"$1: rows outside their partition"
 }
