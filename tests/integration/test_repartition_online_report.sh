@@ -140,11 +140,11 @@ test_online_report_json_and_text() {
 	assert_eq true "$(orr_json "$out" 'd["duration_ms"]["transaction"] == d["online"]["writers_held_ms"]')"
 	assert_eq true "$(orr_json "$out" 'd["integrity"]["identical"]')"
 	assert_eq "at_snapshot at_swap" "$(orr_json "$out" '" ".join(g["compared"] for g in d["integrity"]["groups"])')"
-	assert_eq "$print $print true" "$(orr_json "$out" '"%s:%s %s:%s %s" % tuple(d["integrity"]["groups"][0][k]
+	assert_eq "$print $print True" "$(orr_json "$out" '"%s:%s %s:%s %s" % tuple(d["integrity"]["groups"][0][k]
 		for k in ("rows_before", "checksum_before", "rows_after", "checksum_after", "identical"))')" \
 		"the comparison at one snapshot: DEFAULT's rows and checksum, on both sides"
 	assert_eq "0:0 0:0" "$(orr_json "$out" '"%s:%s %s:%s" % tuple(d["integrity"]["groups"][1][k]
-		for k in ("rows_before", "checksum_before", "rows_after", "checksum_after")))')" \
+		for k in ("rows_before", "checksum_before", "rows_after", "checksum_after"))')" \
 		"nothing changed since the comparison"
 	prints_after=$(rp_fingerprint event_logs "tableoid IN ('event_logs_2024_04'::regclass, 'event_logs_default'::regclass)")
 	assert_eq "$print" "$prints_after" "the month and the new DEFAULT hold DEFAULT's rows"
