@@ -77,6 +77,12 @@ repartition_online_report_print(FILE *out, const OnlineReport *report, const cha
 	format_count(report->changes_replayed, replayed, sizeof(replayed));
 	fprintf(out, "%sOnline%s (built beside, swapped in one short transaction)\n", bold, reset);
 	print_steps(out, report);
+	if (report->steps[ONLINE_STEP_SWAP].attempts == 0)
+	{
+		/* a scenario that planned no move (it said why) */
+		fprintf(out, "  nothing was moved, nothing swapped\n");
+		return;
+	}
 	fprintf(out, "  writers of %s held at the swap: %.0f ms\n", table, report->writers_held_ms);
 	fprintf(out, "  rows copied: %s; changes replayed (written meanwhile): %s\n", copied, replayed);
 	fprintf(out, "%sData integrity%s (online: %s -> %s, by count and checksum)\n", bold, reset,
