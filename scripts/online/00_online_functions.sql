@@ -730,7 +730,9 @@ $$;
 -- online_assert_same(m, ids, inside, what): raises unless the targets
 -- together hold the same rows as the sources together, among those whose id
 -- is (inside) or is not (not inside) in ids; returns how
--- many rows that is. The checksums are sums, so the tables' add up.
+-- many rows that is. The checksums are sums, so the tables' add up. Leaves
+-- "source rows, checksum, target rows, checksum" in the transaction's setting
+-- partition_demo.online_compared (the program's report reads it).
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_assert_same(m partition_demo.online_migrations,
                                                              ids bigint[], inside boolean,
@@ -751,6 +753,9 @@ BEGIN
       INTO STRICT t
       FROM unnest(m.targets) AS x(rel)
      CROSS JOIN LATERAL partition_demo.table_fingerprint(x.rel, cols, coalesce(ids, '{}'), inside) AS f;
+    -- what was compared, for bin/repartition's report (read in this transaction)
+    PERFORM set_config('partition_demo.online_compared',
+                       format('%s %s %s %s', s.row_count, s.checksum, t.row_count, t.checksum), true);
     PERFORM partition_demo.assert_same_fingerprint(
         format('%s holds exactly the rows of %s, among the %s',
                array_to_string(m.targets, ' + '), array_to_string(m.sources, ' + '), what),
