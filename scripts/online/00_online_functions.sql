@@ -802,7 +802,10 @@ $$;
 -- online_assert_same(m, ids, inside, what): raises unless, in each group,
 -- the targets together hold the same rows as the sources together, among
 -- those whose id is (inside) or is not (not inside) in ids; returns how
--- many rows that is. The checksums are sums, so the tables' add up.
+-- many rows that is. The checksums are sums, so the tables' add up. Leaves
+-- "source rows, checksum, target rows, checksum" (over every group) in the
+-- transaction's setting partition_demo.online_compared (the program's
+-- report reads it).
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_assert_same(m partition_demo.online_migrations,
                                                              ids bigint[], inside boolean,
@@ -817,7 +820,10 @@ DECLARE
     targets regclass[];
     s       record;
     t       record;
-    total   bigint := 0;
+    src_rows bigint := 0;
+    src_sum  numeric := 0;
+    total    bigint := 0;
+    tgt_sum  numeric := 0;
 BEGIN
     -- every group of a source or a target: one without targets loses rows
     FOR grp IN SELECT DISTINCT g
@@ -835,11 +841,17 @@ BEGIN
           INTO STRICT t
           FROM unnest(targets) AS x(rel)
          CROSS JOIN LATERAL partition_demo.table_fingerprint(x.rel, cols, coalesce(ids, '{}'), inside) AS f;
+        src_rows := src_rows + s.row_count;
+        src_sum := src_sum + s.checksum;
+        total := total + t.row_count;
+        tgt_sum := tgt_sum + t.checksum;
+        -- what was compared, for bin/repartition's report (read in this transaction)
+        PERFORM set_config('partition_demo.online_compared',
+                           format('%s %s %s %s', src_rows, src_sum, total, tgt_sum), true);
         PERFORM partition_demo.assert_same_fingerprint(
             format('%s holds exactly the rows of %s, among the %s',
                    array_to_string(targets, ' + '), array_to_string(sources, ' + '), what),
             s.row_count, s.checksum, t.row_count, t.checksum);
-        total := total + t.row_count;
     END LOOP;
     RETURN total;
 END

@@ -15,6 +15,12 @@
 
 #define REPLAY_BATCH 5000
 #define PROGRESS_EVERY_MS 2000.0
+/* relations whose lock holders a lock timeout names */
+#define MIGRATION_RELATIONS_MAX 16
+
+const char *const online_step_names[ONLINE_STEPS] = {
+	"prepare", "copy", "keys", "replay", "verify", "swap"
+};
 
 OnlineOptions
 online_default_options(void)
@@ -50,6 +56,7 @@ typedef struct Online
 	bool		hinted;			/* a failure has said what to do already */
 	double		started_ms;		/* this run's start, for the bookkeeping's duration */
 	Error		error;			/* the last failure of query() or a section */
+	OnlineReport rep;			/* what this run did, for options->report */
 } Online;
 
 static bool
@@ -132,26 +139,49 @@ begin_with_lock_timeout(Online *online)
 	return db_set_config(online->conn, "lock_timeout", timeout, true, NULL);
 }
 
-/* Who holds a lock on the table, for the message of a lock timeout. */
-static void
-report_lock_holder(Online *online)
-{
-	lock_holder_report(online->conn, online->table);
-}
+/*
+ * The relations a migration works on, those a lock timeout waited for: its
+ * table, then the sources and targets it recorded (a conversion's plain
+ * table and <table>_partitioned; a scenario's partitions and the tables
+ * built beside them).  Before the prepare committed nothing is recorded:
+ * then the table, its partitions and <table>_partitioned.
+ */
+static const char *const relations_query =
+	"SELECT r.rel::pg_catalog.text FROM ("
+	"  SELECT x.rel, x.n FROM partition_demo.online_migrations AS o"
+	"   CROSS JOIN LATERAL unnest(ARRAY[pg_catalog.to_regclass($1), o.source] || o.sources || o.targets)"
+	"         WITH ORDINALITY AS x(rel, n)"
+	"   WHERE o.table_name = $1"
+	"  UNION ALL"
+	"  SELECT x.rel, x.n FROM unnest(ARRAY[pg_catalog.to_regclass($1),"
+	"                                      pg_catalog.to_regclass($1 || '_partitioned')])"
+	"         WITH ORDINALITY AS x(rel, n)"
+	"   WHERE NOT EXISTS (SELECT FROM partition_demo.online_migrations AS o WHERE o.table_name = $1)"
+	"  UNION ALL"
+	"  SELECT t.relid, 100 + t.level FROM pg_catalog.pg_partition_tree(pg_catalog.to_regclass($1)) AS t"
+	"   WHERE NOT EXISTS (SELECT FROM partition_demo.online_migrations AS o WHERE o.table_name = $1)"
+	") AS r WHERE r.rel IS NOT NULL GROUP BY r.rel ORDER BY min(r.n), r.rel::pg_catalog.text LIMIT 16";
 
 /*
- * Who holds a lock on the table or on its partitioned copy, after a step
- * that is not retried failed on a lock timeout (the copy, keys, replay,
- * comparison: bounded by the session's lock_timeout, LOCK_TIMEOUT_MS).
+ * Who holds a lock on any relation of the migration, after a lock timeout
+ * (outside a transaction).  Its own error, so that online->error keeps the
+ * timeout's.
  */
 static void
-report_step_lock_holders(Online *online)
+report_lock_holders(Online *online)
 {
-	char		partitioned[128];
-	const char *tables[3] = {online->table, partitioned, NULL};
+	const char *params[1] = {online->table};
+	const char *names[MIGRATION_RELATIONS_MAX + 1] = {online->table, NULL};
+	Error		error;
+	PGresult   *res = db_try_query(online->conn, relations_query, 1, params, &error);
+	int			count = res ? PQntuples(res) : 0;
 
-	snprintf(partitioned, sizeof(partitioned), "%s_partitioned", online->table);
-	lock_holders_report(online->conn, tables);
+	for (int i = 0; i < count && i < MIGRATION_RELATIONS_MAX; i++)
+		names[i] = PQgetvalue(res, i, 0);
+	if (count > 0)
+		names[count < MIGRATION_RELATIONS_MAX ? count : MIGRATION_RELATIONS_MAX] = NULL;
+	lock_holders_report(online->conn, names);
+	PQclear(res);
 }
 
 /*
@@ -171,7 +201,7 @@ may_retry(Online *online, const char *step, int attempt)
 		log_error("%s of %s: lock not granted in %d attempt%s (lock_timeout %d ms each, "
 				  "SQLSTATE %s)", step, online->table, attempt, attempt == 1 ? "" : "s",
 				  online->options->lock_timeout_ms, sqlstate);
-		report_lock_holder(online);
+		report_lock_holders(online);
 		log_hint("%s is unchanged; end the long transaction above, then run this again "
 				 "(it resumes), or raise --lock-timeout / --attempts", online->table);
 		online->hinted = true;
@@ -181,7 +211,7 @@ may_retry(Online *online, const char *step, int attempt)
 	fprintf(stderr, "    %s: lock not granted within %d ms (SQLSTATE %s), attempt %d of %d; "
 			"retrying in %.1f s\n", step, online->options->lock_timeout_ms, sqlstate,
 			attempt, online->retry.max_attempts, wait / 1000.0);
-	report_lock_holder(online);
+	report_lock_holders(online);
 	return clock_sleep_ms(wait, online->options->interrupted);
 }
 
@@ -199,6 +229,7 @@ prepare(Online *online)
 
 		char		targets[256] = "";
 
+		online->rep.steps[ONLINE_STEP_PREPARE].attempts = attempt;
 		ok = begin_with_lock_timeout(online) &&
 			run_section(online, SECTION_GUARD) &&
 			(res = query(online, "SELECT partition_demo.online_begin_prepare($1)", NULL)) &&
@@ -336,10 +367,64 @@ replay(Online *online, bool verbose)
 			break;
 		conflict = taken < 0;
 	} while (conflict || taken >= REPLAY_BATCH);
+	online->rep.changes_replayed += total;
 	if (verbose)
 		fprintf(stderr, "    replayed %lld changes made while copying%s\n", total,
 				taken < 0 ? " (the rest is replayed under the swap's lock: a unique name "
 				"moved between rows)" : "");
+	return true;
+}
+
+/*
+ * What online_assert_same() compared last in this transaction (it leaves
+ * "source rows, checksum, target rows, checksum" in a setting), into *c.
+ */
+static bool
+read_comparison(Online *online, OnlineComparison *c)
+{
+	PGresult   *res = query(online, "SELECT pg_catalog.current_setting("
+							"'partition_demo.online_compared', true), $1::text", NULL);
+
+	if (!res)
+		return false;
+	c->ran = !PQgetisnull(res, 0, 0) &&
+		sscanf(PQgetvalue(res, 0, 0), "%lld %47s %lld %47s", &c->source_rows,
+			   c->source_checksum, &c->target_rows, c->target_checksum) == 4;
+	c->identical = c->ran && c->source_rows == c->target_rows &&
+		strcmp(c->source_checksum, c->target_checksum) == 0;
+	PQclear(res);
+	return true;
+}
+
+/* A comparison that failed: its numbers from assert_same_fingerprint's detail. */
+static void
+comparison_from_error(const Online *online, OnlineComparison *c)
+{
+	if (!error_has_sqlstate(&online->error, "22000"))
+		return;
+	c->ran = sscanf(online->error.detail, "expected %lld rows, checksum %47[^;]; found %lld "
+					"rows, checksum %47s", &c->source_rows, c->source_checksum,
+					&c->target_rows, c->target_checksum) == 4;
+	c->identical = false;
+}
+
+/* The sources, targets and rows copied, for the report, while they are recorded. */
+static bool
+read_migration(Online *online)
+{
+	PGresult   *res = query(online, "SELECT array_to_string(coalesce(o.sources, ARRAY[o.source]), ' + '), "
+							"array_to_string(coalesce(o.targets, ARRAY[o.target]), ' + '), o.rows_copied "
+							"FROM partition_demo.online_migrations AS o WHERE o.table_name = $1", NULL);
+
+	if (!res)
+		return false;
+	if (PQntuples(res) == 1)
+	{
+		snprintf(online->rep.sources, sizeof(online->rep.sources), "%s", PQgetvalue(res, 0, 0));
+		snprintf(online->rep.targets, sizeof(online->rep.targets), "%s", PQgetvalue(res, 0, 1));
+		online->rep.rows_copied = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	}
+	PQclear(res);
 	return true;
 }
 
@@ -358,10 +443,12 @@ verify_snapshot(Online *online)
 	{
 		format_count(strtoll(PQgetvalue(res, 0, 0), NULL, 10), count, sizeof(count));
 		PQclear(res);
-		ok = db_command(online->conn, "COMMIT");
+		ok = read_comparison(online, &online->rep.at_snapshot) &&
+			db_command(online->conn, "COMMIT");
 	}
 	if (!ok)
 	{
+		comparison_from_error(online, &online->rep.at_snapshot);
 		rollback(online);
 		return false;
 	}
@@ -385,6 +472,7 @@ swap(Online *online, SqlRunnerHook before_commit, void *arg)
 		bool		ok;
 
 		online->retrying = false;
+		online->rep.steps[ONLINE_STEP_SWAP].attempts = attempt;
 		if (!replay(online, false))
 			return false;
 		online->retrying = true;
@@ -396,6 +484,7 @@ swap(Online *online, SqlRunnerHook before_commit, void *arg)
 			snprintf(compared, sizeof(compared), "%s", PQgetvalue(res, 0, 0));
 			PQclear(res);
 			res = NULL;
+			ok = read_comparison(online, &online->rep.at_swap);
 		}
 		ok = ok && run_section(online, SECTION_SWAP) &&
 			(res = query(online, "SELECT partition_demo.online_finish($1)", NULL)) &&
@@ -405,11 +494,13 @@ swap(Online *online, SqlRunnerHook before_commit, void *arg)
 		if (ok)
 		{
 			online->retrying = false;
+			online->rep.writers_held_ms = clock_now_ms() - start;
 			fprintf(stderr, "    swapped in %.0f ms (writers of %s waited at most that long); "
 					"%s rows changed since the comparison, compared under the lock\n",
-					clock_now_ms() - start, online->table, compared);
+					online->rep.writers_held_ms, online->table, compared);
 			return true;
 		}
+		comparison_from_error(online, &online->rep.at_swap);
 		rollback(online);
 		if (!may_retry(online, "swap", attempt))
 			return false;
@@ -477,27 +568,63 @@ load_script(Online *online)
 	return true;
 }
 
+/* A step that began at start ended (ok or not): its time, at least one attempt. */
+static bool
+step_done(Online *online, OnlineStepId id, double start, bool ok)
+{
+	OnlineStep *step = &online->rep.steps[id];
+
+	step->ms += clock_now_ms() - start;
+	if (step->attempts == 0)
+		step->attempts = 1;
+	return ok;
+}
+
+/* Copy, keys, replay, comparison and swap, from phase on; each step timed. */
+static bool
+migrate_from(Online *online, const char *phase, long long copied_up_to, long long copy_end,
+			 SqlRunnerHook before_commit, void *arg)
+{
+	double		t = clock_now_ms();
+
+	if (strcmp(phase, "copying") == 0)
+	{
+		if (!step_done(online, ONLINE_STEP_COPY, t, copy_rows(online, copied_up_to, copy_end)))
+			return false;
+		t = clock_now_ms();
+		if (!step_done(online, ONLINE_STEP_KEYS, t, build_keys(online)))
+			return false;
+	}
+	t = clock_now_ms();
+	if (!step_done(online, ONLINE_STEP_REPLAY, t, replay(online, true)) || !read_migration(online))
+		return false;
+	t = clock_now_ms();
+	if (!step_done(online, ONLINE_STEP_VERIFY, t, verify_snapshot(online)))
+		return false;
+	t = clock_now_ms();
+	return step_done(online, ONLINE_STEP_SWAP, t, swap(online, before_commit, arg));
+}
+
 static bool
 migrate(Online *online, SqlRunnerHook before_commit, void *arg)
 {
 	char		phase[16];
 	long long	copied_up_to = 0,
 				copy_end = 0;
+	double		t = clock_now_ms();
 
 	if (!load_script(online) ||
 		!read_progress(online, true, phase, sizeof(phase), &copied_up_to, &copy_end))
 		return false;
-	if (phase[0] == '\0' && !prepare(online))
+	snprintf(online->rep.resumed_from, sizeof(online->rep.resumed_from), "%s", phase);
+	if (phase[0] == '\0' && !step_done(online, ONLINE_STEP_PREPARE, t, prepare(online)))
 		return false;
 	if (online->nothing_to_do)
 		return true;
 	if (phase[0] == '\0' &&
 		!read_progress(online, false, phase, sizeof(phase), &copied_up_to, &copy_end))
 		return false;
-	if (strcmp(phase, "copying") == 0 &&
-		(!copy_rows(online, copied_up_to, copy_end) || !build_keys(online)))
-		return false;
-	if (!replay(online, true) || !verify_snapshot(online) || !swap(online, before_commit, arg))
+	if (!migrate_from(online, phase, copied_up_to, copy_end, before_commit, arg))
 		return false;
 	finish(online);
 	return true;
@@ -513,6 +640,8 @@ online_migrate(PGconn *conn, const char *script_path, const char *table,
 	online.started_ms = clock_now_ms();
 	online.retry = online_retry_policy(options);
 	ok = migrate(&online, before_commit, arg);
+	if (options->report)
+		*options->report = online.rep;
 	if (!ok && interrupted(&online) && !online.hinted)
 	{
 		rollback(&online);
@@ -524,7 +653,7 @@ online_migrate(PGconn *conn, const char *script_path, const char *table,
 	{
 		/* a step that is not retried waited LOCK_TIMEOUT_MS (see db.h) in vain */
 		rollback(&online);
-		report_step_lock_holders(&online);
+		report_lock_holders(&online);
 		log_hint("%s is unchanged and keeps serving, the migration's progress is kept; end "
 				 "the transaction named above (or wait for it), then %s to resume (or %s), "
 				 "or raise LOCK_TIMEOUT_MS", table, options->resume_how, options->abort_how);

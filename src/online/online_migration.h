@@ -23,6 +23,56 @@
 #include "common/retry.h"
 #include "pg/sql_runner.h"
 
+/* The steps of an online migration, in their order. */
+typedef enum OnlineStepId
+{
+	ONLINE_STEP_PREPARE,
+	ONLINE_STEP_COPY,
+	ONLINE_STEP_KEYS,
+	ONLINE_STEP_REPLAY,
+	ONLINE_STEP_VERIFY,
+	ONLINE_STEP_SWAP,
+	ONLINE_STEPS
+} OnlineStepId;
+
+extern const char *const online_step_names[ONLINE_STEPS];	/* "prepare", ... */
+
+typedef struct OnlineStep
+{
+	int			attempts;		/* tries (lock timeouts retried); 0: not run by this run */
+	double		ms;				/* every attempt and pause */
+} OnlineStep;
+
+/* One comparison of the sources with the targets, by count and checksum. */
+typedef struct OnlineComparison
+{
+	bool		ran;			/* false: not reached (or its numbers are unknown) */
+	bool		identical;
+	long long	source_rows;
+	long long	target_rows;
+	char		source_checksum[48];	/* numeric, as text */
+	char		target_checksum[48];
+} OnlineComparison;
+
+/*
+ * What one run of online_migrate did, for bin/repartition's summary and
+ * --json.  The two comparisons are the verification: every row without a
+ * waiting change at one snapshot, then under the swap's lock every row
+ * changed since (those written meanwhile); together they cover every row.
+ */
+typedef struct OnlineReport
+{
+	OnlineStep	steps[ONLINE_STEPS];
+	char		resumed_from[16];	/* the phase found at the start, "" when none */
+	char		sources[512];	/* "event_logs_default" */
+	char		targets[512];	/* "event_logs_2024_04 + event_logs_default_next" */
+	long long	rows_copied;	/* by the copy, this run's and any earlier one's */
+	long long	changes_replayed;	/* logged changes replayed before the swap's lock */
+	double		writers_held_ms;	/* the swap transaction that committed, BEGIN to COMMIT */
+	OnlineComparison at_snapshot;	/* every row without a waiting change */
+	OnlineComparison at_swap;	/* under the lock: the rows changed since */
+} OnlineReport;
+
 typedef struct OnlineOptions
 {
 	long long	batch_ids;		/* ids per copy batch */
@@ -31,6 +81,7 @@ typedef struct OnlineOptions
 	const volatile sig_atomic_t *interrupted;	/* set on SIGINT/SIGTERM; may be NULL */
 	const char *resume_how;		/* for hints: "run with --online again" */
 	const char *abort_how;		/* for hints: "with --abort" */
+	OnlineReport *report;		/* filled in by online_migrate when not NULL */
 } OnlineOptions;
 
 OnlineOptions online_default_options(void);

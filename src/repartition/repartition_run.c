@@ -15,6 +15,7 @@
 #include "pg/lock_holder.h"
 #include "pg/sql_runner.h"
 #include "repartition/repartition_integrity.h"
+#include "repartition/repartition_online_report.h"
 #include "repartition/repartition_plan.h"
 #include "pg/sql_retry_runner.h"
 #include "common/clock.h"
@@ -278,7 +279,7 @@ require_tables(PGconn *conn, const RepartitionScenario *scenario)
 static json_object *
 result_json(const RepartitionOptions *options, const char *path, const RunContext *ctx,
 			const RetryRun *run, double total_ms, const RepartitionState *before,
-			const RepartitionState *after, bool ok)
+			const RepartitionState *after, const OnlineReport *online, bool ok)
 {
 	json_object *doc = json_object_new_object();
 	json_object *durations = json_object_new_object();
@@ -296,7 +297,10 @@ result_json(const RepartitionOptions *options, const char *path, const RunContex
 	json_object_object_add(durations, "transaction", json_ms(run->last_attempt_ms));
 	json_object_object_add(doc, "duration_ms", durations);
 	json_object_object_add(doc, "messages", ctx->messages ? json_object_get(ctx->messages) : NULL);
-	json_object_object_add(doc, "integrity",
+	/* online: the comparisons that ran, also those that refused the swap */
+	if (online)
+		json_object_object_add(doc, "online", repartition_online_report_json(online));
+	json_object_object_add(doc, "integrity", online ? repartition_online_integrity_json(online) :
 						   ok && ctx->integrity ? repartition_integrity_json(ctx->integrity) : NULL);
 	json_object_object_add(doc, "before", before->count ? repartition_state_json(before) : NULL);
 	json_object_object_add(doc, "after", after->count ? repartition_state_json(after) : NULL);
@@ -314,6 +318,7 @@ typedef struct ScenarioRun
 	RepartitionState before;
 	RepartitionState after;
 	RetryRun	run;
+	OnlineReport online;		/* what the online engine did (online runs) */
 } ScenarioRun;
 
 /* One file of helper functions (idempotent), in its own transaction, retried. */
@@ -394,9 +399,12 @@ run_online(PGconn *conn, ScenarioRun *sr)
 	if (!sr->options->json)
 		log_info("running %s online (built beside the live partitions, swapped in one short "
 				 "transaction)", display_path(sr->path));
+	online.report = &sr->online;
 	ok = online_migrate(conn, sr->path, sr->options->scenario->online_table, &online, NULL, NULL);
 	sr->run.attempts = 1;
-	sr->run.elapsed_ms = sr->run.last_attempt_ms = clock_now_ms() - start;
+	sr->run.elapsed_ms = clock_now_ms() - start;
+	/* the one transaction that holds writers, as offline's is the scenario's */
+	sr->run.last_attempt_ms = sr->online.writers_held_ms;
 	if (!ok)
 		log_error("scenario \"%s\" stopped before its swap; %s keeps every row and serves "
 				  "reads and writes", sr->options->scenario->name,
@@ -499,16 +507,16 @@ repartition_run(PGconn *conn, const RepartitionOptions *options, const char *pat
 	{
 		printf("\n");
 		repartition_state_print(stdout, AFTER_TITLE, &sr.after, sr.color);
-		if (sr.ctx.integrity)
+		if (repartition_runs_online(options))
+			repartition_online_report_print(stdout, &sr.online, options->scenario->online_table,
+											sr.color);
+		else if (sr.ctx.integrity)
 			repartition_integrity_print(stdout, sr.ctx.integrity, sr.color);
-		else
-			printf("Data integrity (online: the \"verified:\" lines above; every row moved was "
-				   "compared by count\nand checksum at one snapshot, and the rows changed since, "
-				   "those written meanwhile\nincluded, again under the swap's lock)\n");
 	}
 	if (options->json)
 		print_json(result_json(options, path, &sr.ctx, &sr.run, clock_now_ms() - start,
-							   &sr.before, &sr.after, ok));
+							   &sr.before, &sr.after,
+							   repartition_runs_online(options) ? &sr.online : NULL, ok));
 	repartition_state_free(&sr.before);
 	repartition_state_free(&sr.after);
 	repartition_integrity_free(sr.ctx.integrity);
