@@ -300,9 +300,11 @@ $$;
 -- @step: 6. Bring the hash table up to date with the live range table: every row
 --    deleted or changed since migrate goes, every row added or changed comes
 --    (compared over all columns; id is the primary key of both). The backup
---    has no username triggers (13_migrate_strategy.sql dropped them), so this
---    touches no registration. If the backup is gone, build a new hash table
---    like 02_hash_partitions.sql did.
+--    has no username triggers (13_migrate_strategy.sql moved them), so this
+--    touches no registration; the triggers by which it refuses writes since
+--    migrate go first (they stay gone: it becomes the live table in step 10).
+--    If the backup is gone, build a new hash table like 02_hash_partitions.sql
+--    did.
 -- -----------------------------------------------------------------------------
 DO $$
 DECLARE
@@ -326,6 +328,8 @@ BEGIN
         CREATE INDEX idx_users_distributed_hash_username ON users_distributed_hash (username);
         CREATE INDEX idx_users_distributed_hash_email    ON users_distributed_hash (email);
         RAISE NOTICE 'users_distributed_hash was gone: built a new hash-partitioned table';
+    ELSE
+        PERFORM partition_demo.backup_accept_writes('users_distributed_hash');
     END IF;
 
     -- the ids whose row differs (or exists on one side only): one hash join
@@ -471,7 +475,8 @@ $$;
 
 -- -----------------------------------------------------------------------------
 -- @step: 11. Leftovers next to a live hash table are stale copies (the live table is
---     the reference): drop them.
+--     the reference): drop them (a backup's triggers that refuse writes go
+--     with it).
 -- -----------------------------------------------------------------------------
 DO $$
 BEGIN
