@@ -1086,6 +1086,74 @@ $$;
 COMMENT ON FUNCTION partition_demo.rename_with_indexes(regclass, text) IS
     'renames a table and each of its indexes whose name starts with the table''s';
 
+-- -----------------------------------------------------------------------------
+-- backup_refuse_writes(backup, live, kept_by): the copy a scenario keeps of a
+-- table it replaced (users_distributed_hash after migrate) refuses every
+-- write, through itself or through any of its partitions by name (their
+-- names are the ones writers used before the swap: users_distributed_p1):
+-- such a write would be missing from the live table, silently. A statement
+-- trigger on each (a partitioned table's statement trigger fires only for
+-- statements naming it), SQLSTATE 55006. backup_accept_writes() removes
+-- them, before cleanup brings the backup up to date or drops it.
+-- -----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION partition_demo.backup_refuse_write()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    parent regclass := (SELECT i.inhparent FROM pg_catalog.pg_inherits AS i WHERE i.inhrelid = TG_RELID);
+BEGIN
+    RAISE EXCEPTION '% is the copy of % kept by %: it takes no writes; write into %',
+        TG_TABLE_NAME || CASE WHEN parent IS NULL THEN '' ELSE format(' (a partition of %s)', parent) END,
+        TG_ARGV[0], TG_ARGV[1], TG_ARGV[0]
+        USING ERRCODE = 'object_in_use',
+              HINT = format('bin/repartition cleanup swaps it back (or drops it); until then %s is the live table', TG_ARGV[0]);
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.backup_refuse_write() IS
+    'statement trigger of a kept backup (users_distributed_hash and its partitions): every write refused';
+
+CREATE OR REPLACE FUNCTION partition_demo.backup_refuse_writes(backup regclass, live text, kept_by text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    rel regclass;
+BEGIN
+    FOR rel IN SELECT t.relid FROM pg_catalog.pg_partition_tree(backup) AS t
+               UNION SELECT backup LOOP
+        EXECUTE format('CREATE TRIGGER backup_refuses_writes BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s
+                            FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.backup_refuse_write(%L, %L)',
+                       rel, live, kept_by);
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.backup_refuse_writes(regclass, text, text) IS
+    'makes a kept backup and each of its partitions refuse writes (SQLSTATE 55006)';
+
+CREATE OR REPLACE FUNCTION partition_demo.backup_accept_writes(backup regclass)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    rel regclass;
+BEGIN
+    FOR rel IN SELECT g.tgrelid::regclass FROM pg_catalog.pg_trigger AS g
+                WHERE g.tgname = 'backup_refuses_writes'
+                  AND g.tgrelid IN (SELECT t.relid FROM pg_catalog.pg_partition_tree(backup) AS t
+                                    UNION SELECT backup) LOOP
+        EXECUTE format('DROP TRIGGER backup_refuses_writes ON %s', rel);
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION partition_demo.backup_accept_writes(regclass) IS
+    'removes the triggers of backup_refuse_writes() from a backup and its partitions';
+
 -- online_preparing(): true inside the prepare transaction of an online run
 -- (set by online_begin_prepare() in scripts/online/), where a scenario's
 -- [create] section must build beside the live tables, never in place.

@@ -588,9 +588,10 @@ RETURNS TABLE (rows_copied bigint, copied_up_to bigint, copy_end bigint)
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    m     partition_demo.online_migrations;
-    upto  bigint;
-    n     bigint;
+    m       partition_demo.online_migrations;
+    upto    bigint;
+    next_id bigint;
+    n       bigint;
 BEGIN
     SELECT * INTO STRICT m FROM partition_demo.online_migrations AS o
      WHERE o.table_name = online_copy_batch.table_name FOR UPDATE;
@@ -599,7 +600,14 @@ BEGIN
         RETURN;
     END IF;
 
-    upto := least(m.copied_up_to + greatest(batch_ids, 1), m.copy_end);
+    -- a range starts at the next id there is: ids with gaps of millions (a
+    -- sequence moved on, users near the top of the id type) are not walked
+    -- through batch by batch, empty (one index probe per source partition)
+    EXECUTE format('SELECT min(s.id) FROM %s WHERE s.id > $1', partition_demo.online_rows(m, 'id'))
+       INTO next_id USING m.copied_up_to;
+    -- in numeric: near the largest bigint the sum overflows
+    upto := least(greatest(m.copied_up_to, coalesce(next_id, m.copy_end) - 1)::numeric
+                  + greatest(batch_ids, 1), m.copy_end)::bigint;
     n := partition_demo.online_copy_ids(m, m.copied_up_to, upto);
 
     UPDATE partition_demo.online_migrations AS o

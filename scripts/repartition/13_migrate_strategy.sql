@@ -18,37 +18,53 @@
 -- holds every id up to the largest one the type allows, and there is no
 -- users_distributed_rmax (nothing would be left for it).
 --
--- Steps (one transaction: all or nothing):
---   0. lock + guard    EXCLUSIVE on users_distributed and its partitions:
---                      writers wait, readers go on; the project must have
---                      created them (partition_demo.assert_ours)
---   1. snapshot        rows and checksum of every partition (for step 8)
---   2. plan            the ranges (temporary table migrate_plan); none when
---                      users_distributed is range-partitioned already; the
---                      names of the new tables must be free, and the id
---                      sequence the project's
---   3. create          users_distributed_range PARTITION BY RANGE (id), its
---                      partitions; id takes its values from the same
---                      sequence, users_distributed_id_seq
---   4. copy            INSERT ... SELECT with explicit columns; indexes after
---                      the copy (one sort per index instead of row by row),
---                      then ANALYZE (autovacuum never analyzes a parent)
---   5. verify          same row count and checksum as users_distributed
---   6. usernames       the uniqueness triggers on the new table (after the
---                      copy: every copied name is registered already); the
---                      sequence becomes owned by the new id column
---   7. swap            (ACCESS EXCLUSIVE from here) the hash table loses its
---                      triggers and becomes users_distributed_hash; the new
---                      table becomes users_distributed, with the canonical
---                      constraint and index names
---   8. verify          users_distributed holds exactly the rows of step 1
+-- The range table is built beside the live hash table, filled from it while
+-- it serves, and swapped in with catalog work only:
+--
+--   guard    users_distributed hash- (or already range-) partitioned, the
+--            project's with every partition (partition_demo.assert_ours),
+--            ids of an integer type; no online scenario in progress
+--   lock     (offline only) EXCLUSIVE on users_distributed and its
+--            partitions: writers wait, readers go on; rows and checksums
+--   create   the plan (the ranges, temporary table migrate_plan; none when
+--            users_distributed is range-partitioned already; the new names
+--            must be free, the id sequence the project's);
+--            users_distributed_range PARTITION BY RANGE (id) and its
+--            partitions, empty, id fed by the same sequence; the plan
+--            recorded (partition_demo.online_plan: every row of the hash
+--            table goes to the range table, route true)
+--   copy     (offline only) every row, ids included
+--   keys     primary key and indexes after the copy (one sort each instead
+--            of row by row), ANALYZE (autovacuum never analyzes a parent)
+--   verify   (offline only) the range table holds exactly the hash table's rows
+--   swap     the username triggers and the sequence (OWNED BY) move to the
+--            range table; the hash table becomes users_distributed_hash and
+--            refuses writes from now on, the range table users_distributed,
+--            with the canonical constraint and index names
+--   verify   (offline only) users_distributed, scanned again, holds exactly
+--            the rows it held at the lock
+--   finish   ANALYZE of any partition not analyzed yet
+--
+-- bin/repartition migrate runs it ONLINE: the sections in the steps of
+-- scripts/online/00_online_functions.sql (row capture triggers on
+-- users_distributed, cloned to every partition, so writes into
+-- users_distributed_p0 .. _p3 by name are captured too, and an id change,
+-- which moves a row between hash partitions, logs both ids; batched copy;
+-- replay; comparison at one snapshot; the swap in one short transaction:
+-- EXCLUSIVE on users_distributed and its partitions, ACCESS EXCLUSIVE from
+-- the first DROP TRIGGER to COMMIT, catalog only; docs/repartition.md has the
+-- locks). bin/repartition --offline migrate runs the whole file in one
+-- transaction, as does psql:
+--     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/13_migrate_strategy.sql
+-- (after scripts/lib/partition_demo.sql and scripts/online/00_online_functions.sql).
 --
 -- Username uniqueness (docs/spec-notes.md §12). The side table
--- users_distributed_usernames and its trigger function stay as they are; the
--- triggers move to the live table. The kept hash copy gets none: a write into
--- the backup must neither register a name nor unregister a live one (the
--- function's unregister step checks users_distributed, which is now
--- the range table, as a second line of defence).
+-- users_distributed_usernames and its trigger function stay as they are. The
+-- triggers stay on the live hash table until the swap, so the side table
+-- follows the live table at every moment (a rename or delete during the copy
+-- updates it at once; the range table, which gets its rows only from the
+-- engine, has no triggers until then: its rows are those of the hash table
+-- when it is swapped in), and move to the range table in the swap.
 --
 -- Sequence (docs/spec-notes.md §4). No new sequence: the new table's id default is
 -- nextval('users_distributed_id_seq'), so ids simply continue. OWNED BY moves
@@ -57,39 +73,37 @@
 -- Names (docs/spec-notes.md §12). users_distributed_old is setup's plain table; the
 -- replaced hash table is users_distributed_hash. Its partitions keep their
 -- names users_distributed_p0 .. _p3, which the range partitions do not use.
+-- A session that writes into users_distributed_p1 by name (queued behind the
+-- swap, or any time later) would write into the backup, and its rows would
+-- not be in users_distributed: so the backup and each of its partitions
+-- refuse every write (a statement trigger, SQLSTATE 55006, naming
+-- users_distributed) until bin/repartition cleanup swaps it back or drops it.
 --
--- Locks: the copy runs under EXCLUSIVE (readers go on, writers wait); the
--- swap needs ACCESS EXCLUSIVE on both tables for a few catalog updates. A
--- waiting INSERT resolves the name users_distributed again after the commit
--- (PostgreSQL re-checks a name after waiting for its lock, and prepared
--- statements are re-planned) and lands in the range table.
---
--- bin/repartition migrate runs it in one transaction; by hand:
---     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/13_migrate_strategy.sql
+-- Writers that wait. An INSERT queued behind the swap's lock on
+-- users_distributed resolves the name again after the COMMIT (PostgreSQL
+-- re-checks a name after waiting for its lock, and prepared statements are
+-- re-planned) and lands in the range table.
 -- =============================================================================
 
+-- -----------------------------------------------------------------------------
+-- @step: 0. Check the layout; nothing is locked yet.
+-- @online: guard
+-- -----------------------------------------------------------------------------
 -- Every lock wait is bounded (SQLSTATE 55P03 when it expires): bin/repartition
--- sets lock_timeout for this transaction (--lock-timeout, default 2 s) and runs
--- the file again, with backoff; run by hand, the wait is 2 s unless the session
--- has a lock_timeout of its own.
-SELECT pg_catalog.set_config('lock_timeout', '2s', true)
- WHERE pg_catalog.current_setting('lock_timeout') = '0';
+-- sets lock_timeout for each transaction (--lock-timeout) and tries again,
+-- with backoff; run by hand, the wait is 2 s unless the session has one.
+SELECT partition_demo.bound_lock_waits();
 
 -- Tables this scenario creates are recorded as the project's at its end
 -- (bin/setup-database --reset drops those, and only those).
 SELECT partition_demo.track_begin();
-
--- -----------------------------------------------------------------------------
--- @step: 0. Lock (the parent, then its partitions: no direct writes either) and check
---    the state.
--- -----------------------------------------------------------------------------
-LOCK TABLE users_distributed IN EXCLUSIVE MODE;
 
 DO $$
 DECLARE
     strategy "char";
     id_type  regtype;
 BEGIN
+    PERFORM partition_demo.online_assert_idle('users_distributed');
     SELECT p.partstrat INTO strategy
       FROM pg_catalog.pg_partitioned_table AS p
      WHERE p.partrelid = 'users_distributed'::regclass;
@@ -113,13 +127,18 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- @step: 1. Rows and checksum per partition before any change.
+-- @step: 1. Offline: lock the parent, then (LOCK TABLE recurses) its partitions,
+--    so that no direct writes happen either; rows and checksum per partition
+--    before any change.
+-- @online: lock
 -- -----------------------------------------------------------------------------
+LOCK TABLE users_distributed IN EXCLUSIVE MODE;
 SELECT partition_demo.snapshot('before', 'users_distributed');
 
 -- -----------------------------------------------------------------------------
 -- @step: 2. Plan: five ranges, or none if users_distributed is range-partitioned
 --    already. NULL stands for MINVALUE / MAXVALUE.
+-- @online: create
 -- -----------------------------------------------------------------------------
 CREATE TEMPORARY TABLE migrate_plan ON COMMIT DROP AS
 WITH strategy AS (
@@ -197,7 +216,8 @@ $$;
 -- @step: 3. The range-partitioned table (LIKE the hash table: the same columns,
 --    types - id's included, which the bounds were computed for -, NOT NULLs
 --    and defaults, so id takes its values from the existing sequence) and its
---    partitions.
+--    partitions, empty, beside the live table; the move recorded as the plan.
+--    No primary key or index yet: they are built after the copy.
 -- -----------------------------------------------------------------------------
 DO $$
 DECLARE
@@ -208,8 +228,7 @@ BEGIN
     END IF;
 
     CREATE TABLE users_distributed_range (
-        LIKE users_distributed INCLUDING DEFAULTS,
-        CONSTRAINT users_distributed_range_pkey PRIMARY KEY (id)
+        LIKE users_distributed INCLUDING DEFAULTS
     ) PARTITION BY RANGE (id);
 
     FOR r IN SELECT * FROM pg_temp.migrate_plan ORDER BY range_from NULLS FIRST LOOP
@@ -218,89 +237,78 @@ BEGIN
                        coalesce(r.range_from::text, 'MINVALUE'),
                        coalesce(r.range_to::text, 'MAXVALUE'));
     END LOOP;
+
+    PERFORM partition_demo.online_plan('users_distributed', 'migrate', 'users_distributed',
+        sources => ARRAY['users_distributed'::regclass],
+        targets => ARRAY['users_distributed_range'::regclass],
+        routes  => ARRAY['true'],
+        details => jsonb_build_object('ranges',
+            (SELECT jsonb_agg(jsonb_build_object('name', m.partition_name, 'range_from', m.range_from,
+                                                 'range_to', m.range_to) ORDER BY m.range_from NULLS FIRST)
+               FROM pg_temp.migrate_plan AS m)));
 END
 $$;
 
 -- -----------------------------------------------------------------------------
--- @step: 4. Copy every row, ids included (explicit columns), then build the indexes
---    on the parent (they cascade to every partition).
+-- @step: 4. Offline: copy every row, ids included (explicit columns).
+-- @online: copy
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.online_copy_all('users_distributed');
+
+-- -----------------------------------------------------------------------------
+-- @step: 5. Primary key and indexes on the parent (they cascade to every
+--    partition), built once the rows are in; statistics now, before the
+--    swap: autovacuum never analyzes a partitioned parent itself. Only the
+--    range table is locked (ACCESS EXCLUSIVE): nobody else uses it yet.
+-- @online: keys
 -- -----------------------------------------------------------------------------
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
+    IF partition_demo.online_plan_details('users_distributed') IS NULL THEN
         RETURN;
     END IF;
-
-    INSERT INTO users_distributed_range (id, username, email, country_code, registration_date, status)
-    SELECT u.id, u.username, u.email, u.country_code, u.registration_date, u.status
-      FROM users_distributed AS u;
-
+    ALTER TABLE users_distributed_range ADD CONSTRAINT users_distributed_range_pkey PRIMARY KEY (id);
     CREATE INDEX idx_users_distributed_range_username ON users_distributed_range (username);
     CREATE INDEX idx_users_distributed_range_email    ON users_distributed_range (email);
-
-    -- statistics now, before the swap: autovacuum never analyzes a
-    -- partitioned parent itself
     ANALYZE users_distributed_range;
 END
 $$;
 
 -- -----------------------------------------------------------------------------
--- @step: 5. Verify: the new table holds exactly the rows of users_distributed (count
---    and checksum over all columns), or roll back. The hash table is not
---    scanned again (measure() remembers step 1, and step 0 locked it with its
---    partitions).
+-- @step: 6. Offline: the range table holds exactly the rows of users_distributed
+--    (count and checksum over all columns), or everything is rolled back.
+-- @online: verify
 -- -----------------------------------------------------------------------------
-DO $$
-DECLARE
-    source record;
-    copy   record;
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
-        RETURN;
-    END IF;
-    SELECT * INTO STRICT source FROM partition_demo.measure_sum(ARRAY['users_distributed'::regclass], 'users_distributed');
-    SELECT * INTO STRICT copy FROM partition_demo.measure_sum(ARRAY['users_distributed_range'::regclass], 'users_distributed');
-    PERFORM partition_demo.assert_same_fingerprint(
-        'users_distributed_range holds exactly the rows of users_distributed',
-        source.row_count, source.checksum, copy.row_count, copy.checksum);
-END
-$$;
+SELECT partition_demo.online_assert_moved('users_distributed');
 
 -- -----------------------------------------------------------------------------
--- @step: 6. Username uniqueness on the new table (the copied names are registered in
---    users_distributed_usernames already), and the sequence's owner.
+-- @step: 7. Swap, catalog only (ACCESS EXCLUSIVE on both tables from the first
+--    DROP TRIGGER until COMMIT). The username triggers and the sequence move
+--    to the range table; the hash table becomes users_distributed_hash, a
+--    backup that refuses writes, the range table users_distributed, both with
+--    their constraint and index names (RENAME TABLE leaves those behind,
+--    docs/spec-notes.md §5).
+-- @online: swap
 -- -----------------------------------------------------------------------------
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
+    IF partition_demo.online_plan_details('users_distributed') IS NULL THEN
         RETURN;
     END IF;
+    -- online, this runs long after the guard: checked again
+    PERFORM partition_demo.assert_ours('users_distributed', 'change the partitioning of');
 
+    DROP TRIGGER users_distributed_username_unique ON users_distributed;
+    DROP TRIGGER users_distributed_username_truncate ON users_distributed;
+    -- the side table holds the names of the hash table's rows, which are the
+    -- range table's (compared just before): nothing to register
     CREATE TRIGGER users_distributed_username_unique
         AFTER INSERT OR UPDATE OF username, id OR DELETE ON users_distributed_range
         FOR EACH ROW EXECUTE FUNCTION partition_demo.users_distributed_register_username();
     CREATE TRIGGER users_distributed_username_truncate
         AFTER TRUNCATE ON users_distributed_range
         FOR EACH STATEMENT EXECUTE FUNCTION partition_demo.users_distributed_unregister_truncated();
-
     ALTER SEQUENCE users_distributed_id_seq OWNED BY users_distributed_range.id;
-END
-$$;
-
--- -----------------------------------------------------------------------------
--- @step: 7. Swap. ACCESS EXCLUSIVE on both tables until COMMIT: catalog work only.
---    The hash table becomes an inert backup (no triggers), then both are
---    renamed, with their constraint and index names (RENAME TABLE leaves
---    those behind, docs/spec-notes.md §5).
--- -----------------------------------------------------------------------------
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_temp.migrate_plan) THEN
-        RETURN;
-    END IF;
-
-    DROP TRIGGER users_distributed_username_unique ON users_distributed;
-    DROP TRIGGER users_distributed_username_truncate ON users_distributed;
 
     ALTER TABLE users_distributed RENAME TO users_distributed_hash;
     ALTER TABLE users_distributed_hash RENAME CONSTRAINT users_distributed_pkey TO users_distributed_hash_pkey;
@@ -312,15 +320,28 @@ BEGIN
     ALTER INDEX idx_users_distributed_range_username RENAME TO idx_users_distributed_username;
     ALTER INDEX idx_users_distributed_range_email    RENAME TO idx_users_distributed_email;
 
-    RAISE NOTICE 'users_distributed is now range-partitioned on id; the hash table is kept as users_distributed_hash until cleanup';
+    -- a write into users_distributed_p1 by name, queued behind this lock or
+    -- made later, fails instead of landing in the backup
+    PERFORM partition_demo.backup_refuse_writes('users_distributed_hash', 'users_distributed', 'migrate');
+
+    RAISE NOTICE 'users_distributed is now range-partitioned on id; the hash table is kept as users_distributed_hash until cleanup (it takes no writes)';
 END
 $$;
 
+SELECT partition_demo.online_plan_done('users_distributed');
+SELECT partition_demo.register_created('repartition/13_migrate_strategy.sql');
+
 -- -----------------------------------------------------------------------------
--- @step: 8. Verify: users_distributed (now the range table), scanned again, holds
---    exactly the rows of step 1, or everything is rolled back.
+-- @step: 8. Offline: users_distributed (now the range table), scanned again, holds
+--    exactly the rows of step 1, or everything is rolled back. Online, the
+--    swap compared every row, those written meanwhile included
+--    (scripts/online/00_online_functions.sql).
+-- @online: verify
 -- -----------------------------------------------------------------------------
 SELECT partition_demo.snapshot('after', 'users_distributed');
 SELECT partition_demo.assert_conserved();
 
-SELECT partition_demo.register_created('repartition/13_migrate_strategy.sql');
+-- -----------------------------------------------------------------------------
+-- @online: finish
+-- -----------------------------------------------------------------------------
+SELECT partition_demo.analyze_new_partitions('users_distributed');

@@ -15,7 +15,7 @@ static const RepartitionScenario scenarios[] = {
 	{"event_logs", "event_logs_archive", NULL}, "event_logs"},
 	{"migrate", "repartition/13_migrate_strategy.sql",
 		"change users_distributed from HASH to RANGE on id (hash table kept until cleanup)",
-	{"users_distributed", "users_distributed_hash", NULL}, NULL},
+	{"users_distributed", "users_distributed_hash", NULL}, "users_distributed"},
 	{"cleanup", "repartition/14_cleanup_repartition.sql",
 		"undo all scenarios: the post-setup layout, with every row",
 	{"event_logs", "event_logs_archive", "users_distributed", "users_distributed_hash", NULL}, "event_logs"},

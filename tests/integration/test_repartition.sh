@@ -210,15 +210,19 @@ test_migrate_changes_users_to_range() {
 	assert_eq users_distributed_rmax "$(sql "INSERT INTO users_distributed (id, username, email)
 		VALUES (2000000000, 'far_future', 'f@example.com') RETURNING tableoid::regclass")"
 	sql "DELETE FROM users_distributed WHERE id = 2000000000" >/dev/null
-	# usernames stay unique; the backup has no triggers and cannot touch them
+	# usernames stay unique; the backup has no username triggers, and refuses
+	# writes (through it or by a partition's name) rather than take rows
+	# that users_distributed would not have
 	name=$(sql "SELECT username FROM users_distributed ORDER BY id LIMIT 1")
 	assert_exit 1 psql -XAtq -v ON_ERROR_STOP=1 -v VERBOSITY=verbose \
 		-c "INSERT INTO users_distributed (username, email) VALUES ('$name', 'dup@example.com')"
 	assert_contains "$OUT" "23505"
-	assert_eq "" "$(sql "SELECT string_agg(tgname, ',') FROM pg_trigger WHERE tgrelid = 'users_distributed_hash'::regclass")"
-	sql "DELETE FROM users_distributed_hash WHERE username = '$name'" >/dev/null
+	assert_eq "backup_refuses_writes" "$(sql "SELECT string_agg(tgname, ',') FROM pg_trigger WHERE tgrelid = 'users_distributed_hash'::regclass")"
+	assert_exit 1 psql -XAtq -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -c "DELETE FROM users_distributed_hash WHERE username = '$name'"
+	assert_contains "$OUT" "55006"
+	assert_contains "$OUT" "users_distributed_hash is the copy of users_distributed kept by migrate: it takes no writes; write into users_distributed"
 	assert_eq 1 "$(sql "SELECT count(*) FROM users_distributed_usernames WHERE username = '$name'")"
-	sql "INSERT INTO users_distributed_hash (id, username, email) SELECT id, username, email FROM users_distributed WHERE username = '$name'" >/dev/null
+	assert_eq "$before_print" "$(rp_fingerprint users_distributed_hash)" "the kept hash table, after the refused write"
 
 	# twice in a row
 	assert_exit 0 "$REPARTITION" migrate
@@ -247,7 +251,7 @@ rp_check_migrate_near() {
 	print=$(rp_fingerprint users_distributed)
 	assert_exit 0 "$REPARTITION" migrate
 	assert_contains "$OUT" "HASH (id) -> RANGE (id), $ranges"
-	assert_contains "$OUT" "verified: no row lost, added or changed in users_distributed"
+	assert_contains "$OUT" "verified: users_distributed_range holds exactly the rows of users_distributed, among the rows changed since the comparison"
 	assert_eq "$layout" "$(rp_layout users_distributed)" "ranges for max(id) $max_id"
 	assert_eq "$print" "$(rp_fingerprint users_distributed)"
 	assert_eq 0 "$(sql "SELECT count(*) FROM users_distributed WHERE tableoid::regclass::text <> $(rp_range_case "$w" "$last")")" \

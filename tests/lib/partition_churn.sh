@@ -43,7 +43,7 @@
 #   churn_rolled_back DIR  "rolled_back=N": changes the churn made in
 #                          transactions it then rolled back (they must
 #                          appear nowhere)
-#   churn_failures DIR     "gone=N building=N constraint=N deadlock=N aborted=N
+#   churn_failures DIR     "gone=N building=N backup=N constraint=N deadlock=N aborted=N
 #                          unexpected=N": statements that failed because the
 #                          table named no longer exists (or does not exist
 #                          yet), because the row violates the partition's
@@ -60,7 +60,8 @@
 # updates archived rows by name); `cleanup` brings them back.
 # users_distributed_pN / _rN are only written by name while they are
 # partitions of the live users_distributed: after `migrate` the pN are the
-# partitions of the backup users_distributed_hash, by design.
+# partitions of the backup users_distributed_hash, by design, which refuses
+# every statement that writes into it (counted as backup= below).
 # Connection from the PG* environment.
 
 # the row of event_logs e (or of the archive, over event_logs' columns) as text
@@ -512,15 +513,17 @@ churn_rolled_back() {
 }
 
 churn_failures() {
-	local err=$1/churn.err gone building constraint deadlock aborted all
+	local err=$1/churn.err gone building backup constraint deadlock aborted all
 	all=$(grep -c 'ERROR:' "$err" || true)
 	gone=$(grep 'ERROR:' "$err" | grep -c 'relation ".*" does not exist' || true)
 	# a table an online scenario is building, not a partition yet, refuses writes
 	building=$(grep 'ERROR:' "$err" | grep -c 'is being built by an online' || true)
+	# a partition of the hash table that migrate keeps refuses writes by name
+	backup=$(grep 'ERROR:' "$err" | grep -c 'is the copy of .* kept by' || true)
 	constraint=$(grep 'ERROR:' "$err" | grep -c 'violates partition constraint' || true)
 	deadlock=$(grep 'ERROR:' "$err" | grep -c 'deadlock detected' || true)
 	# the rest of a transaction after its failed statement
 	aborted=$(grep 'ERROR:' "$err" | grep -c 'current transaction is aborted' || true)
-	echo "gone=$gone building=$building constraint=$constraint deadlock=$deadlock aborted=$aborted" \
-		"unexpected=$((all - gone - building - constraint - deadlock - aborted))"
+	echo "gone=$gone building=$building backup=$backup constraint=$constraint deadlock=$deadlock aborted=$aborted" \
+		"unexpected=$((all - gone - building - backup - constraint - deadlock - aborted))"
 }

@@ -187,22 +187,30 @@ rp_scripts_with_injection() {
 	echo "$dir/scripts"
 }
 
-# the leaves of event_logs with bounds, rows and checksum, their indexes and
-# constraints: what two runs of a scenario (online, offline) must agree on
+# rp_partition_contents [TABLE]: the leaves of TABLE (default event_logs)
+# with bounds, rows and checksum, their indexes, constraints and triggers:
+# what two runs of a scenario (online, offline) must agree on
 rp_partition_contents() {
-	local table
-	for table in event_logs event_logs_archive; do
+	local table tables=${1:-event_logs} rows
+	# event_logs comes with its archive, whose rows are compared over the
+	# columns of event_logs (archived_at differs between runs)
+	[[ $tables == event_logs ]] && tables="event_logs event_logs_archive"
+	for table in $tables; do
 		[[ $(sql "SELECT to_regclass('$table') IS NOT NULL") == t ]] || continue
-		# the archive's rows over the columns of event_logs: archived_at differs between runs
+		rows="e::text"
+		[[ $table == event_logs_archive ]] &&
+			rows="ROW(e.id, e.event_type, e.user_id, e.event_data, e.ip_address, e.created_at)::text"
 		sql "SELECT string_agg(format('%s %s %s', c.relname, pg_get_expr(c.relpartbound, c.oid),
-		            (SELECT count(*) || ':' || coalesce(sum(hashtextextended(
-		                    ROW(e.id, e.event_type, e.user_id, e.event_data, e.ip_address, e.created_at)::text, 0)), 0)
+		            (SELECT count(*) || ':' || coalesce(sum(hashtextextended($rows, 0)), 0)
 		               FROM $table AS e WHERE e.tableoid = c.oid)), E'\n' ORDER BY c.relname)
 		       FROM pg_partition_tree('$table') AS t JOIN pg_class AS c ON c.oid = t.relid WHERE t.isleaf"
 		sql "SELECT string_agg(format('%s %s', i.indexrelid::regclass, pg_get_indexdef(i.indexrelid)), E'\n' ORDER BY i.indexrelid::regclass::text)
 		       FROM pg_index AS i WHERE i.indrelid IN (SELECT relid FROM pg_partition_tree('$table'))"
-		sql "SELECT string_agg(format('%s %s', conrelid::regclass, conname), E'\n' ORDER BY conrelid::regclass::text, conname)
+		sql "SELECT string_agg(format('%s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid)), E'\n'
+		            ORDER BY conrelid::regclass::text, conname)
 		       FROM pg_constraint WHERE conrelid IN (SELECT relid FROM pg_partition_tree('$table'))"
+		sql "SELECT string_agg(format('%s %s', tgrelid::regclass, pg_get_triggerdef(oid)), E'\n' ORDER BY tgrelid::regclass::text, tgname)
+		       FROM pg_trigger WHERE tgrelid IN (SELECT relid FROM pg_partition_tree('$table'))"
 		sql "SELECT string_agg(format('%s.%s %s', attrelid::regclass, attname, pg_get_expr(d.adbin, d.adrelid)), E'\n'
 		            ORDER BY attrelid::regclass::text, attname)
 		       FROM pg_attrdef AS d JOIN pg_attribute AS a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
@@ -222,16 +230,16 @@ rp_wait_for() {
 	fail "waited 60 s in vain for $2"
 }
 
-# rp_pause_online_copy [APPNAME]: a session (application_name APPNAME,
-# default rp_pause) locks the online bookkeeping row of event_logs once its
-# copy is under way, so that bin/repartition's next batch waits;
-# rp_resume_online_copy [APPNAME] lets it go on.
+# rp_pause_online_copy [APPNAME [TABLE]]: a session (application_name
+# APPNAME, default rp_pause) locks the online bookkeeping row of TABLE
+# (default event_logs) once its copy is under way, so that bin/repartition's
+# next batch waits; rp_resume_online_copy [APPNAME] lets it go on.
 rp_pause_online_copy() {
 	PGAPPNAME=${1:-rp_pause} psql -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" -c "DO \$\$
 		BEGIN
 		    FOR i IN 1..6000 LOOP
 		        PERFORM FROM partition_demo.online_migrations AS o
-		         WHERE o.table_name = 'event_logs' AND o.copied_up_to > 0 AND o.copied_up_to < o.copy_end
+		         WHERE o.table_name = '${2:-event_logs}' AND o.copied_up_to > 0 AND o.copied_up_to < o.copy_end
 		           FOR UPDATE;
 		        IF FOUND THEN
 		            RETURN;
@@ -270,6 +278,20 @@ rp_assert_rows_in_place() {
 		     ELSE 'event_logs_archive_2024_01' END
 		WHEN created_at >= '2024-02-01' AND created_at < '2024-04-01'
 		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
+	migrate)
+		# range-partitioned, r1 .. r4 and rmax, each row within its
+		# partition's bounds as the catalog says them
+		assert_eq "r users_distributed_r1,users_distributed_r2,users_distributed_r3,users_distributed_r4,users_distributed_rmax" \
+			"$(sql "SELECT p.partstrat::text || ' ' || (SELECT string_agg(relid::text, ',' ORDER BY relid::text)
+			        FROM pg_partition_tree('users_distributed') WHERE isleaf)
+			        FROM pg_partitioned_table AS p WHERE p.partrelid = 'users_distributed'::regclass")"
+		assert_eq 0 "$(sql "SELECT count(*) FROM users_distributed AS u
+			JOIN (SELECT c.oid, nullif(m[1], 'MINVALUE')::numeric AS lo, nullif(m[2], 'MAXVALUE')::numeric AS hi
+			        FROM pg_partition_tree('users_distributed') AS t JOIN pg_class AS c ON c.oid = t.relid
+			       CROSS JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \(([^)]+)\) TO \(([^)]+)\)') AS m
+			       WHERE t.isleaf) AS b ON b.oid = u.tableoid
+			WHERE NOT (coalesce(u.id >= b.lo, true) AND coalesce(u.id < b.hi, true))")" "migrate: rows outside their range"
+		return ;;
 	esac
 	assert_eq 0 "$(sql "SELECT count(*) FROM $(rp_events) AS t WHERE tableoid::regclass::text <> $expected")" \
 		"$1: rows outside their partition"
