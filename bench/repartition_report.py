@@ -124,8 +124,10 @@ def window(name, mode, scenario):
     w["readers_ran"] = moved_ran and whole_ran
     stalls = [x for x in (w["writer"]["max_ms"], w["mutator"]["max_ms"]) if x is not None]
     w["stall_ms"] = max(stalls) if len(stalls) == 2 else None
-    # rows in event_logs_archive as they should be are not lost; deleted rows there are stale
-    w["lost"] = None if missing is None or archived_rows is None else missing - archived_rows + changed
+    # load-data --verify looks in event_logs_archive too (rows detach archived are
+    # there, not lost); the mutator's check does not: its rows found there as they
+    # should be are not stale, deleted rows there are
+    w["lost"] = None if missing is None else missing + changed
     w["stale"] = None if stale is None or archived_changes is None else stale - archived_changes + deleted_archived
     w["write_errors"] = ((load or {}).get("failed_rows") or 0) + ((load or {}).get("unknown_rows") or 0) \
         + w["mutator"]["errors"]
@@ -165,7 +167,6 @@ def checks(w, mode, offline=None):
     c["stall_share"] = ok and stall is not None and dur is not None and stall < STALL_SHARE * dur
     c["readers"] = ok and w["readers_ran"] and w["reader_errors"] == 0 and \
         max(w["reader_moved_max_ms"] or 0, w["reader_whole_max_ms"] or 0) < READER_MS
-    # (load-data --verify exits 1 for the archived rows too: the counts decide)
     c["intact"] = w["lost"] == 0 and w["stale"] == 0 and w["write_errors"] == 0
     if mode == "online":
         odur = offline and offline["repartition"]["duration_ms"]
@@ -224,9 +225,9 @@ print("Duration: `duration_ms.scenario` of `--json` (every attempt); ran: the `m
       "name for migrate, both in turn for cleanup and the baselines). Lost: rows of the ledger `load-data --verify` "
       "did not find or found changed, over every window so far; stale: rows the mutator changed that are not "
       "in their last state (`online_mutation_check`), also over every window so far. From detach to cleanup "
-      "the archived month is in `event_logs_archive`: a row found there as it should be (the ledger's "
-      "checksum, the mutator's last update) is not counted lost or stale, a row the mutator deleted found "
-      "there is counted stale (bench/sql/repartition_archive_check.sql).")
+      "the archived month is in `event_logs_archive`: `load-data --verify` looks there too; a row the mutator "
+      "last updated found there in that state is not counted stale, a row it deleted found there is "
+      "(bench/sql/repartition_archive_check.sql).")
 print()
 print("| series | scenario | ran | duration ms | attempts | swap ms | writer longest ms | writer p99 ms "
       "| mutator longest ms | mutator p99 ms | readers longest ms: moved | whole | rows lost | rows stale |")

@@ -1,10 +1,12 @@
 -- repartition_archive_check.sql - for bench/repartition_bench.sh, between
 -- detach and cleanup: the rows of the archived month are in
--- event_logs_archive, where `load-data --verify` and online_mutation_check
--- (tests/lib/row_mutator.sh) do not look, so both count them as missing or
--- stale. This counts, among those, the ones the archive holds as they should
--- be; the bench subtracts them. And it counts the other way round what those
--- checks cannot see: rows the mutator deleted that are in the archive.
+-- event_logs_archive, where online_mutation_check (tests/lib/row_mutator.sh)
+-- does not look, so it counts them as stale (`load-data --verify` looks
+-- there itself). This counts, among those, the ones the archive holds as
+-- they should be; the bench subtracts them. And it counts the other way
+-- round what that check cannot see: rows the mutator deleted that are in
+-- the archive. archived_rows (the ledger's rows found in the archive) is
+-- reported for the record.
 --
 --   grep -v '^#' LEDGER | psql -XAtq -v ON_ERROR_STOP=1 -f repartition_archive_check.sql
 -- prints one line:

@@ -1253,6 +1253,27 @@ BEGIN
 END
 $$;
 
+-- drop_stale_user_copies(): users_distributed_hash (the copy migrate kept)
+-- and users_distributed_range, next to a live users_distributed: stale
+-- copies, the live table is the reference (cleanup drops them). Only the
+-- project's (assert_ours raises otherwise).
+CREATE OR REPLACE FUNCTION partition_demo.drop_stale_user_copies()
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+DECLARE
+    copy regclass;
+BEGIN
+    FOREACH copy IN ARRAY ARRAY[to_regclass('users_distributed_hash'), to_regclass('users_distributed_range')] LOOP
+        CONTINUE WHEN copy IS NULL;
+        PERFORM partition_demo.assert_ours(copy, 'drop');
+        RAISE NOTICE 'dropping the stale copy %', copy;
+        EXECUTE format('DROP TABLE %s', copy);
+    END LOOP;
+END
+$$;
+
 -- analyze_new_partitions(parent): ANALYZE every leaf of parent that has never
 -- been analyzed (the partitions a scenario just attached).
 CREATE OR REPLACE FUNCTION partition_demo.analyze_new_partitions(parent regclass)

@@ -324,28 +324,88 @@ END
 $$;
 
 -- -----------------------------------------------------------------------------
--- online_rows(m, cols): the rows of the sources, as a FROM item "s" with the
--- columns cols (a partition's columns are the parent's by name, not always
--- by number). Every row of every source, once.
+-- Groups. A migration may move the rows of tables of different shapes at
+-- once (cleanup: event_logs' partitions and archive, and users_distributed,
+-- swapped back together): the plan's details give each source and each
+-- target a group ("source_groups", "target_groups", numbers), and a target
+-- takes rows from the sources of its group only, over their columns. Without
+-- them every source and target is in group 1. Row ids of different groups
+-- share the change log: an id logged by one group is replayed and compared in
+-- every group, which only costs a lookup where it has no row.
 -- -----------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION partition_demo.online_rows(m partition_demo.online_migrations, cols text)
+CREATE OR REPLACE FUNCTION partition_demo.online_groups(m partition_demo.online_migrations, which text)
+RETURNS integer[]
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT coalesce(
+        (SELECT array_agg(g::integer ORDER BY n)
+           FROM partition_demo.online_plans AS p
+          CROSS JOIN LATERAL jsonb_array_elements_text(p.details -> which) WITH ORDINALITY AS x(g, n)
+          WHERE p.table_name = m.table_name AND jsonb_typeof(p.details -> which) = 'array'),
+        array_fill(1, ARRAY[cardinality(CASE which WHEN 'target_groups' THEN m.targets ELSE m.sources END)]));
+$$;
+
+-- the group of target i
+CREATE OR REPLACE FUNCTION partition_demo.online_target_group(m partition_demo.online_migrations, i integer)
+RETURNS integer
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT (partition_demo.online_groups(m, 'target_groups'))[i];
+$$;
+
+-- the sources of group grp (NULL: every source), in the plan's order
+CREATE OR REPLACE FUNCTION partition_demo.online_group_sources(m partition_demo.online_migrations, grp integer)
+RETURNS regclass[]
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT array_agg(x.src ORDER BY x.n)
+      FROM unnest(m.sources, partition_demo.online_groups(m, 'source_groups')) WITH ORDINALITY AS x(src, g, n)
+     WHERE grp IS NULL OR x.g = grp;
+$$;
+
+-- the targets of group grp
+CREATE OR REPLACE FUNCTION partition_demo.online_group_targets(m partition_demo.online_migrations, grp integer)
+RETURNS regclass[]
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT array_agg(x.tgt ORDER BY x.n)
+      FROM unnest(m.targets, partition_demo.online_groups(m, 'target_groups')) WITH ORDINALITY AS x(tgt, g, n)
+     WHERE x.g = grp;
+$$;
+
+-- -----------------------------------------------------------------------------
+-- online_rows(m, cols, grp): the rows of the sources (of group grp; NULL:
+-- all), as a FROM item "s" with the columns cols (a partition's columns are
+-- the parent's by name, not always by number). Every row of every source,
+-- once.
+-- -----------------------------------------------------------------------------
+DROP FUNCTION IF EXISTS partition_demo.online_rows(partition_demo.online_migrations, text);
+CREATE OR REPLACE FUNCTION partition_demo.online_rows(m partition_demo.online_migrations, cols text,
+                                                      grp integer DEFAULT NULL)
 RETURNS text
 LANGUAGE sql
 STABLE
 AS $$
     SELECT format('(%s) AS s',
                   string_agg(format('SELECT %s FROM %s', cols, src), ' UNION ALL ' ORDER BY n))
-      FROM unnest(m.sources) WITH ORDINALITY AS x(src, n);
+      FROM unnest(partition_demo.online_group_sources(m, grp)) WITH ORDINALITY AS x(src, n);
 $$;
 
--- The columns compared and copied: those of the table the migration is about.
-CREATE OR REPLACE FUNCTION partition_demo.online_columns(m partition_demo.online_migrations, prefix text DEFAULT '')
+-- The columns compared and copied: those of the group's first source (the
+-- table the migration is about: a partition of it, or the table itself).
+DROP FUNCTION IF EXISTS partition_demo.online_columns(partition_demo.online_migrations, text);
+CREATE OR REPLACE FUNCTION partition_demo.online_columns(m partition_demo.online_migrations, prefix text DEFAULT '',
+                                                         grp integer DEFAULT NULL)
 RETURNS text
 LANGUAGE sql
 STABLE
 AS $$
     SELECT string_agg(prefix || format('%I', c), ', ')
-      FROM unnest(partition_demo.table_columns(m.sources[1])) AS c;
+      FROM unnest(partition_demo.table_columns((partition_demo.online_group_sources(m, grp))[1])) AS c;
 $$;
 
 -- online_capture_on(m): capture triggers on every source. A plain table gets
@@ -496,14 +556,17 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    cols  text := partition_demo.online_columns(m);
+    cols  text;
+    grp   integer;
     total bigint := 0;
     n     bigint;
 BEGIN
     PERFORM set_config('partition_demo.online_engine', 'on', true);
     FOR i IN 1 .. cardinality(m.targets) LOOP
+        grp := partition_demo.online_target_group(m, i);
+        cols := partition_demo.online_columns(m, '', grp);
         EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s WHERE (%s) %s',
-                       m.targets[i], cols, cols, partition_demo.online_rows(m, cols), m.routes[i],
+                       m.targets[i], cols, cols, partition_demo.online_rows(m, cols, grp), m.routes[i],
                        CASE WHEN after IS NULL THEN '' ELSE 'AND s.id > $1 AND s.id <= $2' END)
             USING after, upto;
         GET DIAGNOSTICS n = ROW_COUNT;
@@ -650,26 +713,35 @@ SET enable_mergejoin = off
 SET jit = off
 AS $$
 DECLARE
-    cols     text := partition_demo.online_columns(m);
-    s_row    text := partition_demo.online_columns(m, 's.');
-    t_row    text := partition_demo.online_columns(m, 't.');
-    rows_sql text := partition_demo.online_rows(m, cols);
+    grp      integer;
+    cols     text;
+    s_row    text;
+    t_row    text;
 BEGIN
     PERFORM set_config('partition_demo.online_replay', 'on', true);
     PERFORM set_config('partition_demo.online_engine', 'on', true);
     -- the same text form as the checksum: equal here means equal there
     FOR i IN 1 .. cardinality(m.targets) LOOP
+        grp := partition_demo.online_target_group(m, i);
         EXECUTE format('DELETE FROM %s AS t WHERE t.id = ANY ($1)
                           AND NOT EXISTS (SELECT FROM %s WHERE s.id = t.id AND (%s)
                                              AND ROW(%s)::text = ROW(%s)::text)',
-                       m.targets[i], rows_sql, m.routes[i], s_row, t_row)
+                       m.targets[i],
+                       partition_demo.online_rows(m, partition_demo.online_columns(m, '', grp), grp),
+                       m.routes[i], partition_demo.online_columns(m, 's.', grp),
+                       partition_demo.online_columns(m, 't.', grp))
             USING ids;
     END LOOP;
     FOR i IN 1 .. cardinality(m.targets) LOOP
+        grp := partition_demo.online_target_group(m, i);
+        cols := partition_demo.online_columns(m, '', grp);
+        s_row := partition_demo.online_columns(m, 's.', grp);
+        t_row := partition_demo.online_columns(m, 't.', grp);
         EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s WHERE s.id = ANY ($1) AND (%s)
                           AND NOT EXISTS (SELECT FROM %s AS t
                                            WHERE t.id = s.id AND ROW(%s)::text = ROW(%s)::text)',
-                       m.targets[i], cols, s_row, rows_sql, m.routes[i], m.targets[i], t_row, s_row)
+                       m.targets[i], cols, s_row, partition_demo.online_rows(m, cols, grp), m.routes[i],
+                       m.targets[i], t_row, s_row)
             USING ids;
     END LOOP;
     PERFORM set_config('partition_demo.online_engine', 'off', true);
@@ -735,12 +807,13 @@ AS $$
 $$;
 
 -- -----------------------------------------------------------------------------
--- online_assert_same(m, ids, inside, what): raises unless the targets
--- together hold the same rows as the sources together, among those whose id
--- is (inside) or is not (not inside) in ids; returns how
+-- online_assert_same(m, ids, inside, what): raises unless, in each group,
+-- the targets together hold the same rows as the sources together, among
+-- those whose id is (inside) or is not (not inside) in ids; returns how
 -- many rows that is. The checksums are sums, so the tables' add up. Leaves
--- "source rows, checksum, target rows, checksum" in the transaction's setting
--- partition_demo.online_compared (the program's report reads it).
+-- "source rows, checksum, target rows, checksum" (over every group) in the
+-- transaction's setting partition_demo.online_compared (the program's
+-- report reads it).
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_assert_same(m partition_demo.online_migrations,
                                                              ids bigint[], inside boolean,
@@ -749,26 +822,46 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    cols text[] := partition_demo.table_columns(m.sources[1]);
-    s    record;
-    t    record;
+    grp     integer;
+    cols    text[];
+    sources regclass[];
+    targets regclass[];
+    s       record;
+    t       record;
+    src_rows bigint := 0;
+    src_sum  numeric := 0;
+    total    bigint := 0;
+    tgt_sum  numeric := 0;
 BEGIN
-    SELECT coalesce(sum(f.row_count), 0)::bigint AS row_count, coalesce(sum(f.checksum), 0) AS checksum
-      INTO STRICT s
-      FROM unnest(m.sources) AS x(rel)
-     CROSS JOIN LATERAL partition_demo.table_fingerprint(x.rel, cols, coalesce(ids, '{}'), inside) AS f;
-    SELECT coalesce(sum(f.row_count), 0)::bigint AS row_count, coalesce(sum(f.checksum), 0) AS checksum
-      INTO STRICT t
-      FROM unnest(m.targets) AS x(rel)
-     CROSS JOIN LATERAL partition_demo.table_fingerprint(x.rel, cols, coalesce(ids, '{}'), inside) AS f;
-    -- what was compared, for bin/repartition's report (read in this transaction)
-    PERFORM set_config('partition_demo.online_compared',
-                       format('%s %s %s %s', s.row_count, s.checksum, t.row_count, t.checksum), true);
-    PERFORM partition_demo.assert_same_fingerprint(
-        format('%s holds exactly the rows of %s, among the %s',
-               array_to_string(m.targets, ' + '), array_to_string(m.sources, ' + '), what),
-        s.row_count, s.checksum, t.row_count, t.checksum);
-    RETURN t.row_count;
+    -- every group of a source or a target: one without targets loses rows
+    FOR grp IN SELECT DISTINCT g
+                 FROM unnest(partition_demo.online_groups(m, 'source_groups')
+                             || partition_demo.online_groups(m, 'target_groups')) AS g
+                ORDER BY 1 LOOP
+        sources := partition_demo.online_group_sources(m, grp);
+        targets := partition_demo.online_group_targets(m, grp);
+        cols := partition_demo.table_columns(coalesce(sources[1], targets[1]));
+        SELECT coalesce(sum(f.row_count), 0)::bigint AS row_count, coalesce(sum(f.checksum), 0) AS checksum
+          INTO STRICT s
+          FROM unnest(sources) AS x(rel)
+         CROSS JOIN LATERAL partition_demo.table_fingerprint(x.rel, cols, coalesce(ids, '{}'), inside) AS f;
+        SELECT coalesce(sum(f.row_count), 0)::bigint AS row_count, coalesce(sum(f.checksum), 0) AS checksum
+          INTO STRICT t
+          FROM unnest(targets) AS x(rel)
+         CROSS JOIN LATERAL partition_demo.table_fingerprint(x.rel, cols, coalesce(ids, '{}'), inside) AS f;
+        src_rows := src_rows + s.row_count;
+        src_sum := src_sum + s.checksum;
+        total := total + t.row_count;
+        tgt_sum := tgt_sum + t.checksum;
+        -- what was compared, for bin/repartition's report (read in this transaction)
+        PERFORM set_config('partition_demo.online_compared',
+                           format('%s %s %s %s', src_rows, src_sum, total, tgt_sum), true);
+        PERFORM partition_demo.assert_same_fingerprint(
+            format('%s holds exactly the rows of %s, among the %s',
+                   array_to_string(targets, ' + '), array_to_string(sources, ' + '), what),
+            s.row_count, s.checksum, t.row_count, t.checksum);
+    END LOOP;
+    RETURN total;
 END
 $$;
 

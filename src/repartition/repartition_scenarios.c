@@ -18,7 +18,7 @@ static const RepartitionScenario scenarios[] = {
 	{"users_distributed", "users_distributed_hash", NULL}, "users_distributed"},
 	{"cleanup", "repartition/14_cleanup_repartition.sql",
 		"undo all scenarios: the post-setup layout, with every row",
-	{"event_logs", "event_logs_archive", "users_distributed", "users_distributed_hash", NULL}, NULL},
+	{"event_logs", "event_logs_archive", "users_distributed", "users_distributed_hash", NULL}, "event_logs"},
 };
 
 const char *const *

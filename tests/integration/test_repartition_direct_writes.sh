@@ -54,15 +54,14 @@ test_cleanup_keeps_direct_writes_to_a_weekly_partition() {
 	expected=$(rp_expected_events rp_direct_week_expected "$writes")
 
 	rp_direct_writer "$TMPDIR/writer.out" "$writes"
-	assert_exit 0 "$REPARTITION" --json cleanup
+	assert_exit 0 "$REPARTITION" --json ${RP_MODE:+"$RP_MODE"} cleanup
 	wait "$RP_WRITER" || fail "the direct writer failed: $(cat "$TMPDIR/writer.out")"
 
 	assert_eq "direct_update|event_logs_2024_03" "$(rp_event_at "$x")" "X has its new value"
 	assert_eq "" "$(rp_event_at "$y")" "Y stays deleted"
 	assert_eq "direct_insert|event_logs_2024_03" "$(rp_event_at 900001)" "the inserted row is there"
 	assert_eq "$expected" "$(rp_fingerprint event_logs)" "event_logs as the same writes left the copy"
-	assert_eq "$expected" "$(rp_report_print "$STDOUT" 0)" "the report counts what is there"
-	assert_eq true "$(rp_json_field "$STDOUT" '{integrity,identical}')"
+	rp_assert_report "$expected"
 	assert_eq "$(PGDATABASE=rp_template rp_layout event_logs)" "$(rp_layout event_logs)"
 }
 
@@ -163,7 +162,7 @@ test_detach_holds_off_direct_writers_of_the_month_and_archive() {
 	assert_eq 0 "$(sql "SELECT count(*) FROM event_logs_archive WHERE id = $y")"
 	assert_eq "direct_insert" "$(sql "SELECT event_type FROM event_logs_archive WHERE id = 900001")"
 	assert_eq "$expected" "$(rp_events_and_archive)" "event_logs and its archive hold the written rows"
-	rp_assert_detach_report "$expected"
+	rp_assert_report "$expected"
 
 	# the archive is a table a user can write to
 	x=$(sql "SELECT min(id) FROM event_logs_archive")
@@ -187,7 +186,7 @@ test_detach_holds_off_direct_writers_of_the_month_and_archive() {
 	assert_eq "archive_update|archive_insert|0" "$(sql "SELECT (SELECT event_type FROM event_logs_archive WHERE id = $x),
 		(SELECT event_type FROM event_logs_archive WHERE id = 900002), (SELECT count(*) FROM event_logs_archive WHERE id = $y)")"
 	assert_eq "$expected" "$(rp_events_and_archive)"
-	rp_assert_detach_report "$expected"
+	rp_assert_report "$expected"
 }
 
 # rp_archive_writer_until_detached OUT SQL: like rp_direct_writer, but its
@@ -221,11 +220,12 @@ rp_archive_writer_until_detached() {
 	done
 }
 
-# offline, the report's first group (event_logs + archive) counts what is
-# there; online, the JSON says which form ran
-rp_assert_detach_report() {
+# rp_assert_report EXPECTED [N]: offline, the report's group N (default 0:
+# event_logs + archive) counts what is there; online, the JSON says which
+# form ran
+rp_assert_report() {
 	if [[ $RP_MODE == --offline ]]; then
-		assert_eq "$1" "$(rp_report_print "$STDOUT" 0)" "the report counts what is there"
+		assert_eq "$1" "$(rp_report_print "$STDOUT" "${2:-0}")" "the report counts what is there"
 	else
 		assert_eq online "$(rp_json_field "$STDOUT" '{mode}')"
 	fi
@@ -279,12 +279,12 @@ test_cleanup_holds_off_direct_writers_of_default() {
 	expected=$(rp_expected_events rp_direct_cleanup_default_expected "$writes" archive)
 
 	rp_direct_writer "$TMPDIR/writer.out" "$writes"
-	assert_exit 0 "$REPARTITION" --json cleanup
+	assert_exit 0 "$REPARTITION" --json ${RP_MODE:+"$RP_MODE"} cleanup
 	wait "$RP_WRITER" || fail "the direct writer failed: $(cat "$TMPDIR/writer.out")"
 	assert_eq "direct_update|event_logs_2024_01" "$(rp_event_at "$x")"
 	assert_eq "direct_insert|event_logs_2024_01" "$(rp_event_at 900001)"
 	assert_eq "$expected" "$(rp_fingerprint event_logs)"
-	assert_eq "$expected" "$(rp_report_print "$STDOUT" 0)" "the report counts what is there"
+	rp_assert_report "$expected"
 }
 
 # after detach and migrate: direct writes into the archive (its rows come
@@ -310,16 +310,16 @@ test_cleanup_holds_off_direct_writers_of_archive_and_backup() {
 		SELECT partition_demo.backup_accept_writes('users_distributed_hash');
 		UPDATE users_distributed_hash SET email = 'stale@example.com' WHERE id = 7;
 		DELETE FROM users_distributed_hash WHERE id = 8"
-	assert_exit 0 "$REPARTITION" --json cleanup
+	assert_exit 0 "$REPARTITION" --json ${RP_MODE:+"$RP_MODE"} cleanup
 	wait "$RP_WRITER" || fail "the direct writer failed: $(cat "$TMPDIR/writer.out")"
 	assert_eq "archive_update|event_logs_2024_01" "$(rp_event_at "$x")"
 	assert_eq "" "$(rp_event_at "$y")"
 	assert_eq "archive_insert|event_logs_2024_01" "$(rp_event_at 900001)"
 	assert_eq "$expected" "$(rp_fingerprint event_logs)"
-	assert_eq "$expected" "$(rp_report_print "$STDOUT" 0)" "the report counts what is there"
+	rp_assert_report "$expected"
 	# the live table is the reference: the backup's own writes are undone
 	assert_eq "$users" "$(rp_fingerprint users_distributed)"
-	assert_eq "$users" "$(rp_report_print "$STDOUT" 1)"
+	rp_assert_report "$users" 1
 	assert_eq h "$(sql "SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'users_distributed'::regclass")"
 }
 
@@ -343,7 +343,8 @@ test_repartition_final_check_scans_the_final_state() {
 	rm -rf "$(dirname "$scripts")"
 }
 
-run_test cleanup_keeps_direct_writes_to_a_weekly_partition test_cleanup_keeps_direct_writes_to_a_weekly_partition
+RP_MODE=--offline run_test cleanup_keeps_direct_writes_to_a_weekly_partition test_cleanup_keeps_direct_writes_to_a_weekly_partition
+RP_MODE= run_test cleanup_online_keeps_direct_writes_to_a_weekly_partition test_cleanup_keeps_direct_writes_to_a_weekly_partition
 RP_MODE=--offline run_test add_holds_off_direct_writers_of_default test_add_holds_off_direct_writers_of_default
 # online, the writer holds off the prepare's CREATE TRIGGER instead (its
 # writes are then either before the copy or captured)
@@ -354,6 +355,8 @@ RP_MODE=--offline run_test detach_holds_off_direct_writers_of_the_month_and_arch
 RP_MODE= run_test detach_online_waits_for_direct_writers_of_the_month test_detach_holds_off_direct_writers_of_the_month_and_archive
 RP_MODE=--offline run_test migrate_holds_off_direct_writers_of_a_hash_partition test_migrate_holds_off_direct_writers_of_a_hash_partition
 RP_MODE= run_test migrate_online_waits_for_direct_writers_of_a_hash_partition test_migrate_holds_off_direct_writers_of_a_hash_partition
-run_test cleanup_holds_off_direct_writers_of_default test_cleanup_holds_off_direct_writers_of_default
-run_test cleanup_holds_off_direct_writers_of_archive_and_backup test_cleanup_holds_off_direct_writers_of_archive_and_backup
+RP_MODE=--offline run_test cleanup_holds_off_direct_writers_of_default test_cleanup_holds_off_direct_writers_of_default
+RP_MODE= run_test cleanup_online_waits_for_direct_writers_of_default test_cleanup_holds_off_direct_writers_of_default
+RP_MODE=--offline run_test cleanup_holds_off_direct_writers_of_archive_and_backup test_cleanup_holds_off_direct_writers_of_archive_and_backup
+RP_MODE= run_test cleanup_online_waits_for_direct_writers_of_archive_and_backup test_cleanup_holds_off_direct_writers_of_archive_and_backup
 run_test repartition_final_check_scans_the_final_state test_repartition_final_check_scans_the_final_state

@@ -18,7 +18,7 @@ source "$ROOT_DIR/tests/lib/partition_churn.sh"
 
 # The scenarios bin/repartition runs online: for those, the online mode
 # asserts "mode": "online" in --json. Filled in as scenarios go online.
-RP_ONLINE_SCENARIOS=${RP_ONLINE_SCENARIOS-"add split detach migrate"}
+RP_ONLINE_SCENARIOS=${RP_ONLINE_SCENARIOS-"add split detach migrate cleanup"}
 
 RP_ACCEPTANCE_SEQUENCE=(add add split detach migrate cleanup)
 

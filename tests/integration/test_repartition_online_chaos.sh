@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# test_repartition_online_chaos.sh - the online scenarios add, split and detach
+# test_repartition_online_chaos.sh - the online scenarios add, split, detach
+# and cleanup (after split, add, detach and migrate)
 # interrupted at RANDOM moments, while bin/load-data inserts (with a ledger),
 # a churn session (tests/lib/partition_churn.sh) updates, moves, inserts and
 # deletes rows in the very partitions being moved, and a reader counts rows
@@ -116,7 +117,17 @@ chaos_wait_exit() {
 # the source the scenario empties, and a day of its range (for writes by name)
 chaos_source() {
 	case $1 in add) echo "event_logs_default 2024-04-15" ;; split) echo "event_logs_2024_03 2024-03-15" ;;
-	detach) echo "event_logs_2024_01 2024-01-15" ;; esac
+	detach) echo "event_logs_2024_01 2024-01-15" ;; cleanup) echo "event_logs_default 2024-05-15" ;; esac
+}
+
+# what a scenario needs done before it: cleanup undoes the others
+chaos_before() {
+	local s
+	if [[ $1 == cleanup ]]; then
+		for s in split add detach migrate; do
+			assert_exit 0 "$REPARTITION" "$s"
+		done
+	fi
 }
 
 chaos_assert_nothing_of_the_engine() {
@@ -128,7 +139,8 @@ chaos_assert_nothing_of_the_engine() {
 		                 UNION ALL SELECT relid FROM pg_partition_tree(to_regclass('event_logs_archive')))")" \
 		"CHECKs left on partitions"
 	assert_eq "" "$(sql "SELECT string_agg(relname, ',') FROM pg_class
-		WHERE relname ~ '^event_logs_(default_next|2024_0[34]|2024_03_w[1-5]|archive_.*)$' AND relkind = 'r'
+		WHERE (relname ~ '^event_logs_(default_next|2024_0[34]|2024_03_w[1-5]|archive_.*)$'
+		       OR relname ~ '^users_distributed_(hash_next|next_p[0-3])$') AND relkind IN ('r', 'p')
 		  AND oid NOT IN (SELECT relid FROM pg_partition_tree('event_logs')
 		                  UNION ALL SELECT relid FROM pg_partition_tree(to_regclass('event_logs_archive')))")" \
 		"tables built and left beside"
@@ -254,6 +266,7 @@ chaos_round() {
 	echo "# $scenario round $round (CHAOS_SEED=$CHAOS_SEED): strike=$strike point=$point delay=${delay}ms holder=${holder_s}s then=$next"
 
 	rp_fresh_db "chaos_${scenario}_$round"
+	chaos_before "$scenario"
 	before_layout=$(rp_layout event_logs)
 	dir=$(mktemp -d)
 	: >"$dir/mine"
@@ -345,6 +358,11 @@ chaos_round() {
 	rp_assert_rows_in_place "$scenario"
 	chaos_assert_nothing_of_the_engine
 	assert_eq "$ref_layout" "$(rp_layout event_logs)" "the layout of one clean run"
+	if [[ $scenario == cleanup ]]; then
+		assert_eq "$(PGDATABASE=rp_template rp_layout users_distributed)" "$(rp_layout users_distributed)" \
+			"users_distributed hash-partitioned again"
+		assert_contains "$check" " names=0" "usernames registered as the users hold them"
+	fi
 	assert_exit 0 "$BIN_DIR/demonstrate-queries"
 	rm -rf "$dir"
 }
@@ -352,12 +370,13 @@ chaos_round() {
 chaos_scenario() {
 	local scenario=$1 ref round
 	case $scenario in add) CHAOS_STATE=$CHAOS_SEED ;; split) CHAOS_STATE=$((CHAOS_SEED + 7919)) ;;
-	detach) CHAOS_STATE=$((CHAOS_SEED + 15838)) ;; esac
+	detach) CHAOS_STATE=$((CHAOS_SEED + 15838)) ;; cleanup) CHAOS_STATE=$((CHAOS_SEED + 23757)) ;; esac
 	CHAOS_HOLDER=""
 	CHURN_SKIP_OPS=$CHAOS_CHURN_SKIP_OPS
 	echo "# CHAOS_SEED=$CHAOS_SEED (replay: CHAOS_SEED=$CHAOS_SEED CHAOS_CHURN_SKIP_OPS='$CHAOS_CHURN_SKIP_OPS' CHAOS_ROUNDS=$CHAOS_ROUNDS CHAOS_BATCH=$CHAOS_BATCH TEST_FILTER=online_chaos_$scenario)"
 	# the layout one clean run gives, on a copy of the setup nobody writes to
 	rp_fresh_db "chaos_${scenario}_ref"
+	chaos_before "$scenario"
 	assert_exit 0 "$REPARTITION" "$scenario"
 	ref=$(rp_layout event_logs)
 	for ((round = 1; round <= CHAOS_ROUNDS; round++)); do
@@ -402,9 +421,11 @@ test_online_add_write_by_name_into_the_month_being_built() {
 test_online_chaos_add() { chaos_scenario add; }
 test_online_chaos_split() { chaos_scenario split; }
 test_online_chaos_detach() { chaos_scenario detach; }
+test_online_chaos_cleanup() { chaos_scenario cleanup; }
 
 echo "# online chaos: CHAOS_SEED=$CHAOS_SEED"
 run_test online_add_write_by_name_into_the_month_being_built test_online_add_write_by_name_into_the_month_being_built
 run_test online_chaos_add test_online_chaos_add
 run_test online_chaos_split test_online_chaos_split
 run_test online_chaos_detach test_online_chaos_detach
+run_test online_chaos_cleanup test_online_chaos_cleanup

@@ -131,7 +131,7 @@ test_add_split_migrate_refuse_a_users_table_of_a_name_they_create() {
 	assert_contains "$OUT" "hint: nothing was changed; rename it (ALTER TABLE users_distributed_hash RENAME TO <another name>)"
 	# and cleanup, which would drop it as a stale copy, refuses too
 	assert_exit 1 "$REPARTITION" cleanup
-	assert_contains "$OUT" "refusing to swap back or drop users_distributed_hash: it was not created by this project"
+	assert_contains "$OUT" "refusing to drop users_distributed_hash: it was not created by this project"
 	assert_eq "(4)" "$(own_rows users_distributed_hash)"
 	own_assert_as_after_setup event_logs users_distributed
 

@@ -270,6 +270,8 @@ rp_assert_rows_in_place() {
 		THEN 'event_logs_2024_03_w' || least(5, (extract(day FROM created_at)::int - 1) / 7 + 1)
 		WHEN created_at >= '2024-01-01' AND created_at < '2024-03-01'
 		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
+	cleanup) expected="CASE WHEN created_at >= '2024-01-01' AND created_at < '2024-04-01'
+		THEN 'event_logs_' || to_char(created_at, 'YYYY_MM') ELSE 'event_logs_default' END" ;;
 	# January rows written after the swap land in DEFAULT (docs/spec-notes.md §11)
 	detach) expected="CASE WHEN created_at >= '2024-01-01' AND created_at < '2024-02-01'
 		THEN CASE tableoid::regclass::text WHEN 'event_logs_default' THEN 'event_logs_default'
