@@ -27,8 +27,9 @@
 --   verify   online_verify_snapshot() in a REPEATABLE READ transaction: count
 --            and checksum of both tables at one snapshot S over every row
 --            whose id has no change waiting; the ids waiting are kept
---   swap     online_lock_and_verify() [swap] online_finish(): EXCLUSIVE lock
---            on the plain table (writers wait, readers go on), replay the last
+--   swap     online_lock_and_verify() [swap] online_finish(): ACCESS
+--            EXCLUSIVE on the table and every source (readers and writers
+--            wait a few milliseconds; see that function), replay the last
 --            changes, compare count and checksum of the rows changed since S
 --            (rows not changed since S were compared at S), renames and
 --            sequence as offline, capture removed; one transaction with a
@@ -917,11 +918,17 @@ $$;
 
 -- -----------------------------------------------------------------------------
 -- online_lock_and_verify(table_name): the first statement of the swap
--- transaction. Takes EXCLUSIVE on the table (ONLY: writers through it wait)
--- and on every source (writers by name wait too), so from here to COMMIT
--- nothing changes the rows compared; readers go on until the swap's first
--- ACCESS EXCLUSIVE lock. Replays every waiting change and compares the rows
--- of every id changed since the snapshot of online_verify_snapshot().
+-- transaction. Takes ACCESS EXCLUSIVE on the table (ONLY: readers and
+-- writers through it wait) and on every source (those by name wait too), so
+-- from here to COMMIT nothing changes the rows compared. Not EXCLUSIVE first
+-- and ACCESS EXCLUSIVE at the DETACH or RENAME: a transaction that read the
+-- table (ACCESS SHARE, which EXCLUSIVE lets in) and then writes it (a
+-- statement as common as UPDATE ... FROM (SELECT ... FROM the table)) waits
+-- for the swap while holding what the swap's upgrade needs: a deadlock, one
+-- of the two aborted (seen by the chaos test). Readers wait a few
+-- milliseconds longer: the replay and comparison below, of the few rows
+-- changed since the snapshot. Replays every waiting change and compares the
+-- rows of every id changed since the snapshot of online_verify_snapshot().
 -- Returns the rows compared here.
 -- -----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION partition_demo.online_lock_and_verify(table_name text)
@@ -947,9 +954,9 @@ BEGIN
     END IF;
 
     -- the order of an INSERT through the parent: the parent, then its partitions
-    EXECUTE format('LOCK TABLE ONLY %s IN EXCLUSIVE MODE', m.source);
+    EXECUTE format('LOCK TABLE ONLY %s IN ACCESS EXCLUSIVE MODE', m.source);
     FOREACH src IN ARRAY m.sources LOOP
-        EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', src);
+        EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', src);
     END LOOP;
     -- the [swap] section creates a sequence; it records it at its end
     PERFORM partition_demo.track_begin();

@@ -37,8 +37,8 @@
 -- scripts/online/00_online_functions.sql (prepare = guard + create + capture
 -- triggers on event_logs_default; batched copy; replay of the writes made
 -- meanwhile; comparison at one snapshot; the swap in one short transaction
--- under EXCLUSIVE on event_logs and DEFAULT, ACCESS EXCLUSIVE from the
--- DETACH to COMMIT, a few milliseconds; docs/repartition.md has the locks).
+-- under ACCESS EXCLUSIVE on event_logs and DEFAULT, a few milliseconds;
+-- docs/repartition.md has the locks).
 -- bin/repartition --offline add runs the whole file in one transaction, as
 -- does psql:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/10_add_new_partition.sql

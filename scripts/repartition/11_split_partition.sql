@@ -43,7 +43,7 @@
 -- bin/repartition split runs it ONLINE: the sections in the steps of
 -- scripts/online/00_online_functions.sql (capture triggers on the month;
 -- batched copy; replay; comparison at one snapshot; the swap in one short
--- transaction, ACCESS EXCLUSIVE on event_logs from the DETACH to COMMIT;
+-- transaction, ACCESS EXCLUSIVE on event_logs and the month;
 -- docs/repartition.md has the locks). bin/repartition --offline split runs
 -- the whole file in one transaction, as does psql:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/11_split_partition.sql

@@ -49,7 +49,7 @@
 -- scripts/online/00_online_functions.sql (capture triggers on the month's
 -- partitions; batched copy; replay of the writes made meanwhile; comparison
 -- at one snapshot; the swap in one short transaction, ACCESS EXCLUSIVE on
--- event_logs from the DETACH to COMMIT, SHARE UPDATE EXCLUSIVE on the archive,
+-- event_logs and the month's partitions, SHARE UPDATE EXCLUSIVE on the archive,
 -- which its readers and writers pass; docs/repartition.md has the locks).
 -- bin/repartition --offline detach runs the whole file in one transaction,
 -- as does psql:

@@ -51,9 +51,8 @@
 -- users_distributed_p0 .. _p3 by name are captured too, and an id change,
 -- which moves a row between hash partitions, logs both ids; batched copy;
 -- replay; comparison at one snapshot; the swap in one short transaction:
--- EXCLUSIVE on users_distributed and its partitions, ACCESS EXCLUSIVE from
--- the first DROP TRIGGER to COMMIT, catalog only; docs/repartition.md has the
--- locks). bin/repartition --offline migrate runs the whole file in one
+-- ACCESS EXCLUSIVE on users_distributed and its partitions, catalog only;
+-- docs/repartition.md has the locks). bin/repartition --offline migrate runs the whole file in one
 -- transaction, as does psql:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/13_migrate_strategy.sql
 -- (after scripts/lib/partition_demo.sql and scripts/online/00_online_functions.sql).

@@ -64,9 +64,8 @@
 -- bin/repartition cleanup runs it ONLINE: the sections in the steps of the
 -- engine (capture triggers on every source; batched copy; replay of the
 -- writes made meanwhile; comparison at one snapshot; the swap in one short
--- transaction under EXCLUSIVE on event_logs and every source, ACCESS
--- EXCLUSIVE from the first DETACH to COMMIT; docs/repartition.md has the
--- locks). bin/repartition --offline cleanup runs the whole file in one
+-- transaction under ACCESS EXCLUSIVE on event_logs and every source;
+-- docs/repartition.md has the locks). bin/repartition --offline cleanup runs the whole file in one
 -- transaction, as does psql:
 --     psql -v ON_ERROR_STOP=1 -1 -f scripts/repartition/14_cleanup_repartition.sql
 -- (after scripts/lib/partition_demo.sql and scripts/online/00_online_functions.sql).
