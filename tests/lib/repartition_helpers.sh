@@ -23,11 +23,12 @@
 #   rp_json_field JSON PATH  a field of a JSON document, read by the server
 #   rp_copy_db NAME          database NAME as a copy of the current one (the
 #                            independent expected state is computed there)
-#   rp_direct_writer OUT SQL one transaction in the background (pid in
-#                            RP_WRITER, output in OUT): runs SQL, then stays
-#                            open, sleeping, until a session of bin/repartition
-#                            waits for one of its locks, and commits (gives up
-#                            after 60 s); returns once SQL has run
+#   rp_direct_writer OUT SQL [UNTIL]   one transaction in the background
+#                            (pid in RP_WRITER, output in OUT): runs SQL, then
+#                            stays open, sleeping, until the SQL condition UNTIL
+#                            holds (default: a session of bin/repartition waits
+#                            for one of its locks), and commits (gives up after
+#                            60 s); returns once SQL has run
 #   rp_scripts_with_injection FILE SQL STEP   a copy of scripts/ whose
 #                            repartition/FILE runs SQL just before its step
 #                            STEP (the line "-- @step: STEP. ..."); prints its path
@@ -144,6 +145,10 @@ rp_copy_db() {
 
 rp_direct_writer() {
 	local out=$1 statements=$2
+	# by default it commits once a session of bin/repartition waits for it
+	local until=${3:-"EXISTS (SELECT FROM pg_stat_activity AS a
+	                            WHERE a.application_name = 'repartition'
+	                              AND pg_backend_pid() = ANY (pg_blocking_pids(a.pid)))"}
 	PGAPPNAME=rp_direct_writer psql -XAtq -v ON_ERROR_STOP=1 >"$out" 2>&1 <<-SQL &
 		BEGIN;
 		$statements;
@@ -153,11 +158,9 @@ rp_direct_writer() {
 		BEGIN
 		    LOOP
 		        PERFORM pg_stat_clear_snapshot();
-		        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity AS a
-		                           WHERE a.application_name = 'repartition'
-		                             AND pg_backend_pid() = ANY (pg_blocking_pids(a.pid)));
+		        EXIT WHEN $until;
 		        IF clock_timestamp() > deadline THEN
-		            RAISE EXCEPTION 'no bin/repartition waited for this writer within 60 s';
+		            RAISE EXCEPTION 'the direct writer waited 60 s in vain for: %', \$c\$$until\$c\$;
 		        END IF;
 		        PERFORM pg_sleep(0.05);
 		    END LOOP;
